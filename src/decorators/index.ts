@@ -1,0 +1,3 @@
+export * from './readiness-probe.decorator.js';
+export * from './liveliness-probe.decorator.js';
+export * from './environ-probe.decorator.js';

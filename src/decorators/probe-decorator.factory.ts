@@ -1,0 +1,19 @@
+import { PROBE_METADATA } from '../heartbeat.constants.js';
+import type { ProbeKind, ProbeOptions } from '../interfaces/probe.interface.js';
+
+/** What one probe decorator records on a method. A method may carry several. */
+export interface ProbeMetadata {
+  kind: ProbeKind;
+  options: ProbeOptions;
+}
+
+/** Builds a method decorator that appends a probe registration to the method's metadata. */
+export function createProbeDecorator(kind: ProbeKind, nameOrOptions?: string | ProbeOptions): MethodDecorator {
+  const options: ProbeOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
+  return (_target, _key, descriptor) => {
+    const method = descriptor.value as object;
+    const existing: ProbeMetadata[] = Reflect.getOwnMetadata(PROBE_METADATA, method) ?? [];
+    Reflect.defineMetadata(PROBE_METADATA, [...existing, { kind, options }], method);
+    return descriptor;
+  };
+}

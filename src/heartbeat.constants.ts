@@ -1,0 +1,20 @@
+/** Metadata key under which probe decorators record their registrations on a method. */
+export const PROBE_METADATA = 'nestjs-heartbeat:probes';
+/** Injection token of the resolved, validated module options. */
+export const HEARTBEAT_RESOLVED_OPTIONS = Symbol('HEARTBEAT_RESOLVED_OPTIONS');
+
+/** The seed's route prefix. */
+export const DEFAULT_PATH = '.well-known/heartbeat';
+/** The seed answers 500 for a failing probe; 503 is the usual alternative. */
+export const DEFAULT_FAILURE_STATUS_CODE = 500;
+/**
+ * Checks run in parallel, so a probe takes about as long as its slowest check. 800 ms leaves
+ * 200 ms of the kubelet's default 1 s `timeoutSeconds` for the network and the response.
+ */
+export const DEFAULT_TIMEOUT_MS = 800;
+/** Messages longer than this are cut, so that a body stays readable within the kubelet's 10 KiB. */
+export const MAX_MESSAGE_LENGTH = 300;
+/** A check whose data serialises to more than this many bytes is reported as failing. */
+export const MAX_CHECK_DATA_BYTES = 2048;
+/** Appended to a message that was cut. */
+export const TRUNCATION_MARKER = '… [truncated]';

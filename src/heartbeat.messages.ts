@@ -1,0 +1,25 @@
+import type { ProbeKind } from './interfaces/probe.interface.js';
+
+export const UNKNOWN_PROBE_KIND = (kind: unknown) =>
+  `Unknown probe kind ${JSON.stringify(String(kind))}: expected one of readiness, liveliness, liveness, startup, environ.`;
+export const HANDLER_NOT_A_FUNCTION = (kind: ProbeKind) =>
+  `ProbeRegistry.register('${kind}', handler): handler must be a function.`;
+export const INVALID_NUMBER_OPTION = (owner: string, option: string, value: unknown) =>
+  `${owner}: option "${option}" must be a finite number >= 0 (got ${String(value)}).`;
+export const INVALID_OPTION = (option: string, expected: string, value: unknown) =>
+  `HeartbeatModule: option "${option}" must be ${expected} (got ${String(value)}).`;
+export const REQUEST_SCOPED_PROBE = (source: string) =>
+  `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;
+
+export const CHECK_THREW = (source: string, reason: string) => `${source} failed: ${reason}`;
+export const CHECK_TIMED_OUT = (source: string, timeoutMs: number, runningForMs?: number) =>
+  runningForMs === undefined
+    ? `${source} timed out after ${timeoutMs} ms`
+    : `${source} timed out after ${timeoutMs} ms (its previous call, started ${(runningForMs / 1000).toFixed(1)} s ago, has not settled)`;
+export const CHECK_INVALID = (source: string, what: string) => `${source} returned an invalid result: ${what}`;
+export const CHECK_DATA_TOO_LARGE = (source: string, bytes: number, limit: number) =>
+  `${source} returned ${bytes} bytes of data, more than the ${limit}-byte limit`;
+
+export const CHECK_NOW_FAILING = (kind: ProbeKind, name: string, message: string | undefined) =>
+  `${kind} check "${name}" is failing${message ? `: ${message}` : ''}`;
+export const CHECK_NOW_PASSING = (kind: ProbeKind, name: string) => `${kind} check "${name}" is passing again`;

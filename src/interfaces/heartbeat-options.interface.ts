@@ -1,0 +1,31 @@
+import type { LoggerService } from '@nestjs/common';
+
+/** Options of `HeartbeatModule.forRoot()`, also produced by the `forRootAsync()` factory. */
+export interface HeartbeatModuleOptions {
+  /**
+   * Status code of a failing probe. Default 500, as the seed; 503 is the usual alternative.
+   * Must be 400-599, since the kubelet counts any code below 400 as success.
+   */
+  failureStatusCode?: number;
+  /** Per-check timeout in milliseconds. Default 800, so a whole probe fits the kubelet's default 1 s. */
+  timeoutMs?: number;
+  /** Serve each check's last result for this many milliseconds. Default 0 (every probe runs the checks). */
+  cacheTtlMs?: number;
+  /** `'always'` (default, as the seed) shows messages and data; `'never'` keeps only names and statuses. */
+  details?: 'always' | 'never';
+  /** Where state changes of checks are logged; `false` silences them. Default: Nest's `Logger` with context `Heartbeat`. */
+  logger?: LoggerService | false;
+}
+
+/** Options fixed when the module is declared (they shape its routes), accepted by `forRoot` and `forRootAsync` alike. */
+export interface HeartbeatModuleExtras {
+  /** Route prefix of the probes. Default `.well-known/heartbeat`. */
+  path: string;
+  /** Register the module globally. Default `false`. */
+  isGlobal: boolean;
+}
+
+/** A `forRootAsync` options class (`useClass` / `useExisting`) implements this. */
+export interface HeartbeatOptionsFactory {
+  createHeartbeatOptions(): HeartbeatModuleOptions | Promise<HeartbeatModuleOptions>;
+}

@@ -1,0 +1,63 @@
+/** The probes the module serves. `liveliness` is the seed's spelling of Kubernetes' liveness. */
+export type ProbeKind = 'readiness' | 'liveliness' | 'startup' | 'environ';
+
+/** Free-form data reported beside a check's status. */
+export type CheckData = Record<string, unknown>;
+
+/** The seed's result tuple: `[name, status, data?]`. */
+export type CheckTuple = readonly [name: string, status: boolean, data?: CheckData];
+
+/**
+ * What a readiness, liveliness or startup handler may return (or resolve to): the seed's tuple,
+ * an object `{ status, ...data }`, a boolean, or nothing (passing). Throwing or rejecting makes a
+ * failing check that carries the error's message.
+ */
+export type CheckResult = CheckTuple | ({ status: boolean } & CheckData) | boolean | void | undefined | null;
+
+/** What an environ contributor may return: the seed's `[status, data]`, or the data alone. */
+export type EnvironResult = readonly [status: boolean, data: CheckData] | CheckData | boolean | void | undefined | null;
+
+/** A probe handler: a function of no arguments, sync or async. */
+export type ProbeHandler = () => unknown;
+
+/** Options of one registered check, given to a decorator or to `ProbeRegistry.register`. */
+export interface ProbeOptions {
+  /** The check's name in the report; defaults to the decorated method's (or function's) name. */
+  name?: string;
+  /** How long the check may take before it is reported as failing; defaults to the module's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Serve this check's last result for this many milliseconds; defaults to the module's `cacheTtlMs`. */
+  cacheTtlMs?: number;
+  /** A non-critical check is reported but does not fail its probe. Default `true`. */
+  critical?: boolean;
+}
+
+/** One check in a probe report: its status and the data it returned (or a failure message). */
+export interface CheckReport {
+  status: boolean;
+  [key: string]: unknown;
+}
+
+/** The body of readiness, liveliness and startup, as the seed defines it. */
+export interface ProbeReport {
+  status: boolean;
+  checks: Record<string, CheckReport>;
+}
+
+/** One installed package in the environ report. */
+export interface LibraryReport {
+  /** The installed version; where several versions are installed, the one the app resolves first. */
+  version: string;
+  /** `null` when consistent, else readable descriptions of broken requirements. */
+  conflicts: string[] | null;
+  /** Every installed version, present only when more than one is installed. */
+  versions?: string[];
+}
+
+/** The body of environ: the aggregate status, the library inventory, the Node version and contributed data. */
+export interface EnvironReport {
+  status: boolean;
+  libraries: Record<string, LibraryReport>;
+  node: [number, number, number];
+  [key: string]: unknown;
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
+import { REQUEST_SCOPED_PROBE } from './heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
+import type { ProbeHandler } from './interfaces/probe.interface.js';
+import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
+import { ProbeRegistry } from './probe.registry.js';
+
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
+
+/** Finds the decorated probe methods of every provider and controller once, at bootstrap. */
+@Injectable()
+export class ProbeExplorer implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: ProbeMetadataAccessor,
+    private readonly registry: ProbeRegistry,
+    @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      this.explore(wrapper);
+    }
+  }
+
+  private explore(wrapper: InstanceWrapper): void {
+    const instance: unknown = wrapper.instance;
+    // An alias (`useExisting`) shares its target's instance, which is explored through the target.
+    if (!instance || typeof instance !== 'object' || wrapper.isAlias) return;
+    const prototype: object | null = Object.getPrototypeOf(instance);
+    if (!prototype) return;
+    const target = instance as Record<string, unknown>;
+    const className = (instance.constructor as { name?: string } | undefined)?.name || String(wrapper.name);
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const method = target[methodName];
+      const probes = this.accessor.getProbes(method);
+      if (probes.length === 0) continue;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.options.logger?.warn(REQUEST_SCOPED_PROBE(`${className}@${methodName}`));
+        continue;
+      }
+      const handler = (method as (...args: unknown[]) => unknown).bind(instance) as ProbeHandler;
+      for (const { kind, options } of probes) {
+        this.registry.add({ kind, name: options.name || methodName, source: `${className}.${methodName}`, handler, options, trusted: false });
+      }
+    }
+  }
+}

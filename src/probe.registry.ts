@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from './heartbeat.messages.js';
+import type { ProbeHandler, ProbeKind, ProbeOptions } from './interfaces/probe.interface.js';
+
+/** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
+export type ProbeKindInput = ProbeKind | 'liveness';
+
+/** A check held by the registry. */
+export interface RegisteredProbe {
+  readonly kind: ProbeKind;
+  /** The check's name unless its result names it. */
+  readonly name: string;
+  /** Who registered it (`Class.method`), used in failure messages and logs. */
+  readonly source: string;
+  readonly handler: ProbeHandler;
+  readonly options: Readonly<ProbeOptions>;
+  /** Built-in contributors whose data are known to be plain JSON skip the sanitising copy. */
+  readonly trusted: boolean;
+}
+
+const KINDS: Record<ProbeKindInput, ProbeKind> = {
+  readiness: 'readiness',
+  liveliness: 'liveliness',
+  liveness: 'liveliness',
+  startup: 'startup',
+  environ: 'environ',
+};
+
+/** Resolves `liveness` to `liveliness` and rejects anything that is not a probe kind. */
+export function toProbeKind(kind: unknown): ProbeKind {
+  if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind)) throw new Error(UNKNOWN_PROBE_KIND(kind));
+  return KINDS[kind as ProbeKindInput];
+}
+
+/** Throws a readable error unless each named option is absent or a finite number >= 0. */
+export function assertNonNegativeNumbers(owner: string, values: Record<string, unknown>): void {
+  for (const [option, value] of Object.entries(values)) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      throw new Error(INVALID_NUMBER_OPTION(owner, option, value));
+    }
+  }
+}
+
+/**
+ * The signal registry: every check of every probe, in registration order. Decorated methods are
+ * added at bootstrap; code that cannot use decorators calls `register`.
+ */
+@Injectable()
+export class ProbeRegistry {
+  private readonly probes: Record<ProbeKind, readonly RegisteredProbe[]> = {
+    readiness: [],
+    liveliness: [],
+    startup: [],
+    environ: [],
+  };
+
+  /**
+   * Registers `handler` as a check of the probe `kind` and returns a function that unregisters it.
+   * The check is named `options.name`, else the function's name.
+   */
+  register(kind: ProbeKindInput, handler: ProbeHandler, options: ProbeOptions = {}): () => void {
+    const resolved = toProbeKind(kind);
+    if (typeof handler !== 'function') throw new Error(HANDLER_NOT_A_FUNCTION(resolved));
+    const name = options.name || handler.name || 'anonymous';
+    return this.add({ kind: resolved, name, source: name, handler, options, trusted: false });
+  }
+
+  /** The checks of one probe, in registration order. The array is replaced, never mutated. */
+  get(kind: ProbeKind): readonly RegisteredProbe[] {
+    return this.probes[kind];
+  }
+
+  /** Adds a fully described check; used by the explorer and the built-in contributors. */
+  add(probe: RegisteredProbe): () => void {
+    const { timeoutMs, cacheTtlMs } = probe.options;
+    assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs });
+    const entry = Object.freeze({ ...probe, options: Object.freeze({ ...probe.options }) });
+    this.probes[entry.kind] = [...this.probes[entry.kind], entry];
+    return () => {
+      this.probes[entry.kind] = this.probes[entry.kind].filter((candidate) => candidate !== entry);
+    };
+  }
+}
