@@ -29,10 +29,17 @@ export class HeartbeatService implements OnModuleInit {
     private readonly registry: ProbeRegistry,
     private readonly runner: ProbeRunner,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
-  ) {}
+  ) {
+    this.registerBuiltins();
+  }
 
-  /** Registers the built-in environ contributors first, so they come first in the report, and starts the inventory. */
+  /** Starts the library inventory at bootstrap, so the first environ request finds it ready. */
   onModuleInit(): void {
+    void this.inventory();
+  }
+
+  /** The built-in environ contributors, registered before discovery so they come first in the report. */
+  private registerBuiltins(): void {
     const node = process.versions.node.split('.').map(Number) as [number, number, number];
     this.registry.add({
       kind: 'environ',
@@ -43,7 +50,6 @@ export class HeartbeatService implements OnModuleInit {
       trusted: true,
     });
     this.registry.add({ kind: 'environ', name: 'node', source: 'heartbeat.node', handler: () => ({ node }), options: {}, trusted: true });
-    void this.inventory();
   }
 
   /** The readiness report: should this instance receive traffic? */

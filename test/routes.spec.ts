@@ -1,0 +1,157 @@
+import { Controller, Get, Injectable, type INestApplication, VersioningType } from '@nestjs/common';
+import request from 'supertest';
+import { HeartbeatModule, LivelinessProbe, ReadinessProbe } from '../src/index.js';
+import { ADAPTERS, createApp } from './support/app.js';
+
+const BASE = '/.well-known/heartbeat';
+
+@Injectable()
+class FailingReadiness {
+  @ReadinessProbe()
+  database() {
+    return ['database', false, { message: 'Error accessing database' }] as const;
+  }
+
+  @LivelinessProbe()
+  loop() {
+    return true;
+  }
+}
+
+@Controller({ path: 'items', version: '1' })
+class ItemsController {
+  @Get()
+  list() {
+    return [];
+  }
+}
+
+describe.each(ADAPTERS)('routes (%s)', (adapter) => {
+  describe('with no handlers', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })] });
+    });
+    afterAll(() => app.close());
+
+    it.each(['readiness', 'liveliness', 'liveness'])('GET %s passes with no checks', async (probe) => {
+      const res = await request(app.getHttpServer()).get(`${BASE}/${probe}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.text).toBe('{"status":true,"checks":{}}');
+    });
+
+    it('GET environ lists libraries and the node version', async () => {
+      const res = await request(app.getHttpServer()).get(`${BASE}/environ`);
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body.status).toBe(true);
+      expect(res.body.node).toEqual(process.versions.node.split('.').map(Number));
+      expect(res.body.libraries['@nestjs/core']).toEqual({
+        version: expect.stringMatching(/^12\./),
+        conflicts: null,
+      });
+    });
+
+    it.each(['readiness', 'liveliness', 'liveness', 'environ'])('HEAD %s answers headers without a body', async (probe) => {
+      const res = await request(app.getHttpServer()).head(`${BASE}/${probe}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.text ?? '').toBe('');
+    });
+
+    it.each(['post', 'put', 'patch', 'delete'] as const)('%s on a probe is 405 with Allow', async (method) => {
+      const res = await request(app.getHttpServer())[method](`${BASE}/readiness`);
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.body).toEqual({ statusCode: 405, message: 'Method Not Allowed: probes answer GET and HEAD' });
+    });
+
+    it('ignores query strings', async () => {
+      const res = await request(app.getHttpServer()).get(`${BASE}/readiness?foo=bar`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: true, checks: {} });
+    });
+
+    it('answers whatever Accept header the client sends', async () => {
+      for (const accept of ['*/*', 'text/html', 'application/xml', 'nonsense']) {
+        const res = await request(app.getHttpServer()).get(`${BASE}/readiness`).set('Accept', accept);
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      }
+    });
+
+    it('answers an unknown probe with 404, not 500', async () => {
+      const res = await request(app.getHttpServer()).get(`${BASE}/nonsense`);
+      expect(res.status).toBe(404);
+    });
+  });
+
+  describe('with a failing readiness check', () => {
+    it('answers 500 by default, the seed says', async () => {
+      const app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })], providers: [FailingReadiness] });
+      const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({
+        status: false,
+        checks: { database: { status: false, message: 'Error accessing database' } },
+      });
+      const live = await request(app.getHttpServer()).get(`${BASE}/liveliness`);
+      expect(live.status).toBe(200);
+      expect(live.body).toEqual({ status: true, checks: { loop: { status: true } } });
+      await app.close();
+    });
+
+    it('answers failureStatusCode when set', async () => {
+      const app = await createApp(adapter, {
+        imports: [HeartbeatModule.forRoot({ failureStatusCode: 503, logger: false })],
+        providers: [FailingReadiness],
+      });
+      const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
+      expect(res.status).toBe(503);
+      expect(res.body.status).toBe(false);
+      const head = await request(app.getHttpServer()).head(`${BASE}/readiness`);
+      expect(head.status).toBe(503);
+      await app.close();
+    });
+  });
+
+  it('serves under a custom path', async () => {
+    const app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ path: 'health', logger: false })] });
+    expect((await request(app.getHttpServer()).get('/health/readiness')).status).toBe(200);
+    expect((await request(app.getHttpServer()).get(`${BASE}/readiness`)).status).toBe(404);
+    await app.close();
+  });
+
+  it('is version-neutral under URI versioning', async () => {
+    const app = await createApp(
+      adapter,
+      { imports: [HeartbeatModule.forRoot({ logger: false })], controllers: [ItemsController] },
+      (nest) => nest.enableVersioning({ type: VersioningType.URI }),
+    );
+    expect((await request(app.getHttpServer()).get('/v1/items')).status).toBe(200);
+    expect((await request(app.getHttpServer()).get(`${BASE}/readiness`)).status).toBe(200);
+    await app.close();
+  });
+
+  it('stays outside a global prefix when excluded as the README shows', async () => {
+    const app = await createApp(
+      adapter,
+      { imports: [HeartbeatModule.forRoot({ logger: false })], controllers: [ItemsController] },
+      (nest) => nest.setGlobalPrefix('api', { exclude: ['.well-known/heartbeat/{*path}'] }),
+    );
+    expect((await request(app.getHttpServer()).get('/api/items')).status).toBe(200);
+    expect((await request(app.getHttpServer()).get(`${BASE}/readiness`)).status).toBe(200);
+    expect((await request(app.getHttpServer()).get(`${BASE}/environ`)).status).toBe(200);
+    await app.close();
+  });
+
+  it('rejects a failureStatusCode the kubelet would count as success', async () => {
+    await expect(createApp(adapter, { imports: [HeartbeatModule.forRoot({ failureStatusCode: 204 })] })).rejects.toThrow(
+      'option "failureStatusCode" must be an integer from 400 to 599 (got 204)',
+    );
+  });
+});
