@@ -5,6 +5,8 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   moduleNameMapper: {
+    // The sample imports the package by name, as a user does; in tests that name is the source.
+    '^nestjs-heartbeat$': '<rootDir>/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -1,0 +1,47 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { AppModule } from '../sample/src/app.module.js';
+import { DatabaseService } from '../sample/src/database.service.js';
+import { createApp } from './support/app.js';
+
+describe('the sample app', () => {
+  let app: INestApplication;
+  const dataDir = mkdtempSync(join(tmpdir(), 'heartbeat-sample-test-'));
+
+  beforeAll(async () => {
+    process.env.DATA_DIR = dataDir;
+    app = await createApp('express', { imports: [AppModule] });
+  });
+  afterAll(async () => {
+    await app.close();
+    delete process.env.DATA_DIR;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is ready while its SQLite database answers, and not once it is closed', async () => {
+    const ready = await request(app.getHttpServer()).get('/.well-known/heartbeat/readiness');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: true, checks: { database: { status: true, timeMs: expect.any(Number) } } });
+    expect(app.get(DatabaseService).file.startsWith(dataDir)).toBe(true);
+
+    app.get(DatabaseService).db.close();
+    const down = await request(app.getHttpServer()).get('/.well-known/heartbeat/readiness');
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({
+      status: false,
+      checks: { database: { status: false, message: 'HealthChecks.database failed: The database connection is not open' } },
+    });
+  });
+
+  it('is alive and reports its name and version in environ', async () => {
+    const live = await request(app.getHttpServer()).get('/.well-known/heartbeat/liveliness');
+    expect(live.status).toBe(200);
+    expect(live.body.checks['event-loop']).toEqual({ status: true, lagMs: expect.any(Number) });
+    const environ = await request(app.getHttpServer()).get('/.well-known/heartbeat/environ');
+    expect(environ.body.app).toEqual({ name: 'heartbeat-sample', version: '1.0.0' });
+    expect(environ.body.libraries['better-sqlite3'].version).toMatch(/^12\./);
+  });
+});
