@@ -84,6 +84,21 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
       }
     });
 
+    it('answers a trailing slash and other cases as the adapter routes them (documented), never 500', async () => {
+      const trailing = await request(app.getHttpServer()).get(`${BASE}/readiness/`);
+      const upper = await request(app.getHttpServer()).get(`${BASE}/READINESS`);
+      // Express matches a trailing slash and any case by default; Fastify matches exactly.
+      expect(trailing.status).toBe(adapter === 'express' ? 200 : 404);
+      expect(upper.status).toBe(adapter === 'express' ? 200 : 404);
+      for (const res of [trailing, upper]) expect(res.headers['content-type']).toMatch(/^application\/json/);
+    });
+
+    it('answers oversized headers with 431 before the module is reached', async () => {
+      await app.listen(0, '127.0.0.1');
+      const res = await fetch(`${await app.getUrl()}${BASE}/readiness`, { headers: { 'x-large': 'a'.repeat(20_000) } });
+      expect(res.status).toBe(431);
+    });
+
     it('answers an unknown probe with 404, not 500', async () => {
       const res = await request(app.getHttpServer()).get(`${BASE}/nonsense`);
       expect(res.status).toBe(404);

@@ -1,0 +1,287 @@
+import { Injectable, type INestApplication, Logger } from '@nestjs/common';
+import request from 'supertest';
+import { HeartbeatModule, type HeartbeatModuleOptions, LivelinessProbe, ProbeRegistry, ReadinessProbe } from '../src/index.js';
+import { ADAPTERS, createApp } from './support/app.js';
+import { RecordingLogger } from './support/logger.js';
+
+const BASE = '/.well-known/heartbeat';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Counts how many handlers run at once. */
+class Concurrency {
+  running = 0;
+  max = 0;
+  calls = 0;
+  async during(ms: number) {
+    this.calls++;
+    this.running++;
+    this.max = Math.max(this.max, this.running);
+    await sleep(ms);
+    this.running--;
+  }
+}
+
+describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
+  let app: INestApplication;
+  const boot = async (options: HeartbeatModuleOptions = {}) => {
+    app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false, ...options })] });
+    return app.get(ProbeRegistry);
+  };
+  const get = (probe: string) => request(app.getHttpServer()).get(`${BASE}/${probe}`);
+  afterEach(() => app?.close());
+
+  it('runs the checks of a probe concurrently', async () => {
+    const registry = await boot();
+    const concurrency = new Concurrency();
+    for (const name of ['a', 'b', 'c', 'd', 'e']) {
+      registry.register('readiness', () => concurrency.during(300), { name });
+    }
+    const started = Date.now();
+    const res = await get('readiness');
+    expect(res.status).toBe(200);
+    expect(concurrency.max).toBe(5);
+    // Serially this would take 1500 ms; the bound is loose on purpose.
+    expect(Date.now() - started).toBeLessThan(1200);
+  });
+
+  it('fails a hanging check after its timeout, naming it, and still reports the others', async () => {
+    const registry = await boot({ timeoutMs: 150 });
+    registry.register('readiness', () => new Promise(() => undefined), { name: 'hangs' });
+    registry.register('readiness', () => sleep(1000), { name: 'slow', timeoutMs: 50 });
+    registry.register('readiness', () => true, { name: 'fine' });
+    const started = Date.now();
+    const res = await get('readiness');
+    expect(Date.now() - started).toBeLessThan(150 + 2000);
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      status: false,
+      checks: {
+        hangs: { status: false, message: 'hangs timed out after 150 ms' },
+        slow: { status: false, message: 'slow timed out after 50 ms' },
+        fine: { status: true },
+      },
+    });
+  });
+
+  it('leaves no timer behind once a request is answered', async () => {
+    const registry = await boot({ timeoutMs: 60_000 });
+    registry.register('readiness', async () => true, { name: 'async' });
+    registry.register('readiness', () => sleep(20).then(() => true), { name: 'slower' });
+    await get('readiness');
+    const timeouts = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timeouts();
+    const res = await get('readiness');
+    expect(res.status).toBe(200);
+    // A 60 s timeout timer that was not cleared would still be active here.
+    expect(timeouts()).toBeLessThanOrEqual(before);
+  });
+
+  it('swallows the late rejection of a timed-out check', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const registry = await boot({ timeoutMs: 50 });
+      registry.register('readiness', () => sleep(200).then(() => Promise.reject(new Error('late'))), { name: 'late' });
+      const res = await get('readiness');
+      expect(res.body.checks.late).toEqual({ status: false, message: 'late timed out after 50 ms' });
+      await sleep(400);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('never calls a handler again while its previous call is still running', async () => {
+    const registry = await boot({ timeoutMs: 100 });
+    let calls = 0;
+    registry.register('readiness', () => {
+      calls++;
+      return sleep(600).then(() => true);
+    }, { name: 'slow' });
+    const first = await get('readiness');
+    expect(first.body.checks.slow.message).toBe('slow timed out after 100 ms');
+    const second = await get('readiness');
+    expect(second.body.checks.slow.message).toMatch(/^slow timed out after 100 ms \(its previous call, started \d+\.\d s ago, has not settled\)$/);
+    expect(calls).toBe(1);
+    await sleep(700);
+    const third = await get('readiness');
+    expect(third.body.checks.slow).toEqual({ status: false, message: 'slow timed out after 100 ms' });
+    expect(calls).toBe(2);
+  });
+
+  it('coalesces concurrent requests into one run of each handler', async () => {
+    const registry = await boot();
+    const concurrency = new Concurrency();
+    registry.register('readiness', () => concurrency.during(200), { name: 'database' });
+    const responses = await Promise.all(Array.from({ length: 100 }, () => get('readiness')));
+    expect(responses.every((res) => res.status === 200 && res.body.checks.database.status === true)).toBe(true);
+    expect(concurrency.calls).toBe(1);
+  });
+
+  it('serves a cached result for cacheTtlMs, module-wide and per check', async () => {
+    const registry = await boot({ cacheTtlMs: 60_000 });
+    let moduleCached = 0;
+    let uncached = 0;
+    registry.register('liveliness', () => ({ status: true, call: ++moduleCached }), { name: 'cached' });
+    registry.register('liveliness', () => ({ status: true, call: ++uncached }), { name: 'fresh', cacheTtlMs: 0 });
+    for (let i = 0; i < 3; i++) await get('liveliness');
+    const res = await get('liveliness');
+    expect(res.body.checks).toEqual({ cached: { status: true, call: 1 }, fresh: { status: true, call: 4 } });
+  });
+
+  it('turns every kind of bad handler into a failing check with a clear message', async () => {
+    const registry = await boot();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const bad: Record<string, () => unknown> = {
+      throwsString: () => {
+        throw 'plain string';
+      },
+      throwsObject: () => {
+        throw { code: 42 };
+      },
+      throwsNull: () => {
+        throw null;
+      },
+      throwsUndefined: () => {
+        throw undefined;
+      },
+      rejectsNonError: () => Promise.reject(7),
+      string: () => 'ok',
+      number: () => 1,
+      shortTuple: () => ['x'],
+      longTuple: () => ['x', true, {}, 'extra'],
+      tupleBadStatus: () => ['x', 'yes'],
+      tupleBadName: () => [42, true],
+      objectBadStatus: () => ({ status: 'up' }),
+      objectNoStatus: () => ({ latency: 3 }),
+      notPlainData: () => ['x', true, new Map()],
+      classInstance: () => new (class Result {})(),
+      circular: () => ({ status: true, circular }),
+      bigint: () => ({ status: true, count: 10n }),
+      huge: () => ({ status: true, blob: 'x'.repeat(20_000) }),
+      throwingGetter: () => ({
+        get status(): boolean {
+          throw new Error('getter exploded');
+        },
+      }),
+      ok: () => true,
+    };
+    for (const [name, handler] of Object.entries(bad)) registry.register('readiness', handler, { name });
+    const res = await get('readiness');
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const messages = Object.fromEntries(Object.entries(res.body.checks as Record<string, { message?: string }>).map(([k, v]) => [k, v.message]));
+    expect(messages).toEqual({
+      throwsString: 'throwsString failed: plain string',
+      throwsObject: 'throwsObject failed: threw an object',
+      throwsNull: 'throwsNull failed: threw null',
+      throwsUndefined: 'throwsUndefined failed: threw undefined',
+      rejectsNonError: 'rejectsNonError failed: threw a number (7)',
+      string: 'string returned an invalid result: a string ("ok")',
+      number: 'number returned an invalid result: a number (1)',
+      shortTuple: 'shortTuple returned an invalid result: a tuple of length 1 (expected [name, status, data?])',
+      longTuple: 'longTuple returned an invalid result: a tuple of length 4 (expected [name, status, data?])',
+      x: 'tupleBadStatus returned an invalid result: a tuple whose status is a string ("yes")',
+      tupleBadName: 'tupleBadName returned an invalid result: a tuple whose name is a number (42)',
+      objectBadStatus: 'objectBadStatus returned an invalid result: an object whose status is a string ("up")',
+      objectNoStatus: 'objectNoStatus returned an invalid result: an object whose status is undefined',
+      'x#2': 'notPlainData returned an invalid result: a tuple whose data is an instance of Map',
+      classInstance: 'classInstance returned an invalid result: an instance of Result',
+      circular: expect.stringMatching(/^circular returned an invalid result: data that cannot be serialised to JSON \(Converting circular structure to JSON/),
+      bigint: 'bigint returned an invalid result: data that cannot be serialised to JSON (Do not know how to serialize a BigInt)',
+      huge: 'huge returned 20011 bytes of data, more than the 2048-byte limit',
+      throwingGetter: 'throwingGetter returned an invalid result: a value that could not be read (getter exploded)',
+      ok: undefined,
+    });
+    expect(res.body.checks.ok).toEqual({ status: true });
+    expect(res.text).not.toMatch(/\n\s+at /);
+    expect(Buffer.byteLength(res.text)).toBeLessThan(10 * 1024);
+  });
+
+  it('cuts long messages with a marker and never shows a stack', async () => {
+    const registry = await boot();
+    registry.register('readiness', () => {
+      throw new Error('x'.repeat(5000));
+    }, { name: 'long' });
+    const res = await get('readiness');
+    const message: string = res.body.checks.long.message;
+    expect(message.length).toBe(300);
+    expect(message.endsWith('… [truncated]')).toBe(true);
+    expect(res.text).not.toContain('at ');
+  });
+
+  it("withholds messages and data with details: 'never'", async () => {
+    const registry = await boot({ details: 'never' });
+    registry.register('readiness', () => ['db', false, { message: 'password rejected for admin@10.0.0.3' }]);
+    registry.register('readiness', () => ({ status: true, host: 'internal-host' }), { name: 'cache' });
+    const res = await get('readiness');
+    expect(res.status).toBe(500);
+    expect(res.text).toBe('{"status":false,"checks":{"db":{"status":false},"cache":{"status":true}}}');
+  });
+
+  it('reports a non-critical failing check without failing the probe', async () => {
+    const registry = await boot();
+    registry.register('readiness', () => false, { name: 'recommendations', critical: false });
+    registry.register('readiness', () => true, { name: 'database' });
+    const res = await get('readiness');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: true,
+      checks: { recommendations: { status: false, critical: false }, database: { status: true } },
+    });
+  });
+
+  it('logs a change of state once, not every probe', async () => {
+    const logger = new RecordingLogger();
+    const registry = await boot({ logger });
+    const states = [false, false, false, true, true, false];
+    registry.register('liveliness', () => ['db', states.shift() ?? true, { message: 'connection refused' }]);
+    for (let i = 0; i < 6; i++) await get('liveliness');
+    expect(logger.lines).toEqual([
+      { level: 'warn', message: 'liveliness check "db" is failing: connection refused' },
+      { level: 'log', message: 'liveliness check "db" is passing again' },
+      { level: 'warn', message: 'liveliness check "db" is failing: connection refused' },
+    ]);
+  });
+
+  it("logs through Nest's Logger by default, and not at all with logger: false", async () => {
+    const recorder = new RecordingLogger();
+    for (const logger of [undefined, false] as const) {
+      const registry = await boot({ logger });
+      Logger.overrideLogger(recorder);
+      registry.register('liveliness', () => false, { name: logger === false ? 'silenced' : 'default' });
+      expect((await get('liveliness')).status).toBe(500);
+      await app.close();
+    }
+    Logger.overrideLogger(false);
+    expect(recorder.lines).toEqual([{ level: 'warn', message: 'liveliness check "default" is failing' }]);
+  });
+});
+
+@Injectable()
+class DecoratedTimeouts {
+  @ReadinessProbe({ name: 'quick', timeoutMs: 30 })
+  quick() {
+    return sleep(500);
+  }
+  @LivelinessProbe({ timeoutMs: 2000 })
+  patient() {
+    return sleep(100).then(() => true);
+  }
+}
+
+describe.each(ADAPTERS)('decorator options (%s)', (adapter) => {
+  it('honours timeoutMs given to a decorator', async () => {
+    const app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ timeoutMs: 50, logger: false })],
+      providers: [DecoratedTimeouts],
+    });
+    const ready = await request(app.getHttpServer()).get(`${BASE}/readiness`);
+    expect(ready.body.checks.quick).toEqual({ status: false, message: 'DecoratedTimeouts.quick timed out after 30 ms' });
+    const live = await request(app.getHttpServer()).get(`${BASE}/liveliness`);
+    expect(live.body).toEqual({ status: true, checks: { patient: { status: true } } });
+    await app.close();
+  });
+});

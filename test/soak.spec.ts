@@ -1,0 +1,90 @@
+import type { INestApplication } from '@nestjs/common';
+import { HeartbeatModule, ProbeRegistry } from '../src/index.js';
+import { ADAPTERS, createApp } from './support/app.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+/** A small seeded generator, so a failing soak can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+}
+
+const REQUESTS = 1500;
+const CONCURRENCY = 50;
+const TIMEOUT_MS = 40;
+
+describe.each(ADAPTERS)('fault-injection soak (%s)', (adapter) => {
+  let app: INestApplication;
+  let url: string;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false, timeoutMs: TIMEOUT_MS })] });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    const next = random(adapter === 'express' ? 1 : 2);
+    const behaviours: (() => unknown)[] = [
+      () => true,
+      () => ['named', false, { message: 'down' }],
+      () => {
+        throw new Error('sync throw');
+      },
+      () => Promise.reject(new Error('async reject')),
+      () => Promise.reject('a string'),
+      () => sleep(TIMEOUT_MS + 20 + Math.floor(next() * 60)).then(() => true),
+      () => sleep(TIMEOUT_MS + 10).then(() => Promise.reject(new Error('late'))),
+      () => 'garbage',
+      () => ({ status: 'maybe' }),
+      () => ({ status: true, big: 10n }),
+      async () => ({ status: true, latencyMs: next() }),
+    ];
+    const registry = app.get(ProbeRegistry);
+    for (let i = 0; i < 8; i++) {
+      registry.register('readiness', () => behaviours[Math.floor(next() * behaviours.length)](), { name: `check-${i}` });
+    }
+    registry.register('liveliness', () => behaviours[Math.floor(next() * behaviours.length)](), { name: 'only' });
+  });
+
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await app.close();
+  });
+
+  it('answers every request with 200 or the failure code and a well-formed body', async () => {
+    const baseline = timers();
+    const statuses = new Map<number, number>();
+    let malformed = 0;
+    let sent = 0;
+    const worker = async () => {
+      while (sent < REQUESTS) {
+        const probe = sent++ % 5 === 0 ? 'liveliness' : 'readiness';
+        const res = await fetch(`${url}/.well-known/heartbeat/${probe}`);
+        const body = (await res.json()) as { status?: unknown; checks?: Record<string, { status?: unknown }> };
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const wellFormed =
+          typeof body.status === 'boolean' &&
+          body.checks !== null &&
+          typeof body.checks === 'object' &&
+          Object.values(body.checks).every((check) => typeof check.status === 'boolean') &&
+          (res.status === 200) === body.status &&
+          res.headers.get('content-type') === 'application/json; charset=utf-8';
+        if (!wellFormed) malformed++;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    expect(malformed).toBe(0);
+    expect([...statuses.keys()].sort()).toEqual([200, 500]);
+    expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(REQUESTS);
+
+    // Let the handlers' own sleeps run out; then no timer of the module may remain.
+    await sleep(TIMEOUT_MS + 200);
+    expect(unhandled).toEqual([]);
+    expect(timers()).toBeLessThanOrEqual(baseline);
+  }, 60_000);
+});
