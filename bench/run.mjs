@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// The benchmark: contenders as separate processes, interleaved rounds, loopback only, bounded in time.
+//   npm run bench              full run (about 10 minutes on 2 cores)
+//   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
+import autocannon from 'autocannon';
+import { fork, execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const smoke = process.argv.includes('--smoke');
+const DURATION = smoke ? 1 : 5;
+const ROUNDS = smoke ? 1 : 3;
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0 && cpus().length > 1;
+
+// The load generator runs here on the last core; each server is pinned to core 0.
+if (hasTaskset && !process.env.BENCH_PINNED) {
+  const result = spawnSync('taskset', ['-c', String(cpus().length - 1), process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  });
+  process.exit(result.status ?? 1);
+}
+
+function startServer(contender, scenario, env = {}) {
+  const script = join(here, 'dist', 'server.js');
+  const child = hasTaskset
+    ? fork(script, [contender, scenario], { execPath: 'taskset', execArgv: ['-c', '0', process.execPath], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : fork(script, [contender, scenario], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${contender} did not start`)), 30_000);
+    child.once('error', reject);
+    child.on('message', (message) => {
+      if (message.type !== 'ready') return;
+      clearTimeout(timer);
+      const url = `http://127.0.0.1:${message.port}${message.path}`;
+      resolve({
+        url,
+        stats: () => new Promise((res) => { child.once('message', res); child.send({ type: 'stats' }); }),
+        stop: () => new Promise((res) => { child.once('exit', res); child.disconnect(); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); }),
+      });
+    });
+  });
+}
+
+function load(url, options) {
+  return autocannon({ url, duration: DURATION, ...options });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+// ---- 1. Throughput and latency of the trivial probe against the bare routes
+const CONTENDERS = [
+  ['http-bare', 'bare node:http', 'http-bare'],
+  ['nest-bare-express', 'bare Nest route, Express', 'nest-bare-express'],
+  ['heartbeat-express', 'heartbeat readiness, Express', 'nest-bare-express'],
+  ['terminus-express', '@nestjs/terminus, Express', 'nest-bare-express'],
+  ['nest-bare-fastify', 'bare Nest route, Fastify', 'nest-bare-fastify'],
+  ['heartbeat-fastify', 'heartbeat readiness, Fastify', 'nest-bare-fastify'],
+  ['terminus-fastify', '@nestjs/terminus, Fastify', 'nest-bare-fastify'],
+  // PORT-CONTENDER
+];
+
+async function measure(contender, scenario, options, env) {
+  const server = await startServer(contender, scenario, env);
+  try {
+    await load(server.url, { ...options, duration: 1 }); // warm-up
+    await server.stats();
+    const result = await load(server.url, options);
+    const stats = await server.stats();
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, calls: stats.calls, rss: stats.rss };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function throughput(scenario, contenders, env) {
+  const rows = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const connections of [10, 50]) {
+      const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
+      const results = {};
+      for (const [id] of order) results[id] = await measure(id, scenario, { connections }, env);
+      for (const [id, , baseline] of contenders) {
+        const key = `${id}@${connections}`;
+        rows[key] ??= [];
+        rows[key].push({ ...results[id], ratio: results[id].rps / results[baseline].rps });
+      }
+    }
+  }
+  return rows;
+}
+
+function summarise(samples) {
+  return {
+    rps: median(samples.map((s) => s.rps)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+    ratio: median(samples.map((s) => s.ratio)),
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    rss: median(samples.map((s) => s.rss)),
+    calls: median(samples.map((s) => s.calls)),
+  };
+}
+
+const lines = [];
+const out = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${hasTaskset ? 'server on core 0, load on the last core (taskset)' : 'no taskset'}`;
+out(`### Benchmark (${smoke ? 'smoke run: figures are not meaningful' : `${ROUNDS} interleaved rounds of ${DURATION} s`})`);
+out();
+out(`Machine: ${machine}. Command: \`npm run bench${smoke ? ' -- --smoke' : ''}\`. Date: ${new Date().toISOString().slice(0, 10)}.`);
+out();
+
+const trivial = await throughput('trivial', smoke ? CONTENDERS.filter(([id]) => !id.includes('fastify')) : CONTENDERS);
+out('#### Readiness with three trivial checks (medians; ratio = req/s ÷ the bare route of the same adapter in the same round)');
+out();
+out('| contender | conns | req/s | ratio | p50 ms | p99 ms | RSS after MiB | errors |');
+out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const connections of [10, 50]) {
+  for (const [id, label, baseline] of CONTENDERS) {
+    const samples = trivial[`${id}@${connections}`];
+    if (!samples) continue;
+    const s = summarise(samples);
+    out(`| ${label} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x ${baseline === 'http-bare' && id !== 'http-bare' ? '(of node:http)' : ''} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rss / 2 ** 20, 1)} | ${s.errors} |`);
+  }
+}
+out();
+
+// ---- 2. Stampede: one 200 ms check, 50 connections; how often did the handler run?
+out(`#### Stampede: one check of 200 ms, 50 connections for ${DURATION} s`);
+out();
+out('| contender | handler runs | runs per 200 ms window | requests | req/s | p99 ms |');
+out('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const id of ['heartbeat-express', 'terminus-express']) {
+  const r = await measure(id, 'stampede', { connections: 50 });
+  out(`| ${id} | ${r.calls} | ${fmt(r.calls / ((DURATION * 1000) / 200), 2)} | ${fmt(r.rps * DURATION)} | ${fmt(r.rps)} | ${fmt(r.p99)} |`);
+}
+out();
+
+// ---- 3. Parallel: five checks of 100 ms; latency of one probe at a time
+out('#### Parallel: five checks of 100 ms each, one request at a time (20 requests)');
+out();
+out('| contender | p50 ms | p99 ms | max ms |');
+out('| --- | ---: | ---: | ---: |');
+for (const id of ['heartbeat-express', 'terminus-express']) {
+  const server = await startServer(id, 'parallel');
+  const result = await autocannon({ url: server.url, connections: 1, amount: 20 });
+  await server.stop();
+  out(`| ${id} | ${fmt(result.latency.p50)} | ${fmt(result.latency.p99)} | ${fmt(result.latency.max)} |`);
+}
+out();
+
+// ---- 4. environ: first request (cold) and throughput (cached) against a bare route serving the same body
+{
+  const server = await startServer('heartbeat-express', 'environ');
+  const started = performance.now();
+  const response = await fetch(server.url);
+  const body = await response.text();
+  const coldMs = performance.now() - started;
+  await server.stop();
+  const dir = mkdtempSync(join(tmpdir(), 'heartbeat-bench-'));
+  const bodyFile = join(dir, 'environ.json');
+  writeFileSync(bodyFile, body);
+  const libraries = Object.keys(JSON.parse(body).libraries).length;
+  const environ = await throughput('environ', CONTENDERS.filter(([id]) => ['nest-bare-express', 'heartbeat-express', ...(smoke ? [] : ['nest-bare-fastify', 'heartbeat-fastify'])].includes(id)), { BENCH_BODY_FILE: bodyFile });
+  out(`#### environ (${libraries} libraries, ${(Buffer.byteLength(body) / 1024).toFixed(1)} KiB body)`);
+  out();
+  out(`First request after start (cold): ${fmt(coldMs, 1)} ms.`);
+  out();
+  out('| contender | conns | req/s | ratio to a bare route with the same body | p99 ms |');
+  out('| --- | ---: | ---: | ---: | ---: |');
+  for (const connections of [10, 50]) {
+    for (const id of ['heartbeat-express', 'heartbeat-fastify']) {
+      const samples = environ[`${id}@${connections}`];
+      if (!samples) continue;
+      const s = summarise(samples);
+      out(`| ${id} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x | ${fmt(s.p99)} |`);
+    }
+  }
+  out();
+}
+
+// ---- 5. Bootstrap: 2,000 providers of 10 methods each, with and without the module
+{
+  const boot = (variant) =>
+    new Promise((resolve, reject) => {
+      const child = fork(join(here, 'dist', 'bootstrap.js'), [variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child.once('message', (message) => resolve(message));
+      child.once('error', reject);
+    });
+  const runs = { with: [], without: [] };
+  for (let round = 0; round < (smoke ? 1 : 5); round++) {
+    for (const variant of ['without', 'with']) runs[variant].push((await boot(variant)).bootMs);
+  }
+  const without = median(runs.without);
+  const withModule = median(runs.with);
+  out('#### Bootstrap: 2,000 providers × 10 methods (20,000 methods, 2,000 of them probes)');
+  out();
+  out('| variant | boot ms (median) |');
+  out('| --- | ---: |');
+  out(`| without the module | ${fmt(without, 1)} |`);
+  out(`| with the module | ${fmt(withModule, 1)} |`);
+  out(`| discovery and registration added | ${fmt(withModule - without, 1)} |`);
+  out();
+}
+
+if (!smoke) {
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'latest.md'), lines.join('\n') + '\n');
+  console.log('Written to bench/results/latest.md');
+}

@@ -1,0 +1,37 @@
+/**
+ * Bootstrap cost of discovery: an app of 2,000 providers with 10 methods each (one of them a probe),
+ * with or without the module. Run by bench/run.mjs: node bench/dist/bootstrap.js <with|without>
+ */
+import 'reflect-metadata';
+import { Injectable, Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HeartbeatModule, ReadinessProbe } from 'nestjs-heartbeat';
+
+const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 2000);
+const METHODS = 10;
+const withModule = process.argv[2] === 'with';
+
+function makeProvider(index: number): Type<unknown> {
+  const methods: Record<string, () => boolean> = {};
+  for (let m = 0; m < METHODS; m++) methods[`method${m}`] = () => true;
+  const Provider = class {} as Type<unknown>;
+  Object.defineProperty(Provider, 'name', { value: `Provider${index}` });
+  for (const [name, fn] of Object.entries(methods)) {
+    Object.defineProperty(Provider.prototype, name, { value: fn, writable: true, configurable: true });
+  }
+  const descriptor = Object.getOwnPropertyDescriptor(Provider.prototype, 'method0')!;
+  ReadinessProbe(`check-${index}`)(Provider.prototype, 'method0', descriptor);
+  Injectable()(Provider);
+  return Provider;
+}
+
+const providers = Array.from({ length: PROVIDERS }, (_, index) => makeProvider(index));
+@Module({ imports: withModule ? [HeartbeatModule.forRoot({ logger: false })] : [], providers })
+class Root {}
+
+const started = performance.now();
+const app = await NestFactory.createApplicationContext(Root, { logger: false });
+await app.init();
+const bootMs = performance.now() - started;
+process.send?.({ type: 'boot', bootMs, methods: PROVIDERS * METHODS });
+await app.close();

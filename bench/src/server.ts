@@ -1,0 +1,59 @@
+/**
+ * One contender of the benchmark, run as its own process by bench/run.mjs:
+ *   node bench/dist/server.js <contender> <scenario>
+ * It reports {port} once listening and answers {calls, rss} when asked, over the IPC channel.
+ */
+import 'reflect-metadata';
+import { type INestApplication, Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { BareModule, counters, heartbeatModule, type Scenario, terminusModule, TRIVIAL_BODY } from './contenders.js';
+
+const [contender, scenario = 'trivial'] = process.argv.slice(2) as [string, Scenario];
+const fastify = contender.endsWith('-fastify');
+
+async function nest(module: Type<unknown>): Promise<INestApplication> {
+  @Module({ imports: [module] })
+  class Root {}
+  const app = fastify
+    ? await NestFactory.create(Root, new FastifyAdapter(), { logger: false })
+    : await NestFactory.create(Root, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+function bareHttp(): Promise<Server> {
+  const body = process.env.BENCH_BODY_FILE ? readFileSync(process.env.BENCH_BODY_FILE, 'utf8') : JSON.stringify(TRIVIAL_BODY);
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function start(): Promise<{ port: number; path: string }> {
+  if (contender === 'http-bare') {
+    const server = await bareHttp();
+    return { port: (server.address() as { port: number }).port, path: '/' };
+  }
+  const kind = contender.replace(/-(express|fastify)$/, '');
+  const module =
+    kind === 'nest-bare' ? BareModule : kind === 'terminus' ? terminusModule(scenario as Exclude<Scenario, 'environ'>) : heartbeatModule(scenario);
+  const app = await nest(module);
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  const path =
+    kind === 'nest-bare' ? '/bare' : kind === 'terminus' ? '/health' : `/.well-known/heartbeat/${scenario === 'environ' ? 'environ' : 'readiness'}`;
+  return { port, path };
+}
+
+const { port, path } = await start();
+process.send?.({ type: 'ready', port, path });
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'stats') {
+    process.send?.({ type: 'stats', calls: counters.calls, rss: process.memoryUsage().rss });
+    counters.calls = 0;
+  }
+});
+process.on('disconnect', () => process.exit(0));
