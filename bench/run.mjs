@@ -75,7 +75,16 @@ async function measure(contender, scenario, options, env) {
     await server.stats();
     const result = await load(server.url, options);
     const stats = await server.stats();
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, calls: stats.calls, rss: stats.rss };
+    return {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.non2xx,
+      calls: stats.calls,
+      rss: stats.rss,
+      // CPU time the server spent per answered request: steadier than req/s on a shared machine.
+      cpuPerRequest: stats.cpuMicros / Math.max(1, result.requests.total),
+    };
   } finally {
     await server.stop();
   }
@@ -91,7 +100,11 @@ async function throughput(scenario, contenders, env) {
       for (const [id, , baseline] of contenders) {
         const key = `${id}@${connections}`;
         rows[key] ??= [];
-        rows[key].push({ ...results[id], ratio: results[id].rps / results[baseline].rps });
+        rows[key].push({
+          ...results[id],
+          ratio: results[id].rps / results[baseline].rps,
+          cpuRatio: results[baseline].cpuPerRequest / results[id].cpuPerRequest,
+        });
       }
     }
   }
@@ -104,6 +117,8 @@ function summarise(samples) {
     p50: median(samples.map((s) => s.p50)),
     p99: median(samples.map((s) => s.p99)),
     ratio: median(samples.map((s) => s.ratio)),
+    cpuPerRequest: median(samples.map((s) => s.cpuPerRequest)),
+    cpuRatio: median(samples.map((s) => s.cpuRatio)),
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
     rss: median(samples.map((s) => s.rss)),
     calls: median(samples.map((s) => s.calls)),
@@ -123,16 +138,20 @@ out(`Machine: ${machine}. Command: \`npm run bench${smoke ? ' -- --smoke' : ''}\
 out();
 
 const trivial = await throughput('trivial', smoke ? CONTENDERS.filter(([id]) => !id.includes('fastify')) : CONTENDERS);
-out('#### Readiness with three trivial checks (medians; ratio = req/s ÷ the bare route of the same adapter in the same round)');
+out('#### Readiness with three trivial checks');
 out();
-out('| contender | conns | req/s | ratio | p50 ms | p99 ms | RSS after MiB | errors |');
-out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+out('Medians over the rounds. "ratio" is req/s ÷ the bare route of the same adapter in the same round; "CPU ratio" is the');
+out("bare route's server CPU time per request ÷ this contender's (both: higher is better, 1.00x = as cheap as the bare route).");
+out();
+out('| contender | conns | req/s | ratio | CPU µs/req | CPU ratio | p50 ms | p99 ms | RSS after MiB | errors |');
+out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const connections of [10, 50]) {
   for (const [id, label, baseline] of CONTENDERS) {
     const samples = trivial[`${id}@${connections}`];
     if (!samples) continue;
     const s = summarise(samples);
-    out(`| ${label} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x ${baseline === 'http-bare' && id !== 'http-bare' ? '(of node:http)' : ''} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rss / 2 ** 20, 1)} | ${s.errors} |`);
+    const of = baseline === 'http-bare' && id !== 'http-bare' ? ' (of node:http)' : '';
+    out(`| ${label} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x${of} | ${fmt(s.cpuPerRequest, 1)} | ${fmt(s.cpuRatio, 2)}x${of} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rss / 2 ** 20, 1)} | ${s.errors} |`);
   }
 }
 out();
@@ -178,14 +197,14 @@ out();
   out();
   out(`First request after start (cold): ${fmt(coldMs, 1)} ms.`);
   out();
-  out('| contender | conns | req/s | ratio to a bare route with the same body | p99 ms |');
-  out('| --- | ---: | ---: | ---: | ---: |');
+  out('| contender | conns | req/s | ratio to a bare route with the same body | CPU ratio | p99 ms |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const connections of [10, 50]) {
     for (const id of ['heartbeat-express', 'heartbeat-fastify']) {
       const samples = environ[`${id}@${connections}`];
       if (!samples) continue;
       const s = summarise(samples);
-      out(`| ${id} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x | ${fmt(s.p99)} |`);
+      out(`| ${id} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x | ${fmt(s.cpuRatio, 2)}x | ${fmt(s.p99)} |`);
     }
   }
   out();

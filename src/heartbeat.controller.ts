@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpStatus, Patch, Post, Put, Res, type Type, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpStatus, Patch, Post, Put, Res, type Type, VERSION_NEUTRAL } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { HeartbeatService } from './heartbeat.service.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
@@ -19,22 +19,30 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
     ) {}
 
     @Get('readiness')
-    readiness(@Res() response: unknown): Promise<void> {
+    @Header('Content-Type', JSON_TYPE)
+    @Header('Cache-Control', 'no-store')
+    readiness(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'readiness');
     }
 
     @Get('liveliness')
-    liveliness(@Res() response: unknown): Promise<void> {
+    @Header('Content-Type', JSON_TYPE)
+    @Header('Cache-Control', 'no-store')
+    liveliness(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'liveliness');
     }
 
     @Get('liveness')
-    liveness(@Res() response: unknown): Promise<void> {
+    @Header('Content-Type', JSON_TYPE)
+    @Header('Cache-Control', 'no-store')
+    liveness(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'liveliness');
     }
 
     @Get('environ')
-    environ(@Res() response: unknown): Promise<void> {
+    @Header('Content-Type', JSON_TYPE)
+    @Header('Cache-Control', 'no-store')
+    environ(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'environ');
     }
 
@@ -63,9 +71,10 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
       this.write(response, HttpStatus.METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED, true);
     }
 
-    private async send(response: unknown, kind: ProbeKind): Promise<void> {
+    private async send(response: unknown, kind: ProbeKind): Promise<string> {
       const { statusCode, body } = await this.service.respond(kind);
-      this.write(response, statusCode, body, false);
+      if (statusCode !== 200) this.adapterHost.httpAdapter.status(response, statusCode);
+      return body;
     }
 
     private write(response: unknown, statusCode: number, body: string, notAllowed: boolean): void {

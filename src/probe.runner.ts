@@ -11,6 +11,17 @@ export interface CheckRun {
   readonly outcome: CheckOutcome;
 }
 
+/** A check of a run whose handler has not settled yet. */
+interface Waiting {
+  readonly index: number;
+  readonly probe: RegisteredProbe;
+  readonly state: CheckState;
+  readonly timeoutMs: number;
+  readonly deadline: number;
+  readonly runningForMs?: number;
+  waiter?: (outcome: CheckOutcome) => void;
+}
+
 /** What the runner remembers of one registered check between probes. */
 interface CheckState {
   /** Set while a call of the handler has not settled: callers wait for it instead of calling again. */
@@ -39,22 +50,68 @@ export class ProbeRunner {
   run(key: string, probes: readonly RegisteredProbe[]): Promise<readonly CheckRun[]> {
     const running = this.inFlight.get(key);
     if (running) return running;
-    const run = Promise.all(
-      probes.map((probe) => {
-        const outcome = this.runCheck(probe);
-        return outcome instanceof Promise ? outcome.then((settled) => ({ probe, outcome: settled })) : { probe, outcome };
-      }),
-    );
+    const run = this.runAll(probes);
     this.inFlight.set(key, run);
     void run.then(() => this.inFlight.delete(key));
     return run;
   }
 
-  private runCheck(probe: RegisteredProbe): CheckOutcome | Promise<CheckOutcome> {
-    const state = this.stateOf(probe);
+  /**
+   * Starts every check, then waits for the pending ones under a single timer armed for the
+   * earliest deadline (re-armed for later ones), so a run costs one timer whatever its size.
+   */
+  private runAll(probes: readonly RegisteredProbe[]): Promise<readonly CheckRun[]> {
+    const results: CheckRun[] = new Array(probes.length);
+    const waiting: Waiting[] = [];
     const now = Date.now();
-    if (state.cached && now < state.cachedUntil) return state.cached;
-    if (state.waiters) return this.wait(probe, state, now - state.startedAt);
+    for (let index = 0; index < probes.length; index++) {
+      const probe = probes[index];
+      const started = this.start(probe, now);
+      if ('outcome' in started) results[index] = { probe, outcome: started.outcome };
+      else {
+        const timeoutMs = probe.options.timeoutMs ?? this.options.timeoutMs;
+        waiting.push({ index, probe, state: started.state, runningForMs: started.runningForMs, timeoutMs, deadline: timeoutMs > 0 ? now + timeoutMs : Infinity });
+      }
+    }
+    if (waiting.length === 0) return Promise.resolve(results);
+
+    return new Promise((resolve) => {
+      let remaining = waiting.length;
+      let timer: NodeJS.Timeout | undefined;
+      const done = (entry: Waiting, outcome: CheckOutcome) => {
+        results[entry.index] = { probe: entry.probe, outcome: this.settle(entry.probe, entry.state, outcome) };
+        if (--remaining === 0) {
+          clearTimeout(timer);
+          resolve(results);
+        }
+      };
+      const arm = () => {
+        let next = Infinity;
+        for (const entry of waiting) if (!results[entry.index] && entry.deadline < next) next = entry.deadline;
+        if (next !== Infinity) timer = setTimeout(expire, Math.max(0, next - Date.now()));
+      };
+      const expire = () => {
+        const now = Date.now();
+        for (const entry of waiting) {
+          if (results[entry.index] || entry.deadline > now) continue;
+          entry.state.waiters?.delete(entry.waiter!);
+          done(entry, failed(entry.probe, CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs)));
+        }
+        if (remaining > 0) arm();
+      };
+      for (const entry of waiting) {
+        entry.waiter = (outcome) => done(entry, outcome);
+        entry.state.waiters!.add(entry.waiter);
+      }
+      arm();
+    });
+  }
+
+  /** Calls the handler unless a result is cached or a previous call is still pending. */
+  private start(probe: RegisteredProbe, now: number): { outcome: CheckOutcome } | { state: CheckState; runningForMs?: number } {
+    const state = this.stateOf(probe);
+    if (state.cached && now < state.cachedUntil) return { outcome: state.cached };
+    if (state.waiters) return { state, runningForMs: now - state.startedAt };
 
     let value: unknown;
     let pending: boolean;
@@ -62,9 +119,9 @@ export class ProbeRunner {
       value = probe.handler();
       pending = isThenable(value);
     } catch (error) {
-      return this.settle(probe, state, thrown(probe, error));
+      return { outcome: this.settle(probe, state, thrown(probe, error)) };
     }
-    if (!pending) return this.settle(probe, state, this.normalize(probe, value));
+    if (!pending) return { outcome: this.settle(probe, state, this.normalize(probe, value)) };
 
     const waiters = new Set<(outcome: CheckOutcome) => void>();
     state.waiters = waiters;
@@ -78,27 +135,7 @@ export class ProbeRunner {
       (resolved) => deliver(this.normalize(probe, resolved)),
       (error: unknown) => deliver(thrown(probe, error)),
     );
-    return this.wait(probe, state);
-  }
-
-  /** Waits for the pending call, at most the check's timeout; a late result is simply not awaited. */
-  private wait(probe: RegisteredProbe, state: CheckState, runningForMs?: number): Promise<CheckOutcome> {
-    const waiters = state.waiters!;
-    const timeoutMs = probe.options.timeoutMs ?? this.options.timeoutMs;
-    return new Promise<CheckOutcome>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const waiter = (outcome: CheckOutcome) => {
-        clearTimeout(timer);
-        resolve(this.settle(probe, state, outcome));
-      };
-      waiters.add(waiter);
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          waiters.delete(waiter);
-          resolve(this.settle(probe, state, failed(probe, CHECK_TIMED_OUT(probe.source, timeoutMs, runningForMs))));
-        }, timeoutMs);
-      }
-    });
+    return { state };
   }
 
   private normalize(probe: RegisteredProbe, value: unknown): CheckOutcome {

@@ -50,10 +50,13 @@ async function start(): Promise<{ port: number; path: string }> {
 
 const { port, path } = await start();
 process.send?.({ type: 'ready', port, path });
+let cpuSince = process.cpuUsage();
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
-    process.send?.({ type: 'stats', calls: counters.calls, rss: process.memoryUsage().rss });
+    const cpu = process.cpuUsage(cpuSince);
+    process.send?.({ type: 'stats', calls: counters.calls, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system });
     counters.calls = 0;
+    cpuSince = process.cpuUsage();
   }
 });
 process.on('disconnect', () => process.exit(0));
