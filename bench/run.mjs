@@ -3,7 +3,7 @@
 //   npm run bench              full run (about 10 minutes on 2 cores)
 //   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
 import autocannon from 'autocannon';
-import { fork, execFileSync, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,8 +27,16 @@ if (hasTaskset && !process.env.BENCH_PINNED) {
 function startServer(contender, scenario, env = {}) {
   const script = join(here, 'dist', 'server.js');
   const child = hasTaskset
-    ? fork(script, [contender, scenario], { execPath: 'taskset', execArgv: ['-c', '0', process.execPath], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    : fork(script, [contender, scenario], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    ? fork(script, [contender, scenario], {
+        execPath: 'taskset',
+        execArgv: ['-c', '0', process.execPath],
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      })
+    : fork(script, [contender, scenario], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${contender} did not start`)), 30_000);
     child.once('error', reject);
@@ -38,8 +46,17 @@ function startServer(contender, scenario, env = {}) {
       const url = `http://127.0.0.1:${message.port}${message.path}`;
       resolve({
         url,
-        stats: () => new Promise((res) => { child.once('message', res); child.send({ type: 'stats' }); }),
-        stop: () => new Promise((res) => { child.once('exit', res); child.disconnect(); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); }),
+        stats: () =>
+          new Promise((res) => {
+            child.once('message', res);
+            child.send({ type: 'stats' });
+          }),
+        stop: () =>
+          new Promise((res) => {
+            child.once('exit', res);
+            child.disconnect();
+            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+          }),
       });
     });
   });
@@ -132,16 +149,24 @@ const out = (line = '') => {
 };
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${hasTaskset ? 'server on core 0, load on the last core (taskset)' : 'no taskset'}`;
-out(`### Benchmark (${smoke ? 'smoke run: figures are not meaningful' : `${ROUNDS} interleaved rounds of ${DURATION} s`})`);
+out(
+  `### Benchmark (${smoke ? 'smoke run: figures are not meaningful' : `${ROUNDS} interleaved rounds of ${DURATION} s`})`,
+);
 out();
-out(`Machine: ${machine}. Command: \`npm run bench${smoke ? ' -- --smoke' : ''}\`. Date: ${new Date().toISOString().slice(0, 10)}.`);
+out(
+  `Machine: ${machine}. Command: \`npm run bench${smoke ? ' -- --smoke' : ''}\`. Date: ${new Date().toISOString().slice(0, 10)}.`,
+);
 out();
 
 const trivial = await throughput('trivial', smoke ? CONTENDERS.filter(([id]) => !id.includes('fastify')) : CONTENDERS);
 out('#### Readiness with three trivial checks');
 out();
-out('Medians over the rounds. "ratio" is req/s ÷ the bare route of the same adapter in the same round; "CPU ratio" is the');
-out("bare route's server CPU time per request ÷ this contender's (both: higher is better, 1.00x = as cheap as the bare route).");
+out(
+  'Medians over the rounds. "ratio" is req/s ÷ the bare route of the same adapter in the same round; "CPU ratio" is the',
+);
+out(
+  "bare route's server CPU time per request ÷ this contender's (both: higher is better, 1.00x = as cheap as the bare route).",
+);
 out();
 out('| contender | conns | req/s | ratio | CPU µs/req | CPU ratio | p50 ms | p99 ms | RSS after MiB | errors |');
 out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -151,7 +176,9 @@ for (const connections of [10, 50]) {
     if (!samples) continue;
     const s = summarise(samples);
     const of = baseline === 'http-bare' && id !== 'http-bare' ? ' (of node:http)' : '';
-    out(`| ${label} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x${of} | ${fmt(s.cpuPerRequest, 1)} | ${fmt(s.cpuRatio, 2)}x${of} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rss / 2 ** 20, 1)} | ${s.errors} |`);
+    out(
+      `| ${label} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x${of} | ${fmt(s.cpuPerRequest, 1)} | ${fmt(s.cpuRatio, 2)}x${of} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rss / 2 ** 20, 1)} | ${s.errors} |`,
+    );
   }
 }
 out();
@@ -163,7 +190,9 @@ out('| contender | handler runs | runs per 200 ms window | requests | req/s | p9
 out('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const id of ['heartbeat-express', 'terminus-express']) {
   const r = await measure(id, 'stampede', { connections: 50 });
-  out(`| ${id} | ${r.calls} | ${fmt(r.calls / ((DURATION * 1000) / 200), 2)} | ${fmt(r.rps * DURATION)} | ${fmt(r.rps)} | ${fmt(r.p99)} |`);
+  out(
+    `| ${id} | ${r.calls} | ${fmt(r.calls / ((DURATION * 1000) / 200), 2)} | ${fmt(r.rps * DURATION)} | ${fmt(r.rps)} | ${fmt(r.p99)} |`,
+  );
 }
 out();
 
@@ -192,7 +221,15 @@ out();
   const bodyFile = join(dir, 'environ.json');
   writeFileSync(bodyFile, body);
   const libraries = Object.keys(JSON.parse(body).libraries).length;
-  const environ = await throughput('environ', CONTENDERS.filter(([id]) => ['nest-bare-express', 'heartbeat-express', ...(smoke ? [] : ['nest-bare-fastify', 'heartbeat-fastify'])].includes(id)), { BENCH_BODY_FILE: bodyFile });
+  const environ = await throughput(
+    'environ',
+    CONTENDERS.filter(([id]) =>
+      ['nest-bare-express', 'heartbeat-express', ...(smoke ? [] : ['nest-bare-fastify', 'heartbeat-fastify'])].includes(
+        id,
+      ),
+    ),
+    { BENCH_BODY_FILE: bodyFile },
+  );
   out(`#### environ (${libraries} libraries, ${(Buffer.byteLength(body) / 1024).toFixed(1)} KiB body)`);
   out();
   out(`First request after start (cold): ${fmt(coldMs, 1)} ms.`);
@@ -214,7 +251,9 @@ out();
 {
   const boot = (variant) =>
     new Promise((resolve, reject) => {
-      const child = fork(join(here, 'dist', 'bootstrap.js'), [variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(join(here, 'dist', 'bootstrap.js'), [variant], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       child.once('message', (message) => resolve(message));
       child.once('error', reject);
     });

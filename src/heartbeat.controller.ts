@@ -1,10 +1,25 @@
-import { Controller, Delete, Get, Header, HttpStatus, Patch, Post, Put, Res, type Type, VERSION_NEUTRAL } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpStatus,
+  Patch,
+  Post,
+  Put,
+  Res,
+  type Type,
+  VERSION_NEUTRAL,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { HeartbeatService } from './heartbeat.service.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const METHOD_NOT_ALLOWED = JSON.stringify({ statusCode: 405, message: 'Method Not Allowed: probes answer GET and HEAD' });
+const METHOD_NOT_ALLOWED = JSON.stringify({
+  statusCode: 405,
+  message: 'Method Not Allowed: probes answer GET and HEAD',
+});
 
 /**
  * Builds the controller serving the probes under `path`. It is a thin transport: the service

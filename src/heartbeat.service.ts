@@ -3,7 +3,13 @@ import { findPackageRoot } from './environ/package-root.js';
 import { scanLibraries } from './environ/library-inventory.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import type { CheckReport, EnvironReport, LibraryReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
+import type {
+  CheckReport,
+  EnvironReport,
+  LibraryReport,
+  ProbeKind,
+  ProbeReport,
+} from './interfaces/probe.interface.js';
 import { ProbeRegistry } from './probe.registry.js';
 import { type CheckRun, ProbeRunner } from './probe.runner.js';
 import { defineKey, serializeReport } from './report.serializer.js';
@@ -49,7 +55,14 @@ export class HeartbeatService implements OnModuleInit {
       options: { timeoutMs: Math.max(INVENTORY_TIMEOUT_MS, this.options.timeoutMs) },
       trusted: true,
     });
-    this.registry.add({ kind: 'environ', name: 'node', source: 'heartbeat.node', handler: () => ({ node }), options: {}, trusted: true });
+    this.registry.add({
+      kind: 'environ',
+      name: 'node',
+      source: 'heartbeat.node',
+      handler: () => ({ node }),
+      options: {},
+      trusted: true,
+    });
   }
 
   /** The readiness report: should this instance receive traffic? */
@@ -101,7 +114,8 @@ export class HeartbeatService implements OnModuleInit {
       if (critical && !outcome.status) status = false;
       let name = outcome.name;
       for (let n = 2; Object.hasOwn(checks, name); n++) name = `${outcome.name}#${n}`;
-      const check: CheckReport = this.options.details === 'always' ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
+      const check: CheckReport =
+        this.options.details === 'always' ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
       if (!critical) check.critical = false;
       defineKey(checks, name, check);
     }

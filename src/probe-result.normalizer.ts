@@ -99,7 +99,8 @@ function sanitized(probe: RegisteredProbe, name: string, status: boolean, data: 
     return invalid(probe, `data that cannot be serialised to JSON (${firstLine(reasonOf(error))})`, name);
   }
   const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_CHECK_DATA_BYTES) return failed(probe, CHECK_DATA_TOO_LARGE(probe.source, bytes, MAX_CHECK_DATA_BYTES), name);
+  if (bytes > MAX_CHECK_DATA_BYTES)
+    return failed(probe, CHECK_DATA_TOO_LARGE(probe.source, bytes, MAX_CHECK_DATA_BYTES), name);
   return passOrFail(name, status, JSON.parse(json) as CheckData);
 }
 

@@ -44,7 +44,14 @@ export class ProbeExplorer implements OnModuleInit {
       }
       const handler = (method as (...args: unknown[]) => unknown).bind(instance) as ProbeHandler;
       for (const { kind, options } of probes) {
-        this.registry.add({ kind, name: options.name || methodName, source: `${className}.${methodName}`, handler, options, trusted: false });
+        this.registry.add({
+          kind,
+          name: options.name || methodName,
+          source: `${className}.${methodName}`,
+          handler,
+          options,
+          trusted: false,
+        });
       }
     }
   }

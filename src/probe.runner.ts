@@ -70,7 +70,14 @@ export class ProbeRunner {
       if ('outcome' in started) results[index] = { probe, outcome: started.outcome };
       else {
         const timeoutMs = probe.options.timeoutMs ?? this.options.timeoutMs;
-        waiting.push({ index, probe, state: started.state, runningForMs: started.runningForMs, timeoutMs, deadline: timeoutMs > 0 ? now + timeoutMs : Infinity });
+        waiting.push({
+          index,
+          probe,
+          state: started.state,
+          runningForMs: started.runningForMs,
+          timeoutMs,
+          deadline: timeoutMs > 0 ? now + timeoutMs : Infinity,
+        });
       }
     }
     if (waiting.length === 0) return Promise.resolve(results);
@@ -108,7 +115,10 @@ export class ProbeRunner {
   }
 
   /** Calls the handler unless a result is cached or a previous call is still pending. */
-  private start(probe: RegisteredProbe, now: number): { outcome: CheckOutcome } | { state: CheckState; runningForMs?: number } {
+  private start(
+    probe: RegisteredProbe,
+    now: number,
+  ): { outcome: CheckOutcome } | { state: CheckState; runningForMs?: number } {
     const state = this.stateOf(probe);
     if (state.cached && now < state.cachedUntil) return { outcome: state.cached };
     if (state.waiters) return { state, runningForMs: now - state.startedAt };

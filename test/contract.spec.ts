@@ -181,7 +181,10 @@ describe.each(ADAPTERS)('the seed contract (%s)', (adapter) => {
   });
 
   it('fails environ when a contributor fails, naming it under errors', async () => {
-    app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })], providers: [FailingEnviron] });
+    app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ logger: false })],
+      providers: [FailingEnviron],
+    });
     const res = await get('environ');
     expect(res.status).toBe(500);
     expect(res.body.status).toBe(false);

@@ -177,7 +177,9 @@ describe.each(ADAPTERS)('discovery and configuration (%s)', (adapter) => {
     const registry = app.get(ProbeRegistry);
     expect(() => registry.register('ready' as never, () => true)).toThrow('Unknown probe kind "ready"');
     expect(() => registry.register('readiness', 'nope' as never)).toThrow('handler must be a function');
-    expect(() => registry.register('readiness', () => true, { timeoutMs: -1 })).toThrow('option "timeoutMs" must be a finite number >= 0 (got -1)');
+    expect(() => registry.register('readiness', () => true, { timeoutMs: -1 })).toThrow(
+      'option "timeoutMs" must be a finite number >= 0 (got -1)',
+    );
   });
 
   it('lets a user serve reports from a controller of their own', async () => {
@@ -192,7 +194,9 @@ describe.each(ADAPTERS)('discovery and configuration (%s)', (adapter) => {
   it('isGlobal makes HeartbeatService injectable everywhere', async () => {
     @Module({ controllers: [CustomHealthController] })
     class FeatureModule {}
-    app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ isGlobal: true, logger: false }), FeatureModule] });
+    app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ isGlobal: true, logger: false }), FeatureModule],
+    });
     expect((await get('/custom/ready')).body).toEqual({ ok: true, count: 0 });
   });
 });

@@ -54,13 +54,16 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
       });
     });
 
-    it.each(['readiness', 'liveliness', 'liveness', 'environ'])('HEAD %s answers headers without a body', async (probe) => {
-      const res = await request(app.getHttpServer()).head(`${BASE}/${probe}`);
-      expect(res.status).toBe(200);
-      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-      expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.text ?? '').toBe('');
-    });
+    it.each(['readiness', 'liveliness', 'liveness', 'environ'])(
+      'HEAD %s answers headers without a body',
+      async (probe) => {
+        const res = await request(app.getHttpServer()).head(`${BASE}/${probe}`);
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.text ?? '').toBe('');
+      },
+    );
 
     it.each(['post', 'put', 'patch', 'delete'] as const)('%s on a probe is 405 with Allow', async (method) => {
       const res = await request(app.getHttpServer())[method](`${BASE}/readiness`);
@@ -107,7 +110,10 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
 
   describe('with a failing readiness check', () => {
     it('answers 500 by default, the seed says', async () => {
-      const app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })], providers: [FailingReadiness] });
+      const app = await createApp(adapter, {
+        imports: [HeartbeatModule.forRoot({ logger: false })],
+        providers: [FailingReadiness],
+      });
       const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
       expect(res.status).toBe(500);
       expect(res.body).toEqual({
@@ -165,8 +171,8 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
   });
 
   it('rejects a failureStatusCode the kubelet would count as success', async () => {
-    await expect(createApp(adapter, { imports: [HeartbeatModule.forRoot({ failureStatusCode: 204 })] })).rejects.toThrow(
-      'option "failureStatusCode" must be an integer from 400 to 599 (got 204)',
-    );
+    await expect(
+      createApp(adapter, { imports: [HeartbeatModule.forRoot({ failureStatusCode: 204 })] }),
+    ).rejects.toThrow('option "failureStatusCode" must be an integer from 400 to 599 (got 204)');
   });
 });

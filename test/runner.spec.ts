@@ -1,6 +1,12 @@
 import { Injectable, type INestApplication, Logger } from '@nestjs/common';
 import request from 'supertest';
-import { HeartbeatModule, type HeartbeatModuleOptions, LivelinessProbe, ProbeRegistry, ReadinessProbe } from '../src/index.js';
+import {
+  HeartbeatModule,
+  type HeartbeatModuleOptions,
+  LivelinessProbe,
+  ProbeRegistry,
+  ReadinessProbe,
+} from '../src/index.js';
 import { ADAPTERS, createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
 
@@ -95,14 +101,20 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
   it('never calls a handler again while its previous call is still running', async () => {
     const registry = await boot({ timeoutMs: 100 });
     let calls = 0;
-    registry.register('readiness', () => {
-      calls++;
-      return sleep(600).then(() => true);
-    }, { name: 'slow' });
+    registry.register(
+      'readiness',
+      () => {
+        calls++;
+        return sleep(600).then(() => true);
+      },
+      { name: 'slow' },
+    );
     const first = await get('readiness');
     expect(first.body.checks.slow.message).toBe('slow timed out after 100 ms');
     const second = await get('readiness');
-    expect(second.body.checks.slow.message).toMatch(/^slow timed out after 100 ms \(its previous call, started \d+\.\d s ago, has not settled\)$/);
+    expect(second.body.checks.slow.message).toMatch(
+      /^slow timed out after 100 ms \(its previous call, started \d+\.\d s ago, has not settled\)$/,
+    );
     expect(calls).toBe(1);
     await sleep(700);
     const third = await get('readiness');
@@ -172,7 +184,9 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
     const res = await get('readiness');
     expect(res.status).toBe(500);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    const messages = Object.fromEntries(Object.entries(res.body.checks as Record<string, { message?: string }>).map(([k, v]) => [k, v.message]));
+    const messages = Object.fromEntries(
+      Object.entries(res.body.checks as Record<string, { message?: string }>).map(([k, v]) => [k, v.message]),
+    );
     expect(messages).toEqual({
       throwsString: 'throwsString failed: plain string',
       throwsObject: 'throwsObject failed: threw an object',
@@ -189,8 +203,11 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
       objectNoStatus: 'objectNoStatus returned an invalid result: an object whose status is undefined',
       'x#2': 'notPlainData returned an invalid result: a tuple whose data is an instance of Map',
       classInstance: 'classInstance returned an invalid result: an instance of Result',
-      circular: expect.stringMatching(/^circular returned an invalid result: data that cannot be serialised to JSON \(Converting circular structure to JSON/),
-      bigint: 'bigint returned an invalid result: data that cannot be serialised to JSON (Do not know how to serialize a BigInt)',
+      circular: expect.stringMatching(
+        /^circular returned an invalid result: data that cannot be serialised to JSON \(Converting circular structure to JSON/,
+      ),
+      bigint:
+        'bigint returned an invalid result: data that cannot be serialised to JSON (Do not know how to serialize a BigInt)',
       huge: 'huge returned 20011 bytes of data, more than the 2048-byte limit',
       throwingGetter: 'throwingGetter returned an invalid result: a value that could not be read (getter exploded)',
       ok: undefined,
@@ -202,9 +219,13 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
 
   it('cuts long messages with a marker and never shows a stack', async () => {
     const registry = await boot();
-    registry.register('readiness', () => {
-      throw new Error('x'.repeat(5000));
-    }, { name: 'long' });
+    registry.register(
+      'readiness',
+      () => {
+        throw new Error('x'.repeat(5000));
+      },
+      { name: 'long' },
+    );
     const res = await get('readiness');
     const message: string = res.body.checks.long.message;
     expect(message.length).toBe(300);
@@ -279,7 +300,10 @@ describe.each(ADAPTERS)('decorator options (%s)', (adapter) => {
       providers: [DecoratedTimeouts],
     });
     const ready = await request(app.getHttpServer()).get(`${BASE}/readiness`);
-    expect(ready.body.checks.quick).toEqual({ status: false, message: 'DecoratedTimeouts.quick timed out after 30 ms' });
+    expect(ready.body.checks.quick).toEqual({
+      status: false,
+      message: 'DecoratedTimeouts.quick timed out after 30 ms',
+    });
     const live = await request(app.getHttpServer()).get(`${BASE}/liveliness`);
     expect(live.body).toEqual({ status: true, checks: { patient: { status: true } } });
     await app.close();

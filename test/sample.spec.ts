@@ -32,7 +32,9 @@ describe('the sample app', () => {
     expect(down.status).toBe(503);
     expect(down.body).toEqual({
       status: false,
-      checks: { database: { status: false, message: 'HealthChecks.database failed: The database connection is not open' } },
+      checks: {
+        database: { status: false, message: 'HealthChecks.database failed: The database connection is not open' },
+      },
     });
   });
 

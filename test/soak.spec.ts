@@ -46,7 +46,9 @@ describe.each(ADAPTERS)('fault-injection soak (%s)', (adapter) => {
     ];
     const registry = app.get(ProbeRegistry);
     for (let i = 0; i < 8; i++) {
-      registry.register('readiness', () => behaviours[Math.floor(next() * behaviours.length)](), { name: `check-${i}` });
+      registry.register('readiness', () => behaviours[Math.floor(next() * behaviours.length)](), {
+        name: `check-${i}`,
+      });
     }
     registry.register('liveliness', () => behaviours[Math.floor(next() * behaviours.length)](), { name: 'only' });
   });

@@ -25,7 +25,9 @@ async function check(delayMs: number): Promise<void> {
 }
 
 /** The body of the bare routes: the trivial readiness body, or (environ scenario) a copy of our environ body. */
-const BARE_BODY: unknown = process.env.BENCH_BODY_FILE ? JSON.parse(readFileSync(process.env.BENCH_BODY_FILE, 'utf8')) : TRIVIAL_BODY;
+const BARE_BODY: unknown = process.env.BENCH_BODY_FILE
+  ? JSON.parse(readFileSync(process.env.BENCH_BODY_FILE, 'utf8'))
+  : TRIVIAL_BODY;
 
 @Controller()
 class BareController {

@@ -25,9 +25,15 @@ async function nest(module: Type<unknown>): Promise<INestApplication> {
 }
 
 function bareHttp(): Promise<Server> {
-  const body = process.env.BENCH_BODY_FILE ? readFileSync(process.env.BENCH_BODY_FILE, 'utf8') : JSON.stringify(TRIVIAL_BODY);
+  const body = process.env.BENCH_BODY_FILE
+    ? readFileSync(process.env.BENCH_BODY_FILE, 'utf8')
+    : JSON.stringify(TRIVIAL_BODY);
   const server = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(body);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -40,11 +46,19 @@ async function start(): Promise<{ port: number; path: string }> {
   }
   const kind = contender.replace(/-(express|fastify)$/, '');
   const module =
-    kind === 'nest-bare' ? BareModule : kind === 'terminus' ? terminusModule(scenario as Exclude<Scenario, 'environ'>) : heartbeatModule(scenario);
+    kind === 'nest-bare'
+      ? BareModule
+      : kind === 'terminus'
+        ? terminusModule(scenario as Exclude<Scenario, 'environ'>)
+        : heartbeatModule(scenario);
   const app = await nest(module);
   const port = (app.getHttpServer().address() as { port: number }).port;
   const path =
-    kind === 'nest-bare' ? '/bare' : kind === 'terminus' ? '/health' : `/.well-known/heartbeat/${scenario === 'environ' ? 'environ' : 'readiness'}`;
+    kind === 'nest-bare'
+      ? '/bare'
+      : kind === 'terminus'
+        ? '/health'
+        : `/.well-known/heartbeat/${scenario === 'environ' ? 'environ' : 'readiness'}`;
   return { port, path };
 }
 
@@ -54,7 +68,12 @@ let cpuSince = process.cpuUsage();
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
     const cpu = process.cpuUsage(cpuSince);
-    process.send?.({ type: 'stats', calls: counters.calls, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system });
+    process.send?.({
+      type: 'stats',
+      calls: counters.calls,
+      rss: process.memoryUsage().rss,
+      cpuMicros: cpu.user + cpu.system,
+    });
     counters.calls = 0;
     cpuSince = process.cpuUsage();
   }

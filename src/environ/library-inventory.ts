@@ -8,7 +8,9 @@ export async function scanLibraries(root: string): Promise<Record<string, Librar
   const modules = join(root, 'node_modules');
   for (const entry of await listDir(modules)) {
     if (entry.startsWith('.')) continue;
-    const names = entry.startsWith('@') ? (await listDir(join(modules, entry))).map((sub) => `${entry}/${sub}`) : [entry];
+    const names = entry.startsWith('@')
+      ? (await listDir(join(modules, entry))).map((sub) => `${entry}/${sub}`)
+      : [entry];
     for (const name of names) {
       const version = await readVersion(join(modules, name, 'package.json'));
       if (version) libraries[name] = { version, conflicts: null };
@@ -35,5 +37,9 @@ async function readVersion(file: string): Promise<string | undefined> {
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]]),
+  );
 }
