@@ -2,6 +2,17 @@
 export const PROBE_METADATA = 'nestjs-heartbeat:probes';
 /** Injection token of the resolved, validated module options. */
 export const HEARTBEAT_RESOLVED_OPTIONS = Symbol('HEARTBEAT_RESOLVED_OPTIONS');
+/** Injection token of the route prefix, without leading or trailing slashes. */
+export const HEARTBEAT_ROUTE_PATH = Symbol('HEARTBEAT_ROUTE_PATH');
+
+/** The routes under the prefix and the probe each serves (`liveness` is the Kubernetes alias). */
+export const PROBE_ROUTES = {
+  readiness: 'readiness',
+  liveliness: 'liveliness',
+  liveness: 'liveliness',
+  startup: 'startup',
+  environ: 'environ',
+} as const;
 
 /** The seed's route prefix. */
 export const DEFAULT_PATH = '.well-known/heartbeat';
@@ -18,3 +29,8 @@ export const MAX_MESSAGE_LENGTH = 300;
 export const MAX_CHECK_DATA_BYTES = 2048;
 /** Appended to a message that was cut. */
 export const TRUNCATION_MARKER = '… [truncated]';
+/**
+ * About one readiness period of the sample manifests (5 s): long enough for the endpoints to drop
+ * the pod, well inside the default `terminationGracePeriodSeconds` of 30 s.
+ */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;

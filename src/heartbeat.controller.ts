@@ -4,6 +4,8 @@ import {
   Get,
   Header,
   HttpStatus,
+  Inject,
+  NotFoundException,
   Patch,
   Post,
   Put,
@@ -12,18 +14,25 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
+import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const METHOD_NOT_ALLOWED = JSON.stringify({
+/** Headers of every probe response, on the app and on the management port. */
+export const PROBE_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+} as const;
+/** Body of the 405 answered to methods other than GET and HEAD. */
+export const METHOD_NOT_ALLOWED_BODY = JSON.stringify({
   statusCode: 405,
   message: 'Method Not Allowed: probes answer GET and HEAD',
 });
 
 /**
  * Builds the controller serving the probes under `path`. It is a thin transport: the service
- * decides the status and produces the body; the controller only writes them to the response.
+ * decides the status and produces the body; the controller only hands them to Nest.
  */
 export function createHeartbeatController(path: string, decorators: readonly ClassDecorator[] = []): Type<unknown> {
   @Controller({ path, version: VERSION_NEUTRAL })
@@ -31,32 +40,40 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
     constructor(
       private readonly service: HeartbeatService,
       private readonly adapterHost: HttpAdapterHost,
+      @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     ) {}
 
     @Get('readiness')
-    @Header('Content-Type', JSON_TYPE)
-    @Header('Cache-Control', 'no-store')
+    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
+    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
     readiness(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'readiness');
     }
 
     @Get('liveliness')
-    @Header('Content-Type', JSON_TYPE)
-    @Header('Cache-Control', 'no-store')
+    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
+    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
     liveliness(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'liveliness');
     }
 
     @Get('liveness')
-    @Header('Content-Type', JSON_TYPE)
-    @Header('Cache-Control', 'no-store')
+    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
+    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
     liveness(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'liveliness');
     }
 
+    @Get('startup')
+    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
+    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
+    startup(@Res({ passthrough: true }) response: unknown): Promise<string> {
+      return this.send(response, 'startup');
+    }
+
     @Get('environ')
-    @Header('Content-Type', JSON_TYPE)
-    @Header('Cache-Control', 'no-store')
+    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
+    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
     environ(@Res({ passthrough: true }) response: unknown): Promise<string> {
       return this.send(response, 'environ');
     }
@@ -82,22 +99,18 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
       this.notAllowed(response);
     }
 
-    private notAllowed(response: unknown): void {
-      this.write(response, HttpStatus.METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED, true);
-    }
-
     private async send(response: unknown, kind: ProbeKind): Promise<string> {
+      if (!servedOnApp(this.options, kind)) throw new NotFoundException();
       const { statusCode, body } = await this.service.respond(kind);
-      if (statusCode !== 200) this.adapterHost.httpAdapter.status(response, statusCode);
+      if (statusCode !== HttpStatus.OK) this.adapterHost.httpAdapter.status(response, statusCode);
       return body;
     }
 
-    private write(response: unknown, statusCode: number, body: string, notAllowed: boolean): void {
+    private notAllowed(response: unknown): void {
       const adapter = this.adapterHost.httpAdapter;
-      adapter.setHeader(response, 'Content-Type', JSON_TYPE);
-      adapter.setHeader(response, 'Cache-Control', 'no-store');
-      if (notAllowed) adapter.setHeader(response, 'Allow', 'GET, HEAD');
-      adapter.reply(response, body, statusCode);
+      for (const [name, value] of Object.entries(PROBE_HEADERS)) adapter.setHeader(response, name, value);
+      adapter.setHeader(response, 'Allow', 'GET, HEAD');
+      adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
     }
   }
   for (const decorate of decorators) decorate(HeartbeatController);

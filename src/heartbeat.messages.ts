@@ -23,3 +23,10 @@ export const CHECK_DATA_TOO_LARGE = (source: string, bytes: number, limit: numbe
 export const CHECK_NOW_FAILING = (kind: ProbeKind, name: string, message: string | undefined) =>
   `${kind} check "${name}" is failing${message ? `: ${message}` : ''}`;
 export const CHECK_NOW_PASSING = (kind: ProbeKind, name: string) => `${kind} check "${name}" is passing again`;
+
+export const SHUTTING_DOWN = 'the instance is shutting down';
+export const OUT_OF_ROTATION = (reason: string) => `the instance was taken out of rotation: ${reason}`;
+export const SHUTDOWN_DELAY = (ms: number) =>
+  `SIGTERM received: readiness fails from now on; closing in ${ms} ms so that routing can catch up`;
+export const MANAGEMENT_LISTEN_FAILED = (host: string, port: number, reason: string) =>
+  `HeartbeatModule: the management server could not listen on ${host}:${port}: ${reason}`;

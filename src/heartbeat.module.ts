@@ -4,6 +4,8 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { ConfigurableModuleClass, HEARTBEAT_MODULE_OPTIONS } from './heartbeat.module-definition.js';
 import { resolveOptions } from './heartbeat.options.js';
 import { HeartbeatService } from './heartbeat.service.js';
+import { ShutdownCoordinator } from './heartbeat.lifecycle.js';
+import { HeartbeatManagementServer } from './heartbeat.management-server.js';
 import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
 import { ProbeExplorer } from './probe.explorer.js';
 import { ProbeRegistry } from './probe.registry.js';
@@ -22,7 +24,9 @@ import { ProbeRunner } from './probe.runner.js';
     ProbeMetadataAccessor,
     ProbeExplorer,
     HeartbeatService,
+    ShutdownCoordinator,
+    HeartbeatManagementServer,
   ],
-  exports: [HeartbeatService, ProbeRegistry],
+  exports: [HeartbeatService, ProbeRegistry, HeartbeatManagementServer],
 })
 export class HeartbeatModule extends ConfigurableModuleClass {}

@@ -1,7 +1,8 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { DEFAULT_FAILURE_STATUS_CODE, DEFAULT_TIMEOUT_MS } from './heartbeat.constants.js';
+import { DEFAULT_FAILURE_STATUS_CODE, DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_TIMEOUT_MS } from './heartbeat.constants.js';
 import { INVALID_OPTION } from './heartbeat.messages.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
+import type { ProbeKind } from './interfaces/probe.interface.js';
 import { assertNonNegativeNumbers } from './probe.registry.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
@@ -11,6 +12,10 @@ export interface ResolvedHeartbeatOptions {
   readonly cacheTtlMs: number;
   readonly details: 'always' | 'never';
   readonly logger: LoggerService | null;
+  readonly shutdownDelayMs: number;
+  readonly port: number | null;
+  readonly host: string;
+  readonly serveOn: 'app' | 'port' | 'both';
 }
 
 /** Applies defaults and throws a readable error for an option that cannot work. */
@@ -21,11 +26,24 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
     cacheTtlMs = 0,
     details = 'always',
     logger,
+    shutdownDelayMs = DEFAULT_SHUTDOWN_DELAY_MS,
+    port,
+    host = '127.0.0.1',
+    serveOn = port === undefined ? 'app' : 'port',
   } = options ?? {};
   if (!Number.isInteger(failureStatusCode) || failureStatusCode < 400 || failureStatusCode > 599) {
     throw new Error(INVALID_OPTION('failureStatusCode', 'an integer from 400 to 599', failureStatusCode));
   }
-  assertNonNegativeNumbers('HeartbeatModule', { timeoutMs, cacheTtlMs });
+  assertNonNegativeNumbers('HeartbeatModule', { timeoutMs, cacheTtlMs, shutdownDelayMs });
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new Error(INVALID_OPTION('port', 'an integer from 0 to 65535', port));
+  }
+  if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
+    throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
+  }
+  if (serveOn !== 'app' && port === undefined) {
+    throw new Error(INVALID_OPTION('serveOn', `'app' unless a port is set`, serveOn));
+  }
   if (details !== 'always' && details !== 'never') {
     throw new Error(INVALID_OPTION('details', "'always' or 'never'", details));
   }
@@ -35,5 +53,14 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
     cacheTtlMs,
     details,
     logger: logger === false ? null : (logger ?? new Logger('Heartbeat')),
+    shutdownDelayMs,
+    port: port ?? null,
+    host,
+    serveOn,
   };
+}
+
+/** Whether the app's own HTTP server serves `kind`: environ stays off it once a management port serves the probes. */
+export function servedOnApp(options: ResolvedHeartbeatOptions, kind: ProbeKind): boolean {
+  return options.serveOn === 'app' || (options.serveOn === 'both' && kind !== 'environ');
 }

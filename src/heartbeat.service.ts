@@ -10,7 +10,9 @@ import type {
   ProbeKind,
   ProbeReport,
 } from './interfaces/probe.interface.js';
-import { ProbeRegistry } from './probe.registry.js';
+import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
+import type { CheckOutcome } from './probe-result.normalizer.js';
+import { OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
 import { type CheckRun, ProbeRunner } from './probe.runner.js';
 import { defineKey, serializeReport } from './report.serializer.js';
 
@@ -30,6 +32,11 @@ const INVENTORY_TIMEOUT_MS = 5000;
 @Injectable()
 export class HeartbeatService implements OnModuleInit {
   private libraries: Promise<Record<string, LibraryReport>> | null = null;
+  /** Startup checks that have passed once, with the outcome they passed with. */
+  private readonly startedUp = new Map<RegisteredProbe, CheckOutcome>();
+  private startupReport: ProbeReport | null = null;
+  private shuttingDown = false;
+  private outOfRotation: string | null = null;
 
   constructor(
     private readonly registry: ProbeRegistry,
@@ -65,9 +72,55 @@ export class HeartbeatService implements OnModuleInit {
     });
   }
 
-  /** The readiness report: should this instance receive traffic? */
+  /**
+   * The readiness report: should this instance receive traffic? It fails without running the checks
+   * while the instance is shutting down or has been taken out of rotation.
+   */
   readiness(): Promise<ProbeReport> {
+    if (this.shuttingDown) return Promise.resolve(this.unready('shutdown', SHUTTING_DOWN));
+    if (this.outOfRotation !== null)
+      return Promise.resolve(this.unready('rotation', OUT_OF_ROTATION(this.outOfRotation)));
     return this.probe('readiness');
+  }
+
+  /**
+   * The startup report: failing until every startup check has passed once, then passing for good.
+   * Checks that have passed are not run again.
+   */
+  async startup(): Promise<ProbeReport> {
+    if (this.startupReport) return this.startupReport;
+    const all = this.registry.get('startup');
+    const runs = await this.runner.run(
+      'startup',
+      all.filter((probe) => !this.startedUp.has(probe)),
+    );
+    const latest = new Map(runs.map((run) => [run.probe, run.outcome]));
+    for (const { probe, outcome } of runs) if (outcome.status) this.startedUp.set(probe, outcome);
+    const report = this.probeReport(
+      all.map((probe) => ({ probe, outcome: this.startedUp.get(probe) ?? latest.get(probe)! })),
+    );
+    if (report.status) this.startupReport = report;
+    return report;
+  }
+
+  /** Takes the instance out of rotation (readiness fails with `reason`) until `returnToRotation()`. */
+  takeOutOfRotation(reason = 'maintenance'): void {
+    this.outOfRotation = reason;
+  }
+
+  /** Puts the instance back into rotation after `takeOutOfRotation()`. */
+  returnToRotation(): void {
+    this.outOfRotation = null;
+  }
+
+  /** Whether readiness currently fails because of shutdown or the manual switch. */
+  isInRotation(): boolean {
+    return !this.shuttingDown && this.outOfRotation === null;
+  }
+
+  /** Makes readiness fail from now on; called when the app starts shutting down. */
+  markShuttingDown(): void {
+    this.shuttingDown = true;
   }
 
   /** The liveliness (liveness) report: is the process healthy? */
@@ -93,11 +146,30 @@ export class HeartbeatService implements OnModuleInit {
 
   /** The response every transport sends for a probe. */
   async respond(kind: ProbeKind): Promise<ProbeResponse> {
-    const report = kind === 'environ' ? await this.environ() : await this.probe(kind);
+    const report = await this.reportOf(kind);
     return { statusCode: this.statusCodeOf(report), body: serializeReport(report) };
   }
 
-  private async probe(kind: Exclude<ProbeKind, 'environ'>): Promise<ProbeReport> {
+  private reportOf(kind: ProbeKind): Promise<ProbeReport | EnvironReport> {
+    switch (kind) {
+      case 'readiness':
+        return this.readiness();
+      case 'liveliness':
+        return this.liveliness();
+      case 'startup':
+        return this.startup();
+      case 'environ':
+        return this.environ();
+    }
+  }
+
+  /** A failing readiness report with one check, for the states that fail it without running checks. */
+  private unready(name: string, message: string): ProbeReport {
+    const check = this.options.details === 'always' ? { status: false, message } : { status: false };
+    return { status: false, checks: { [name]: check } };
+  }
+
+  private async probe(kind: 'readiness' | 'liveliness'): Promise<ProbeReport> {
     const runs = await this.runner.run(kind, this.registry.get(kind));
     return this.probeReport(runs);
   }

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 /** The sample's embedded SQLite database, in `DATA_DIR` (default: a folder under the OS temp dir). */
 @Injectable()
-export class DatabaseService implements OnModuleDestroy {
+export class DatabaseService implements OnApplicationShutdown {
   readonly file: string;
   readonly db: Database.Database;
 
@@ -18,7 +18,8 @@ export class DatabaseService implements OnModuleDestroy {
     this.db.exec('CREATE TABLE IF NOT EXISTS visits (id INTEGER PRIMARY KEY, at TEXT NOT NULL)');
   }
 
-  onModuleDestroy(): void {
+  /** Closed after the HTTP server, so requests served during the shutdown delay still have it. */
+  onApplicationShutdown(): void {
     if (this.db.open) this.db.close();
   }
 }

@@ -15,6 +15,22 @@ export interface HeartbeatModuleOptions {
   details?: 'always' | 'never';
   /** Where state changes of checks are logged; `false` silences them. Default: Nest's `Logger` with context `Heartbeat`. */
   logger?: LoggerService | false;
+  /**
+   * On SIGTERM (with `app.enableShutdownHooks()`), readiness fails at once and the module waits this
+   * long before Nest closes the HTTP server, so requests routed while endpoints update are still served.
+   * Default 5000; 0 disables the wait.
+   */
+  shutdownDelayMs?: number;
+  /** Serve the probes on a separate plain `node:http` server on this port (0 picks a free one). */
+  port?: number;
+  /** Address of the management server. Default `127.0.0.1`. */
+  host?: string;
+  /**
+   * Where the routes are served: `'app'` (the app's HTTP server), `'port'` (the management server
+   * only) or `'both'` (environ then stays on the management port). Default: `'port'` when `port` is
+   * set, else `'app'`.
+   */
+  serveOn?: 'app' | 'port' | 'both';
 }
 
 /** Options fixed when the module is declared (they shape its routes), accepted by `forRoot` and `forRootAsync` alike. */
@@ -23,6 +39,11 @@ export interface HeartbeatModuleExtras {
   path: string;
   /** Register the module globally. Default `false`. */
   isGlobal: boolean;
+  /**
+   * Class decorators applied to the module's controller, e.g. your own `Public()` or `SkipThrottle()`,
+   * so that global guards let the kubelet through.
+   */
+  routeDecorators: ClassDecorator[];
 }
 
 /** A `forRootAsync` options class (`useClass` / `useExisting`) implements this. */
