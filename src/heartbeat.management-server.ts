@@ -24,7 +24,11 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     @Inject(HEARTBEAT_ROUTE_PATH) path: string,
   ) {
     const prefix = path ? `/${path}/` : '/';
-    this.routes = new Map(Object.entries(PROBE_ROUTES).map(([route, kind]) => [prefix + route, kind]));
+    this.routes = new Map(
+      Object.entries(PROBE_ROUTES)
+        .filter(([, kind]) => kind !== 'environ' || options.environ.enabled)
+        .map(([route, kind]) => [prefix + route, kind]),
+    );
   }
 
   /** Where the management server listens, once started; `null` without a `port` option. */

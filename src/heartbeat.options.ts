@@ -1,4 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
+import { resolve as resolvePath } from 'node:path';
+import { findPackageRoot } from './environ/package-root.js';
 import { DEFAULT_FAILURE_STATUS_CODE, DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_TIMEOUT_MS } from './heartbeat.constants.js';
 import { INVALID_OPTION } from './heartbeat.messages.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
@@ -16,6 +18,7 @@ export interface ResolvedHeartbeatOptions {
   readonly port: number | null;
   readonly host: string;
   readonly serveOn: 'app' | 'port' | 'both';
+  readonly environ: { readonly enabled: boolean; readonly root: string; readonly env: readonly string[] };
 }
 
 /** Applies defaults and throws a readable error for an option that cannot work. */
@@ -30,7 +33,15 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
     port,
     host = '127.0.0.1',
     serveOn = port === undefined ? 'app' : 'port',
+    environ = {},
   } = options ?? {};
+  const environOptions = environ === false ? {} : environ;
+  if (
+    environOptions.env !== undefined &&
+    (!Array.isArray(environOptions.env) || environOptions.env.some((name) => typeof name !== 'string'))
+  ) {
+    throw new Error(INVALID_OPTION('environ.env', 'an array of variable names', environOptions.env));
+  }
   if (!Number.isInteger(failureStatusCode) || failureStatusCode < 400 || failureStatusCode > 599) {
     throw new Error(INVALID_OPTION('failureStatusCode', 'an integer from 400 to 599', failureStatusCode));
   }
@@ -57,10 +68,16 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
     port: port ?? null,
     host,
     serveOn,
+    environ: {
+      enabled: environ !== false,
+      root: resolvePath(environOptions.root ?? findPackageRoot()),
+      env: [...(environOptions.env ?? [])],
+    },
   };
 }
 
 /** Whether the app's own HTTP server serves `kind`: environ stays off it once a management port serves the probes. */
 export function servedOnApp(options: ResolvedHeartbeatOptions, kind: ProbeKind): boolean {
+  if (kind === 'environ' && !options.environ.enabled) return false;
   return options.serveOn === 'app' || (options.serveOn === 'both' && kind !== 'environ');
 }

@@ -1,15 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { findPackageRoot } from './environ/package-root.js';
-import { scanLibraries } from './environ/library-inventory.js';
+import { registerEnvironBuiltins } from './environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import type {
-  CheckReport,
-  EnvironReport,
-  LibraryReport,
-  ProbeKind,
-  ProbeReport,
-} from './interfaces/probe.interface.js';
+import type { CheckReport, EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 import { OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
@@ -22,16 +15,13 @@ export interface ProbeResponse {
   readonly body: string;
 }
 
-/** The inventory may take a while on a large tree the first time; later calls are served from memory. */
-const INVENTORY_TIMEOUT_MS = 5000;
-
 /**
  * Produces the probe reports. Controllers, the management port and user code all call it, so every
  * transport answers the same thing.
  */
 @Injectable()
 export class HeartbeatService implements OnModuleInit {
-  private libraries: Promise<Record<string, LibraryReport>> | null = null;
+  private readonly startInventory?: () => Promise<unknown>;
   /** Startup checks that have passed once, with the outcome they passed with. */
   private readonly startedUp = new Map<RegisteredProbe, CheckOutcome>();
   private startupReport: ProbeReport | null = null;
@@ -43,33 +33,12 @@ export class HeartbeatService implements OnModuleInit {
     private readonly runner: ProbeRunner,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
   ) {
-    this.registerBuiltins();
+    if (options.environ.enabled) this.startInventory = registerEnvironBuiltins(registry, options);
   }
 
   /** Starts the library inventory at bootstrap, so the first environ request finds it ready. */
   onModuleInit(): void {
-    void this.inventory();
-  }
-
-  /** The built-in environ contributors, registered before discovery so they come first in the report. */
-  private registerBuiltins(): void {
-    const node = process.versions.node.split('.').map(Number) as [number, number, number];
-    this.registry.add({
-      kind: 'environ',
-      name: 'libraries',
-      source: 'heartbeat.libraries',
-      handler: async () => ({ libraries: await this.inventory() }),
-      options: { timeoutMs: Math.max(INVENTORY_TIMEOUT_MS, this.options.timeoutMs) },
-      trusted: true,
-    });
-    this.registry.add({
-      kind: 'environ',
-      name: 'node',
-      source: 'heartbeat.node',
-      handler: () => ({ node }),
-      options: {},
-      trusted: true,
-    });
+    void this.startInventory?.();
   }
 
   /**
@@ -212,10 +181,5 @@ export class HeartbeatService implements OnModuleInit {
     }
     if (errors) report.errors = errors;
     return report;
-  }
-
-  private inventory(): Promise<Record<string, LibraryReport>> {
-    this.libraries ??= scanLibraries(findPackageRoot()).catch(() => ({}));
-    return this.libraries;
   }
 }

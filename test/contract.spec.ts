@@ -173,7 +173,8 @@ describe.each(ADAPTERS)('the seed contract (%s)', (adapter) => {
     app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })], providers: [Environ] });
     const res = await get('environ');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body)).toEqual(['status', 'libraries', 'node', 'app', 'region', 'build']);
+    // Built-in contributors come first; a later key (here `app`) replaces an earlier one.
+    expect(Object.keys(res.body)).toEqual(['status', 'libraries', 'node', 'runtime', 'app', 'region', 'build']);
     expect(res.body.status).toBe(true);
     expect(res.body.app).toEqual({ name: 'shop', version: '1.2.3' });
     expect(res.body.region).toBe('us');

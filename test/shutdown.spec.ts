@@ -3,7 +3,7 @@ import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 
 const FIXTURE = join(process.cwd(), 'test', 'fixtures', 'shutdown-app.mjs');
-const DELAY_MS = 1500;
+const DELAY_MS = 3000;
 
 /** One request on a fresh connection (no keep-alive, like the kubelet). */
 function fetchOnce(port: number, path: string): Promise<{ status: number; body: string }> {

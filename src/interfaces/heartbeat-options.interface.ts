@@ -31,6 +31,16 @@ export interface HeartbeatModuleOptions {
    * set, else `'app'`.
    */
   serveOn?: 'app' | 'port' | 'both';
+  /** The environ report: `false` removes the route and its built-in contributors. */
+  environ?: false | HeartbeatEnvironOptions;
+}
+
+/** Options of the environ report. */
+export interface HeartbeatEnvironOptions {
+  /** Where the app is installed. Default: the directory of the nearest `package.json` at or above `process.cwd()`. */
+  root?: string;
+  /** Environment variables to report under `env` (e.g. `['GIT_SHA']`); nothing else of `process.env` is ever shown. */
+  env?: string[];
 }
 
 /** Options fixed when the module is declared (they shape its routes), accepted by `forRoot` and `forRootAsync` alike. */

@@ -46,7 +46,7 @@ export interface ProbeReport {
 
 /** One installed package in the environ report. */
 export interface LibraryReport {
-  /** The installed version; where several versions are installed, the one the app resolves first. */
+  /** The installed version; where several are installed, the one the app resolves from its root, else the highest. */
   version: string;
   /** `null` when consistent, else readable descriptions of broken requirements. */
   conflicts: string[] | null;
