@@ -82,7 +82,7 @@ const CONTENDERS = [
   ['nest-bare-fastify', 'bare Nest route, Fastify', 'nest-bare-fastify'],
   ['heartbeat-fastify', 'heartbeat readiness, Fastify', 'nest-bare-fastify'],
   ['terminus-fastify', '@nestjs/terminus, Fastify', 'nest-bare-fastify'],
-  // PORT-CONTENDER
+  ['heartbeat-port-express', 'heartbeat management port', 'http-bare'],
 ];
 
 async function measure(contender, scenario, options, env) {

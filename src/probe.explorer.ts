@@ -5,7 +5,7 @@ import { REQUEST_SCOPED_PROBE } from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { ProbeHandler } from './interfaces/probe.interface.js';
 import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
-import { ProbeRegistry } from './probe.registry.js';
+import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
@@ -21,12 +21,14 @@ export class ProbeExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    const found: RegisteredProbe[] = [];
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      this.explore(wrapper);
+      this.explore(wrapper, found);
     }
+    this.registry.addAll(found);
   }
 
-  private explore(wrapper: InstanceWrapper): void {
+  private explore(wrapper: InstanceWrapper, found: RegisteredProbe[]): void {
     const instance: unknown = wrapper.instance;
     // An alias (`useExisting`) shares its target's instance, which is explored through the target.
     if (!instance || typeof instance !== 'object' || wrapper.isAlias) return;
@@ -44,7 +46,7 @@ export class ProbeExplorer implements OnModuleInit {
       }
       const handler = (method as (...args: unknown[]) => unknown).bind(instance) as ProbeHandler;
       for (const { kind, options } of probes) {
-        this.registry.add({
+        found.push({
           kind,
           name: options.name || methodName,
           source: `${className}.${methodName}`,

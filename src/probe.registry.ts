@@ -70,14 +70,23 @@ export class ProbeRegistry {
     return this.probes[kind];
   }
 
-  /** Adds a fully described check; used by the explorer and the built-in contributors. */
+  /** Adds a fully described check; used by the built-in contributors. */
   add(probe: RegisteredProbe): () => void {
-    const { timeoutMs, cacheTtlMs } = probe.options;
-    assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs });
-    const entry = Object.freeze({ ...probe, options: Object.freeze({ ...probe.options }) });
-    this.probes[entry.kind] = [...this.probes[entry.kind], entry];
-    return () => {
+    return this.addAll([probe])[0];
+  }
+
+  /** Adds several checks at once (one copy of each list, however many there are); used by the explorer. */
+  addAll(probes: readonly RegisteredProbe[]): (() => void)[] {
+    const entries = probes.map((probe) => {
+      const { timeoutMs, cacheTtlMs } = probe.options;
+      assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs });
+      return Object.freeze({ ...probe, options: Object.freeze({ ...probe.options }) });
+    });
+    for (const kind of new Set(entries.map((entry) => entry.kind))) {
+      this.probes[kind] = [...this.probes[kind], ...entries.filter((entry) => entry.kind === kind)];
+    }
+    return entries.map((entry) => () => {
       this.probes[entry.kind] = this.probes[entry.kind].filter((candidate) => candidate !== entry);
-    };
+    });
   }
 }

@@ -142,7 +142,10 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
     const url = `${await app.getUrl()}${BASE}/readiness`;
     const responses = await Promise.all(
       Array.from({ length: 100 }, () =>
-        fetch(url).then(async (res) => ({ status: res.status, body: await res.json() })),
+        fetch(url).then(async (res) => ({
+          status: res.status,
+          body: (await res.json()) as { checks: Record<string, { status: boolean }> },
+        })),
       ),
     );
     expect(responses.every((res) => res.status === 200 && res.body.checks.database.status === true)).toBe(true);

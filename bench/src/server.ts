@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { HeartbeatManagementServer } from 'nestjs-heartbeat';
 import { BareModule, counters, heartbeatModule, type Scenario, terminusModule, TRIVIAL_BODY } from './contenders.js';
 
 const [contender, scenario = 'trivial'] = process.argv.slice(2) as [string, Scenario];
@@ -45,6 +46,12 @@ async function start(): Promise<{ port: number; path: string }> {
     return { port: (server.address() as { port: number }).port, path: '/' };
   }
   const kind = contender.replace(/-(express|fastify)$/, '');
+  if (kind === 'heartbeat-port') {
+    // The management port: the same readiness on the module's own node:http server.
+    const app = await nest(heartbeatModule(scenario, { port: 0 }));
+    const address = app.get(HeartbeatManagementServer).address()!;
+    return { port: address.port, path: '/.well-known/heartbeat/readiness' };
+  }
   const module =
     kind === 'nest-bare'
       ? BareModule
