@@ -2,22 +2,31 @@ import {
   Controller,
   Delete,
   Get,
-  Header,
   HttpStatus,
   Inject,
   NotFoundException,
   Patch,
   Post,
   Put,
+  Param,
+  Req,
   Res,
   type Type,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
+import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from './heartbeat.constants.js';
 import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
+import { parseView } from './report.views.js';
+
+/** What the controller reads of a request, on Express and Fastify alike. */
+interface ProbeRequest {
+  url?: string;
+  query?: Record<string, unknown>;
+  headers?: Record<string, string | string[] | undefined>;
+}
 
 /** Headers of every probe response, on the app and on the management port. */
 export const PROBE_HEADERS = {
@@ -44,38 +53,35 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
     ) {}
 
     @Get('readiness')
-    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
-    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
-    readiness(@Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(response, 'readiness');
+    readiness(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
+      return this.send(request, response, 'readiness');
     }
 
-    @Get('liveliness')
-    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
-    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
-    liveliness(@Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(response, 'liveliness');
-    }
-
-    @Get('liveness')
-    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
-    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
-    liveness(@Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(response, 'liveliness');
+    @Get(['liveliness', 'liveness'])
+    liveliness(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
+      return this.send(request, response, 'liveliness');
     }
 
     @Get('startup')
-    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
-    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
-    startup(@Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(response, 'startup');
+    startup(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
+      return this.send(request, response, 'startup');
     }
 
     @Get('environ')
-    @Header('Content-Type', PROBE_HEADERS['Content-Type'])
-    @Header('Cache-Control', PROBE_HEADERS['Cache-Control'])
-    environ(@Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(response, 'environ');
+    environ(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
+      return this.send(request, response, 'environ');
+    }
+
+    @Get(':probe/:check')
+    check(
+      @Param('probe') probe: string,
+      @Param('check') check: string,
+      @Req() request: ProbeRequest,
+      @Res({ passthrough: true }) response: unknown,
+    ): Promise<string> {
+      const kind = Object.hasOwn(PROBE_ROUTES, probe) ? PROBE_ROUTES[probe as keyof typeof PROBE_ROUTES] : undefined;
+      if (!kind || kind === 'environ') throw new NotFoundException();
+      return this.send(request, response, kind, check);
     }
 
     // One handler per method: Nest keeps a single route mapping per handler.
@@ -99,10 +105,19 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
       this.notAllowed(response);
     }
 
-    private async send(response: unknown, kind: ProbeKind): Promise<string> {
+    private async send(request: ProbeRequest, response: unknown, kind: ProbeKind, check?: string): Promise<string> {
       if (!servedOnApp(this.options, kind)) throw new NotFoundException();
-      const { statusCode, body } = await this.service.respond(kind);
-      if (statusCode !== HttpStatus.OK) this.adapterHost.httpAdapter.status(response, statusCode);
+      // Express parses the query string on each read of request.query: read it only when there is one.
+      const query = request.url?.includes('?') === false ? undefined : request.query;
+      const view = parseView(query, request.headers?.accept);
+      const { statusCode, contentType, body } = await this.service.respond(
+        kind,
+        check === undefined ? view : { ...view, check },
+      );
+      const adapter = this.adapterHost.httpAdapter;
+      adapter.setHeader(response, 'Content-Type', contentType);
+      adapter.setHeader(response, 'Cache-Control', PROBE_HEADERS['Cache-Control']);
+      if (statusCode !== HttpStatus.OK) adapter.status(response, statusCode);
       return body;
     }
 

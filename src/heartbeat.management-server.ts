@@ -6,6 +6,7 @@ import { METHOD_NOT_ALLOWED_BODY, PROBE_HEADERS } from './heartbeat.controller.j
 import { MANAGEMENT_LISTEN_FAILED } from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import { HeartbeatService } from './heartbeat.service.js';
+import { parseView } from './report.views.js';
 
 const NOT_FOUND_BODY = JSON.stringify({ statusCode: 404, message: 'Not Found' });
 
@@ -60,24 +61,54 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = request.url ?? '/';
-    const query = url.indexOf('?');
-    const kind = this.routes.get(query === -1 ? url : url.slice(0, query));
-    if (!kind) return this.write(response, 404, NOT_FOUND_BODY);
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    let kind = this.routes.get(path);
+    let check: string | null | undefined;
+    if (!kind) {
+      // <path>/<probe>/<check>: one check alone.
+      const slash = path.lastIndexOf('/');
+      const parent = this.routes.get(path.slice(0, slash));
+      if (parent && parent !== 'environ' && slash < path.length - 1) {
+        kind = parent;
+        check = safeDecode(path.slice(slash + 1));
+      }
+    }
+    if (!kind || check === null) return this.write(response, 404, NOT_FOUND_BODY);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return this.write(response, 405, METHOD_NOT_ALLOWED_BODY);
     }
     try {
-      const { statusCode, body } = await this.service.respond(kind);
-      this.write(response, statusCode, body, request.method === 'HEAD');
+      const view = parseView(
+        queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1)),
+        request.headers.accept,
+      );
+      const { statusCode, contentType, body } = await this.service.respond(
+        kind,
+        check === undefined ? view : { ...view, check },
+      );
+      this.write(response, statusCode, body, request.method === 'HEAD', contentType);
     } catch {
       // The service does not throw; this keeps a bug from leaving the kubelet without an answer.
       this.write(response, 500, JSON.stringify({ status: false, checks: {} }));
     }
   }
 
-  private write(response: ServerResponse, statusCode: number, body: string, head = false): void {
-    response.writeHead(statusCode, { ...PROBE_HEADERS, 'Content-Length': Buffer.byteLength(body) });
+  private write(response: ServerResponse, statusCode: number, body: string, head = false, contentType?: string): void {
+    response.writeHead(statusCode, {
+      ...PROBE_HEADERS,
+      ...(contentType ? { 'Content-Type': contentType } : {}),
+      'Content-Length': Buffer.byteLength(body),
+    });
     response.end(head ? undefined : body);
+  }
+}
+
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
   }
 }

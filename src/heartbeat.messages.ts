@@ -30,3 +30,4 @@ export const SHUTDOWN_DELAY = (ms: number) =>
   `SIGTERM received: readiness fails from now on; closing in ${ms} ms so that routing can catch up`;
 export const MANAGEMENT_LISTEN_FAILED = (host: string, port: number, reason: string) =>
   `HeartbeatModule: the management server could not listen on ${host}:${port}: ${reason}`;
+export const NO_SUCH_CHECK = (kind: ProbeKind, name: string) => `No ${kind} check named ${JSON.stringify(name)}`;

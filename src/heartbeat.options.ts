@@ -3,6 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { findPackageRoot } from './environ/package-root.js';
 import { DEFAULT_FAILURE_STATUS_CODE, DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_TIMEOUT_MS } from './heartbeat.constants.js';
 import { INVALID_OPTION } from './heartbeat.messages.js';
+import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import { assertNonNegativeNumbers } from './probe.registry.js';
@@ -19,6 +20,7 @@ export interface ResolvedHeartbeatOptions {
   readonly host: string;
   readonly serveOn: 'app' | 'port' | 'both';
   readonly environ: { readonly enabled: boolean; readonly root: string; readonly env: readonly string[] };
+  readonly checks: readonly { readonly kind: 'readiness' | 'liveliness' | 'startup'; readonly check: HeartbeatCheck }[];
 }
 
 /** Applies defaults and throws a readable error for an option that cannot work. */
@@ -34,7 +36,23 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
     host = '127.0.0.1',
     serveOn = port === undefined ? 'app' : 'port',
     environ = {},
+    checks = {},
   } = options ?? {};
+  const configuredChecks = Object.entries(checks).flatMap(([kind, list]) => {
+    if (!['readiness', 'liveliness', 'liveness', 'startup'].includes(kind) || !Array.isArray(list)) {
+      throw new Error(
+        INVALID_OPTION(`checks.${kind}`, 'an array of checks under readiness, liveliness or startup', list),
+      );
+    }
+    return list.map((check: HeartbeatCheck) => {
+      if (!check || typeof check.run !== 'function')
+        throw new Error(INVALID_OPTION(`checks.${kind}`, 'made of checks such as eventLoopDelayCheck()', check));
+      return {
+        kind: kind === 'liveness' ? ('liveliness' as const) : (kind as 'readiness' | 'liveliness' | 'startup'),
+        check,
+      };
+    });
+  });
   const environOptions = environ === false ? {} : environ;
   if (
     environOptions.env !== undefined &&
@@ -73,6 +91,7 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
       root: resolvePath(environOptions.root ?? findPackageRoot()),
       env: [...(environOptions.env ?? [])],
     },
+    checks: configuredChecks,
   };
 }
 

@@ -1,17 +1,20 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { registerEnvironBuiltins } from './environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
+import { NO_SUCH_CHECK, OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import type { CheckReport, EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
-import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
+import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
-import { OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
-import { type CheckRun, ProbeRunner } from './probe.runner.js';
-import { defineKey, serializeReport } from './report.serializer.js';
+import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
+import { ProbeRunner } from './probe.runner.js';
+import { type Evaluation, environReport, evaluate, narrow, unready } from './report.builder.js';
+import { serializeReport } from './report.serializer.js';
+import { CONTENT_TYPES, type ProbeView, renderHealthJson, renderText } from './report.views.js';
 
 /** A serialised probe response, as every transport sends it. */
 export interface ProbeResponse {
   readonly statusCode: number;
+  readonly contentType: string;
   readonly body: string;
 }
 
@@ -20,11 +23,11 @@ export interface ProbeResponse {
  * transport answers the same thing.
  */
 @Injectable()
-export class HeartbeatService implements OnModuleInit {
+export class HeartbeatService implements OnModuleInit, OnApplicationShutdown {
   private readonly startInventory?: () => Promise<unknown>;
-  /** Startup checks that have passed once, with the outcome they passed with. */
-  private readonly startedUp = new Map<RegisteredProbe, CheckOutcome>();
-  private startupReport: ProbeReport | null = null;
+  /** Startup checks that have passed once, with the run they passed in. */
+  private readonly startedUp = new Map<RegisteredProbe, { outcome: CheckOutcome; time: number }>();
+  private startupEvaluation: Evaluation | null = null;
   private shuttingDown = false;
   private outOfRotation: string | null = null;
 
@@ -34,6 +37,12 @@ export class HeartbeatService implements OnModuleInit {
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
   ) {
     if (options.environ.enabled) this.startInventory = registerEnvironBuiltins(registry, options);
+    for (const { kind, check } of options.checks) registry.register(kind, check);
+  }
+
+  /** Releases what the configured checks hold (the event-loop histogram). */
+  onApplicationShutdown(): void {
+    for (const { check } of this.options.checks) check.dispose?.();
   }
 
   /** Starts the library inventory at bootstrap, so the first environ request finds it ready. */
@@ -45,11 +54,18 @@ export class HeartbeatService implements OnModuleInit {
    * The readiness report: should this instance receive traffic? It fails without running the checks
    * while the instance is shutting down or has been taken out of rotation.
    */
-  readiness(): Promise<ProbeReport> {
-    if (this.shuttingDown) return Promise.resolve(this.unready('shutdown', SHUTTING_DOWN));
-    if (this.outOfRotation !== null)
-      return Promise.resolve(this.unready('rotation', OUT_OF_ROTATION(this.outOfRotation)));
-    return this.probe('readiness');
+  async readiness(): Promise<ProbeReport> {
+    return (await this.evaluate('readiness')).report;
+  }
+
+  /** The liveliness (liveness) report: is the process healthy? */
+  async liveliness(): Promise<ProbeReport> {
+    return (await this.evaluate('liveliness')).report;
+  }
+
+  /** The Kubernetes spelling of `liveliness()`. */
+  liveness(): Promise<ProbeReport> {
+    return this.liveliness();
   }
 
   /**
@@ -57,19 +73,13 @@ export class HeartbeatService implements OnModuleInit {
    * Checks that have passed are not run again.
    */
   async startup(): Promise<ProbeReport> {
-    if (this.startupReport) return this.startupReport;
-    const all = this.registry.get('startup');
-    const runs = await this.runner.run(
-      'startup',
-      all.filter((probe) => !this.startedUp.has(probe)),
-    );
-    const latest = new Map(runs.map((run) => [run.probe, run.outcome]));
-    for (const { probe, outcome } of runs) if (outcome.status) this.startedUp.set(probe, outcome);
-    const report = this.probeReport(
-      all.map((probe) => ({ probe, outcome: this.startedUp.get(probe) ?? latest.get(probe)! })),
-    );
-    if (report.status) this.startupReport = report;
-    return report;
+    return (await this.evaluate('startup')).report;
+  }
+
+  /** The environ report: libraries, Node version and the contributors' data. */
+  async environ(): Promise<EnvironReport> {
+    const runs = await this.runner.run('environ', this.registry.get('environ'));
+    return environReport(runs, this.details);
   }
 
   /** Takes the instance out of rotation (readiness fails with `reason`) until `returnToRotation()`. */
@@ -92,94 +102,80 @@ export class HeartbeatService implements OnModuleInit {
     this.shuttingDown = true;
   }
 
-  /** The liveliness (liveness) report: is the process healthy? */
-  liveliness(): Promise<ProbeReport> {
-    return this.probe('liveliness');
-  }
-
-  /** The Kubernetes spelling of `liveliness()`. */
-  liveness(): Promise<ProbeReport> {
-    return this.probe('liveliness');
-  }
-
-  /** The environ report: libraries, Node version and the contributors' data. */
-  async environ(): Promise<EnvironReport> {
-    const runs = await this.runner.run('environ', this.registry.get('environ'));
-    return this.environReport(runs);
-  }
-
   /** The HTTP status code for a report: 200 when it passes, else `failureStatusCode`. */
   statusCodeOf(report: { status: boolean }): number {
     return report.status ? 200 : this.options.failureStatusCode;
   }
 
-  /** The response every transport sends for a probe. */
-  async respond(kind: ProbeKind): Promise<ProbeResponse> {
-    const report = await this.reportOf(kind);
-    return { statusCode: this.statusCodeOf(report), body: serializeReport(report) };
-  }
-
-  private reportOf(kind: ProbeKind): Promise<ProbeReport | EnvironReport> {
-    switch (kind) {
-      case 'readiness':
-        return this.readiness();
-      case 'liveliness':
-        return this.liveliness();
-      case 'startup':
-        return this.startup();
-      case 'environ':
-        return this.environ();
+  /** The response every transport sends for a probe, in the view the request asked for. */
+  async respond(kind: ProbeKind, view: ProbeView = {}): Promise<ProbeResponse> {
+    if (kind === 'environ') {
+      const report = await this.environ();
+      return { statusCode: this.statusCodeOf(report), contentType: CONTENT_TYPES.json, body: serializeReport(report) };
     }
-  }
-
-  /** A failing readiness report with one check, for the states that fail it without running checks. */
-  private unready(name: string, message: string): ProbeReport {
-    const check = this.options.details === 'always' ? { status: false, message } : { status: false };
-    return { status: false, checks: { [name]: check } };
-  }
-
-  private async probe(kind: 'readiness' | 'liveliness'): Promise<ProbeReport> {
-    const runs = await this.runner.run(kind, this.registry.get(kind));
-    return this.probeReport(runs);
-  }
-
-  /**
-   * The seed's `{status, checks}`. A name already taken in this report gets the suffix `#2`, `#3`…
-   * in registration order, so two results never overwrite each other.
-   */
-  private probeReport(runs: readonly CheckRun[]): ProbeReport {
-    const checks: Record<string, CheckReport> = {};
-    let status = true;
-    for (const { probe, outcome } of runs) {
-      const critical = probe.options.critical !== false;
-      if (critical && !outcome.status) status = false;
-      let name = outcome.name;
-      for (let n = 2; Object.hasOwn(checks, name); n++) name = `${outcome.name}#${n}`;
-      const check: CheckReport =
-        this.options.details === 'always' ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
-      if (!critical) check.critical = false;
-      defineKey(checks, name, check);
-    }
-    return { status, checks };
-  }
-
-  /**
-   * The contributors' data merged shallowly in registration order (later keys win); `status` is
-   * always the aggregate. Contributors that threw, timed out or returned garbage are listed under `errors`.
-   */
-  private environReport(runs: readonly CheckRun[]): EnvironReport {
-    const report = { status: true } as EnvironReport;
-    let errors: Record<string, string> | undefined;
-    for (const { probe, outcome } of runs) {
-      if (!outcome.status) report.status = false;
-      if (outcome.error !== undefined) {
-        errors ??= {};
-        defineKey(errors, probe.source, this.options.details === 'always' ? outcome.error : 'reason withheld');
-        continue;
+    let evaluation = await this.evaluate(kind, view.exclude);
+    const unknownExcludes = view.exclude?.filter(
+      (name) => !this.registry.get(kind).some((probe) => probe.name === name),
+    );
+    if (view.check !== undefined) {
+      const narrowed = narrow(evaluation, view.check);
+      if (!narrowed) {
+        const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, view.check) });
+        return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
       }
-      for (const [key, value] of Object.entries(outcome.data)) defineKey(report, key, value);
+      evaluation = narrowed;
     }
-    if (errors) report.errors = errors;
-    return report;
+    const format = view.format ?? 'json';
+    const statusCode = this.statusCodeOf(evaluation.report);
+    if (format === 'text')
+      return { statusCode, contentType: CONTENT_TYPES.text, body: renderText(kind, evaluation, this.details) };
+    if (format === 'health+json') {
+      return {
+        statusCode,
+        contentType: CONTENT_TYPES['health+json'],
+        body: renderHealthJson(evaluation, this.details, unknownExcludes),
+      };
+    }
+    const report = unknownExcludes?.length ? { ...evaluation.report, unknownExcludes } : evaluation.report;
+    return { statusCode, contentType: CONTENT_TYPES.json, body: serializeReport(report) };
+  }
+
+  private get details(): boolean {
+    return this.options.details === 'always';
+  }
+
+  private async evaluate(
+    kind: 'readiness' | 'liveliness' | 'startup',
+    exclude?: readonly string[],
+  ): Promise<Evaluation> {
+    if (kind === 'startup') return this.evaluateStartup();
+    if (kind === 'readiness' && this.shuttingDown) return unready('shutdown', SHUTTING_DOWN, this.details);
+    if (kind === 'readiness' && this.outOfRotation !== null) {
+      return unready('rotation', OUT_OF_ROTATION(this.outOfRotation), this.details);
+    }
+    let probes = this.registry.get(kind);
+    let key: string = kind;
+    if (exclude?.length) {
+      probes = probes.filter((probe) => !exclude.includes(probe.name));
+      key = `${kind}?exclude=${[...exclude].sort().join(',')}`;
+    }
+    return evaluate(await this.runner.run(key, probes), this.details);
+  }
+
+  private async evaluateStartup(): Promise<Evaluation> {
+    if (this.startupEvaluation) return this.startupEvaluation;
+    const all = this.registry.get('startup');
+    const runs = await this.runner.run(
+      'startup',
+      all.filter((probe) => !this.startedUp.has(probe)),
+    );
+    const latest = new Map(runs.map((run) => [run.probe, run]));
+    for (const run of runs) if (run.outcome.status) this.startedUp.set(run.probe, run);
+    const evaluation = evaluate(
+      all.map((probe) => ({ probe, ...(this.startedUp.get(probe) ?? latest.get(probe)!) })),
+      this.details,
+    );
+    if (evaluation.report.status) this.startupEvaluation = evaluation;
+    return evaluation;
   }
 }

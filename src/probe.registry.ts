@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from './heartbeat.messages.js';
+import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { ProbeHandler, ProbeKind, ProbeOptions } from './interfaces/probe.interface.js';
 
 /** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
@@ -16,6 +17,8 @@ export interface RegisteredProbe {
   readonly options: Readonly<ProbeOptions>;
   /** Built-in contributors whose data are known to be plain JSON skip the sanitising copy. */
   readonly trusted: boolean;
+  /** How the check appears in `application/health+json` (set by the built-in checks). */
+  readonly health?: HeartbeatCheck['health'];
 }
 
 const KINDS: Record<ProbeKindInput, ProbeKind> = {
@@ -25,6 +28,10 @@ const KINDS: Record<ProbeKindInput, ProbeKind> = {
   startup: 'startup',
   environ: 'environ',
 };
+
+function isHeartbeatCheck(value: unknown): value is HeartbeatCheck {
+  return typeof value === 'object' && value !== null && typeof (value as HeartbeatCheck).run === 'function';
+}
 
 /** Resolves `liveness` to `liveliness` and rejects anything that is not a probe kind. */
 export function toProbeKind(kind: unknown): ProbeKind {
@@ -58,8 +65,22 @@ export class ProbeRegistry {
    * Registers `handler` as a check of the probe `kind` and returns a function that unregisters it.
    * The check is named `options.name`, else the function's name.
    */
-  register(kind: ProbeKindInput, handler: ProbeHandler, options: ProbeOptions = {}): () => void {
+  register(kind: ProbeKindInput, handler: ProbeHandler | HeartbeatCheck, options: ProbeOptions = {}): () => void {
     const resolved = toProbeKind(kind);
+    if (isHeartbeatCheck(handler)) {
+      const check = handler;
+      const name = options.name || check.name;
+      const run = () => check.run();
+      return this.add({
+        kind: resolved,
+        name,
+        source: name,
+        handler: run,
+        options,
+        trusted: false,
+        health: check.health,
+      });
+    }
     if (typeof handler !== 'function') throw new Error(HANDLER_NOT_A_FUNCTION(resolved));
     const name = options.name || handler.name || 'anonymous';
     return this.add({ kind: resolved, name, source: name, handler, options, trusted: false });

@@ -9,6 +9,8 @@ import type { RegisteredProbe } from './probe.registry.js';
 export interface CheckRun {
   readonly probe: RegisteredProbe;
   readonly outcome: CheckOutcome;
+  /** When the outcome was produced (epoch ms); a cached outcome keeps the time it was produced. */
+  readonly time: number;
 }
 
 /** A check of a run whose handler has not settled yet. */
@@ -30,6 +32,7 @@ interface CheckState {
   cached: CheckOutcome | null;
   cachedUntil: number;
   lastStatus: boolean | null;
+  settledAt: number;
 }
 
 /**
@@ -67,7 +70,8 @@ export class ProbeRunner {
     for (let index = 0; index < probes.length; index++) {
       const probe = probes[index];
       const started = this.start(probe, now);
-      if ('outcome' in started) results[index] = { probe, outcome: started.outcome };
+      if ('outcome' in started)
+        results[index] = { probe, outcome: started.outcome, time: this.stateOf(probe).settledAt };
       else {
         const timeoutMs = probe.options.timeoutMs ?? this.options.timeoutMs;
         waiting.push({
@@ -85,10 +89,13 @@ export class ProbeRunner {
     return new Promise((resolve) => {
       let remaining = waiting.length;
       let timer: NodeJS.Timeout | undefined;
+      let immediate: NodeJS.Immediate | undefined;
       const done = (entry: Waiting, outcome: CheckOutcome) => {
-        results[entry.index] = { probe: entry.probe, outcome: this.settle(entry.probe, entry.state, outcome) };
+        const settled = this.settle(entry.probe, entry.state, outcome);
+        results[entry.index] = { probe: entry.probe, outcome: settled, time: entry.state.settledAt };
         if (--remaining === 0) {
           clearTimeout(timer);
+          clearImmediate(immediate);
           resolve(results);
         }
       };
@@ -110,7 +117,12 @@ export class ProbeRunner {
         entry.waiter = (outcome) => done(entry, outcome);
         entry.state.waiters!.add(entry.waiter);
       }
-      arm();
+      // Checks that settle within this turn of the event loop (cheap async checks) need no timer:
+      // the timer is armed only if some are still pending once the turn's I/O is done.
+      immediate = setImmediate(() => {
+        immediate = undefined;
+        if (remaining > 0) arm();
+      });
     });
   }
 
@@ -155,9 +167,10 @@ export class ProbeRunner {
   /** Records the outcome: caches it when asked to and logs a change of state once. */
   private settle(probe: RegisteredProbe, state: CheckState, outcome: CheckOutcome): CheckOutcome {
     const ttl = probe.options.cacheTtlMs ?? this.options.cacheTtlMs;
+    state.settledAt = Date.now();
     if (ttl > 0) {
       state.cached = outcome;
-      state.cachedUntil = Date.now() + ttl;
+      state.cachedUntil = state.settledAt + ttl;
     }
     if (outcome.status !== state.lastStatus) {
       const logger = this.options.logger;
@@ -171,7 +184,7 @@ export class ProbeRunner {
   private stateOf(probe: RegisteredProbe): CheckState {
     let state = this.states.get(probe);
     if (!state) {
-      state = { waiters: null, startedAt: 0, cached: null, cachedUntil: 0, lastStatus: null };
+      state = { waiters: null, startedAt: 0, cached: null, cachedUntil: 0, lastStatus: null, settledAt: 0 };
       this.states.set(probe, state);
     }
     return state;

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { HeartbeatCheck } from './heartbeat-check.interface.js';
 
 /** Options of `HeartbeatModule.forRoot()`, also produced by the `forRootAsync()` factory. */
 export interface HeartbeatModuleOptions {
@@ -31,6 +32,11 @@ export interface HeartbeatModuleOptions {
    * set, else `'app'`.
    */
   serveOn?: 'app' | 'port' | 'both';
+  /**
+   * Ready-made checks to switch on, per probe, e.g.
+   * `{ liveliness: [eventLoopDelayCheck({ maxMs: 500 })], readiness: [tcpCheck({ host: 'db', port: 5432 })] }`.
+   */
+  checks?: Partial<Record<'readiness' | 'liveliness' | 'liveness' | 'startup', HeartbeatCheck[]>>;
   /** The environ report: `false` removes the route and its built-in contributors. */
   environ?: false | HeartbeatEnvironOptions;
 }

@@ -1,0 +1,42 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+
+/** Options of `eventLoopDelayCheck`. */
+export interface EventLoopDelayCheckOptions {
+  /** Fail when the delay exceeds this many milliseconds. Default 1000. */
+  maxMs?: number;
+  /** Which percentile of the delays sampled since the previous run is reported. Default 99. */
+  percentile?: number;
+  /** Sampling resolution of the histogram in milliseconds. Default 10. */
+  resolutionMs?: number;
+  /** Default `event-loop`. */
+  name?: string;
+}
+
+/**
+ * Event-loop delay over the window since the previous run (`perf_hooks.monitorEventLoopDelay`),
+ * failing above `maxMs`: the one check that belongs in liveness, since only a restart fixes a
+ * loop that stays blocked. Reports `{ delayMs, maxMs }`.
+ */
+export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): HeartbeatCheck {
+  const { maxMs = 1000, percentile = 99, resolutionMs = 10, name = 'event-loop' } = options;
+  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  histogram.enable();
+  return {
+    name,
+    health: { componentType: 'system', observedKey: 'delayMs', observedUnit: 'ms' },
+    async run() {
+      // With no sample yet (a window shorter than the resolution), the delay is 0.
+      const delayMs = histogram.count > 0 ? round(histogram.percentile(percentile) / 1e6) : 0;
+      histogram.reset();
+      return { status: delayMs <= maxMs, delayMs, maxMs };
+    },
+    dispose() {
+      histogram.disable();
+    },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

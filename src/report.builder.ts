@@ -1,0 +1,81 @@
+import type { CheckReport, EnvironReport, ProbeReport } from './interfaces/probe.interface.js';
+import type { CheckOutcome } from './probe-result.normalizer.js';
+import type { RegisteredProbe } from './probe.registry.js';
+import type { CheckRun } from './probe.runner.js';
+import { defineKey } from './report.serializer.js';
+
+/** One check of an evaluated probe: the key it has in the report and what came of it. */
+export interface ReportEntry {
+  readonly key: string;
+  /** `null` for the module's own entries (shutdown, rotation). */
+  readonly probe: RegisteredProbe | null;
+  readonly outcome: CheckOutcome;
+  readonly time: number;
+  readonly critical: boolean;
+}
+
+/** A probe evaluated once, from which every view (seed JSON, text, health+json) is rendered. */
+export interface Evaluation {
+  readonly report: ProbeReport;
+  readonly entries: readonly ReportEntry[];
+}
+
+/**
+ * The seed's `{status, checks}`. A name already taken in this report gets the suffix `#2`, `#3`…
+ * in registration order, so two results never overwrite each other. Non-critical checks are marked
+ * `"critical": false` and do not fail the probe.
+ */
+export function evaluate(runs: readonly CheckRun[], details: boolean): Evaluation {
+  const checks: Record<string, CheckReport> = {};
+  const entries: ReportEntry[] = [];
+  let status = true;
+  for (const { probe, outcome, time } of runs) {
+    const critical = probe.options.critical !== false;
+    if (critical && !outcome.status) status = false;
+    let key = outcome.name;
+    for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;
+    const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
+    if (!critical) check.critical = false;
+    defineKey(checks, key, check);
+    entries.push({ key, probe, outcome, time, critical });
+  }
+  return { report: { status, checks }, entries };
+}
+
+/** A failing evaluation with one entry of the module's own, for states that fail readiness without running checks. */
+export function unready(key: string, message: string, details: boolean): Evaluation {
+  const outcome: CheckOutcome = { name: key, status: false, data: { message }, reason: message };
+  return {
+    report: { status: false, checks: { [key]: details ? { status: false, message } : { status: false } } },
+    entries: [{ key, probe: null, outcome, time: Date.now(), critical: true }],
+  };
+}
+
+/** The evaluation narrowed to the check reported under `key`, or `null` when there is none. */
+export function narrow(evaluation: Evaluation, key: string): Evaluation | null {
+  const entry = evaluation.entries.find((candidate) => candidate.key === key);
+  if (!entry) return null;
+  const checks: Record<string, CheckReport> = {};
+  defineKey(checks, key, evaluation.report.checks[key]);
+  return { report: { status: entry.outcome.status || !entry.critical, checks }, entries: [entry] };
+}
+
+/**
+ * The contributors' data merged shallowly in registration order (later keys win); `status` is
+ * always the aggregate. Contributors that threw, timed out or returned garbage are listed under `errors`.
+ */
+export function environReport(runs: readonly CheckRun[], details: boolean): EnvironReport {
+  const report = { status: true } as EnvironReport;
+  let errors: Record<string, string> | undefined;
+  for (const { probe, outcome } of runs) {
+    if (!outcome.status) report.status = false;
+    if (outcome.error !== undefined) {
+      errors ??= {};
+      defineKey(errors, probe.source, details ? outcome.error : 'reason withheld');
+      continue;
+    }
+    for (const [key, value] of Object.entries(outcome.data)) defineKey(report, key, value);
+  }
+  if (errors) report.errors = errors;
+  return report;
+}

@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import {
+  diskCheck,
+  eventLoopDelayCheck,
+  HeartbeatModule,
+  httpCheck,
+  LivelinessProbe,
+  memoryCheck,
+  ProbeRegistry,
+  tcpCheck,
+} from '../src/index.js';
+import { ADAPTERS, createApp } from './support/app.js';
+
+const BASE = '/.well-known/heartbeat';
+
+function blockFor(ms: number) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // Deliberately blocking the event loop.
+  }
+}
+
+describe('built-in checks against real targets', () => {
+  let http: Server;
+  let httpUrl: string;
+  let tcp: TcpServer;
+  let tcpPort: number;
+  let closedPort: number;
+  const folder = mkdtempSync(join(tmpdir(), 'heartbeat-disk-'));
+
+  beforeAll(async () => {
+    http = createServer((req, res) => {
+      if (req.url === '/hang') return;
+      res.statusCode = req.url === '/down' ? 503 : 200;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    tcp = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    tcpPort = (tcp.address() as AddressInfo).port;
+    const closed = createTcpServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+  });
+  afterAll(async () => {
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+    await new Promise((resolve) => tcp.close(resolve));
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('event loop: fails after a deliberately blocked loop, passes once it turns freely', async () => {
+    const check = eventLoopDelayCheck({ maxMs: 100, resolutionMs: 10 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await check.run();
+      setTimeout(() => blockFor(300), 5);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const blocked = await check.run();
+      expect(blocked.status).toBe(false);
+      expect(blocked.maxMs).toBe(100);
+      expect(blocked.delayMs).toBeGreaterThan(100);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const free = await check.run();
+      expect(free).toEqual({ status: true, delayMs: expect.any(Number), maxMs: 100 });
+      expect(free.delayMs as number).toBeLessThan(100);
+    } finally {
+      check.dispose?.();
+    }
+  });
+
+  it('memory: reports heap and RSS against thresholds', async () => {
+    expect(await memoryCheck({ heapUsedMaxBytes: 2 ** 40, rssMaxBytes: 2 ** 40 }).run()).toEqual({
+      status: true,
+      heapUsedBytes: expect.any(Number),
+      rssBytes: expect.any(Number),
+      heapUsedMaxBytes: 2 ** 40,
+      rssMaxBytes: 2 ** 40,
+    });
+    const low = await memoryCheck({ rssMaxBytes: 1024 }).run();
+    expect(low.status).toBe(false);
+    expect(low.rssBytes as number).toBeGreaterThan(1024);
+  });
+
+  it('disk: free space of a temporary folder, in bytes or percent', async () => {
+    const ok = await diskCheck({ path: folder, minFreeBytes: 1 }).run();
+    expect(ok).toEqual({
+      status: true,
+      freeBytes: expect.any(Number),
+      freePercent: expect.any(Number),
+      minFreeBytes: 1,
+    });
+    expect((await diskCheck({ path: folder, minFreePercent: 101 }).run()).status).toBe(false);
+    expect(await diskCheck({ path: join(folder, 'missing'), minFreeBytes: 1 }).run()).toEqual({
+      status: false,
+      message: 'cannot stat the file system: ENOENT',
+    });
+  });
+
+  it('http: the expected status passes; another status, a hang or a refused connection fails', async () => {
+    expect(await httpCheck({ url: `${httpUrl}/` }).run()).toEqual({
+      status: true,
+      statusCode: 200,
+      timeMs: expect.any(Number),
+    });
+    expect(await httpCheck({ url: `${httpUrl}/down` }).run()).toEqual({
+      status: false,
+      statusCode: 503,
+      timeMs: expect.any(Number),
+    });
+    expect(await httpCheck({ url: `${httpUrl}/down`, expectedStatus: 503 }).run()).toMatchObject({ status: true });
+    expect(await httpCheck({ url: `${httpUrl}/hang`, timeoutMs: 100 }).run()).toEqual({
+      status: false,
+      timeMs: expect.any(Number),
+      message: 'no answer within 100 ms',
+    });
+    expect(await httpCheck({ url: `http://127.0.0.1:${closedPort}/` }).run()).toEqual({
+      status: false,
+      timeMs: expect.any(Number),
+      message: 'request failed: ECONNREFUSED',
+    });
+  });
+
+  it('tcp: connects to a listener, fails on a closed port', async () => {
+    const up = tcpCheck({ host: '127.0.0.1', port: tcpPort });
+    expect(up.name).toBe(`127.0.0.1:${tcpPort}`);
+    expect(await up.run()).toEqual({ status: true, timeMs: expect.any(Number) });
+    expect(await tcpCheck({ host: '127.0.0.1', port: closedPort }).run()).toEqual({
+      status: false,
+      timeMs: expect.any(Number),
+      message: 'connect failed: ECONNREFUSED',
+    });
+  });
+
+  describe.each(ADAPTERS)('switched on in forRoot, registered, or called from a method (%s)', (adapter) => {
+    it('serves them on the chosen probes', async () => {
+      const loop = eventLoopDelayCheck({ maxMs: 5000 });
+      @Injectable()
+      class Own {
+        @LivelinessProbe('own-tcp')
+        own() {
+          return tcpCheck({ host: '127.0.0.1', port: tcpPort }).run();
+        }
+      }
+      const app = await createApp(adapter, {
+        imports: [
+          HeartbeatModule.forRoot({
+            logger: false,
+            checks: { liveness: [loop], readiness: [httpCheck({ url: `${httpUrl}/`, name: 'upstream' })] },
+          }),
+        ],
+        providers: [Own],
+      });
+      app.get(ProbeRegistry).register('readiness', diskCheck({ path: folder, minFreeBytes: 1 }));
+      const live = await request(app.getHttpServer()).get(`${BASE}/liveness`);
+      expect(live.status).toBe(200);
+      expect(Object.keys(live.body.checks)).toEqual(['event-loop', 'own-tcp']);
+      expect(live.body.checks['event-loop']).toEqual({ status: true, delayMs: expect.any(Number), maxMs: 5000 });
+      const ready = await request(app.getHttpServer()).get(`${BASE}/readiness`);
+      expect(ready.body.checks.upstream).toEqual({ status: true, statusCode: 200, timeMs: expect.any(Number) });
+      expect(ready.body.checks.disk).toMatchObject({ status: true, minFreeBytes: 1 });
+      await app.close();
+    });
+  });
+});

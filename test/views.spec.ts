@@ -1,0 +1,131 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { HeartbeatManagementServer, HeartbeatModule, memoryCheck, ProbeRegistry } from '../src/index.js';
+import { ADAPTERS, createApp } from './support/app.js';
+
+const BASE = '/.well-known/heartbeat';
+
+describe.each(ADAPTERS)('probe views (%s)', (adapter) => {
+  let app: INestApplication;
+  const calls: Record<string, number> = {};
+  const get = (path: string) => request(app.getHttpServer()).get(path);
+
+  beforeAll(async () => {
+    app = await createApp(adapter, {
+      imports: [
+        HeartbeatModule.forRoot({
+          logger: false,
+          port: 0,
+          serveOn: 'both',
+          checks: { readiness: [memoryCheck({ heapUsedMaxBytes: 2 ** 40 })] },
+        }),
+      ],
+    });
+    const registry = app.get(ProbeRegistry);
+    const count = (name: string) => () => void (calls[name] = (calls[name] ?? 0) + 1);
+    registry.register('readiness', () => (count('database')(), true), { name: 'database' });
+    registry.register('readiness', () => (count('cache')(), ['cache', false, { message: 'redis refused' }]), {
+      name: 'cache',
+    });
+    registry.register('readiness', () => (count('search')(), false), { name: 'search', critical: false });
+  });
+  afterAll(() => app.close());
+
+  it('answers one check alone under <probe>/<name>, same shape, and 404 for an unknown name', async () => {
+    const one = await get(`${BASE}/readiness/database`);
+    expect(one.status).toBe(200);
+    expect(one.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(one.body).toEqual({ status: true, checks: { database: { status: true } } });
+    const failing = await get(`${BASE}/readiness/cache`);
+    expect(failing.status).toBe(500);
+    expect(failing.body).toEqual({ status: false, checks: { cache: { status: false, message: 'redis refused' } } });
+    const missing = await get(`${BASE}/readiness/nope`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/^application\/json/);
+    expect(missing.body).toEqual({ statusCode: 404, message: 'No readiness check named "nope"' });
+    expect((await get(`${BASE}/liveness/nope`)).status).toBe(404);
+    expect((await get(`${BASE}/environ/libraries`)).status).toBe(404);
+  });
+
+  it('skips excluded checks for the request and reports unknown names', async () => {
+    const before = { ...calls };
+    const res = await get(`${BASE}/readiness?exclude=cache&exclude=ghost`);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.checks)).toEqual(['memory', 'database', 'search']);
+    expect(res.body.unknownExcludes).toEqual(['ghost']);
+    expect(calls.cache).toBe(before.cache);
+    expect(calls.database).toBe(before.database + 1);
+  });
+
+  it('answers the API server text form for ?verbose and Accept: text/plain', async () => {
+    const expected = [
+      '[+]memory ok',
+      '[+]database ok',
+      '[-]cache failed: redis refused',
+      '[-]search failed: reason withheld (non-critical)',
+      'readiness check failed',
+      '',
+    ].join('\n');
+    const verbose = await get(`${BASE}/readiness?verbose`);
+    expect(verbose.status).toBe(500);
+    expect(verbose.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(verbose.text).toBe(expected);
+    const plain = await get(`${BASE}/readiness`).set('Accept', 'text/plain');
+    expect(plain.text).toBe(expected);
+    const one = await get(`${BASE}/readiness/database?verbose`);
+    expect(one.status).toBe(200);
+    expect(one.text).toBe('[+]database ok\nreadiness check passed\n');
+  });
+
+  it('answers application/health+json when asked, with warn for non-critical checks', async () => {
+    const res = await get(`${BASE}/readiness`).set('Accept', 'application/health+json');
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toBe('application/health+json; charset=utf-8');
+    const body = JSON.parse(res.text);
+    expect(body.status).toBe('fail');
+    expect(body.checks.memory).toEqual([
+      {
+        componentId: 'memory',
+        componentType: 'system',
+        observedValue: expect.any(Number),
+        observedUnit: 'bytes',
+        status: 'pass',
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    ]);
+    expect(body.checks.cache).toEqual([
+      {
+        componentId: 'cache',
+        componentType: 'component',
+        status: 'fail',
+        time: expect.any(String),
+        output: 'redis refused',
+      },
+    ]);
+    expect(body.checks.search[0]).toMatchObject({ status: 'warn', output: 'reason withheld' });
+    const warnOnly = JSON.parse(
+      (await get(`${BASE}/readiness?exclude=cache`).set('Accept', 'application/health+json')).text,
+    );
+    expect(warnOnly.status).toBe('warn');
+  });
+
+  it('keeps the seed JSON the default, also for the kubelet Accept: */*', async () => {
+    const res = await get(`${BASE}/readiness`).set('Accept', '*/*');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body.checks.search).toEqual({ status: false, critical: false });
+  });
+
+  it('serves the same views on the management port', async () => {
+    const { port } = app.get(HeartbeatManagementServer).address()!;
+    const url = `http://127.0.0.1:${port}${BASE}`;
+    const text = await fetch(`${url}/readiness?verbose&exclude=cache`);
+    expect(text.status).toBe(200);
+    expect(await text.text()).toBe((await get(`${BASE}/readiness?verbose&exclude=cache`)).text);
+    const one = await fetch(`${url}/readiness/database`);
+    expect(await one.json()).toEqual({ status: true, checks: { database: { status: true } } });
+    expect((await fetch(`${url}/readiness/nope`)).status).toBe(404);
+    const health = await fetch(`${url}/liveliness`, { headers: { accept: 'application/health+json' } });
+    expect(health.headers.get('content-type')).toBe('application/health+json; charset=utf-8');
+    expect(await health.json()).toEqual({ status: 'pass', checks: {} });
+  });
+});
