@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type OnApplicationBootstrap, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { registerEnvironBuiltins } from './environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { NO_SUCH_CHECK, OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
@@ -23,7 +23,7 @@ export interface ProbeResponse {
  * transport answers the same thing.
  */
 @Injectable()
-export class HeartbeatService implements OnModuleInit, OnApplicationShutdown {
+export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly startInventory?: () => Promise<unknown>;
   /** Startup checks that have passed once, with the run they passed in. */
   private readonly startedUp = new Map<RegisteredProbe, { outcome: CheckOutcome; time: number }>();
@@ -45,8 +45,11 @@ export class HeartbeatService implements OnModuleInit, OnApplicationShutdown {
     for (const { check } of this.options.checks) check.dispose?.();
   }
 
-  /** Starts the library inventory at bootstrap, so the first environ request finds it ready. */
-  onModuleInit(): void {
+  /**
+   * Starts the library inventory once the app has bootstrapped (not during it, so it adds nothing
+   * to the bootstrap), so that the first environ request usually finds it ready.
+   */
+  onApplicationBootstrap(): void {
     void this.startInventory?.();
   }
 

@@ -13,6 +13,9 @@ export interface CheckRun {
   readonly time: number;
 }
 
+/** Microtask hops a run waits for cheap async checks before it arms its timeout timer. */
+const SETTLE_HOPS = 4;
+
 /** A check of a run whose handler has not settled yet. */
 interface Waiting {
   readonly index: number;
@@ -89,13 +92,11 @@ export class ProbeRunner {
     return new Promise((resolve) => {
       let remaining = waiting.length;
       let timer: NodeJS.Timeout | undefined;
-      let immediate: NodeJS.Immediate | undefined;
       const done = (entry: Waiting, outcome: CheckOutcome) => {
         const settled = this.settle(entry.probe, entry.state, outcome);
         results[entry.index] = { probe: entry.probe, outcome: settled, time: entry.state.settledAt };
         if (--remaining === 0) {
           clearTimeout(timer);
-          clearImmediate(immediate);
           resolve(results);
         }
       };
@@ -117,12 +118,15 @@ export class ProbeRunner {
         entry.waiter = (outcome) => done(entry, outcome);
         entry.state.waiters!.add(entry.waiter);
       }
-      // Checks that settle within this turn of the event loop (cheap async checks) need no timer:
-      // the timer is armed only if some are still pending once the turn's I/O is done.
-      immediate = setImmediate(() => {
-        immediate = undefined;
-        if (remaining > 0) arm();
-      });
+      // Cheap async checks (an async function that does not wait on I/O) settle within a few
+      // microtasks; they need no timer. The timer is armed only for what is still pending after that.
+      let hops = SETTLE_HOPS;
+      const armIfPending = () => {
+        if (remaining === 0) return;
+        if (--hops > 0) queueMicrotask(armIfPending);
+        else arm();
+      };
+      queueMicrotask(armIfPending);
     });
   }
 
@@ -152,8 +156,10 @@ export class ProbeRunner {
       state.waiters = null;
       for (const waiter of waiters) waiter(outcome);
     };
-    // Both branches are handled, so a late rejection of a timed-out call is never unhandled.
-    Promise.resolve(value).then(
+    // Both branches are handled, so a late rejection of a timed-out call is never unhandled. A native
+    // promise is followed directly; any other thenable is adopted first, which guards against one
+    // that calls back synchronously or twice.
+    (value instanceof Promise ? value : Promise.resolve(value)).then(
       (resolved) => deliver(this.normalize(probe, resolved)),
       (error: unknown) => deliver(thrown(probe, error)),
     );
