@@ -1,7 +1,8 @@
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import semver from 'semver';
 import type { LibraryReport } from '../interfaces/probe.interface.js';
+import { type Manifest, readManifest } from './package-manifest.js';
 
 /** What the walk found: the libraries, the packages it could not read, and the app's own missing dependencies. */
 export interface LibraryInventory {
@@ -10,15 +11,6 @@ export interface LibraryInventory {
   skipped: string[];
   /** Dependencies of the app itself that are not installed, as `name@range`. */
   missing: string[];
-}
-
-interface Manifest {
-  name: string;
-  version: string;
-  dependencies: Record<string, string>;
-  optionalDependencies: Record<string, string>;
-  peerDependencies: Record<string, string>;
-  optionalPeers: Set<string>;
 }
 
 interface Installed {
@@ -223,43 +215,6 @@ async function listDir(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/** The manifest, or the reason it cannot be used. */
-async function readManifest(file: string): Promise<Manifest | string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT'
-      ? 'no package.json'
-      : `unreadable package.json (${(error as Error).message})`;
-  }
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return 'invalid package.json (not JSON)';
-  }
-  if (!json || typeof json !== 'object') return 'invalid package.json (not an object)';
-  if (typeof json.name !== 'string' || json.name === '') return 'package.json without a name';
-  if (typeof json.version !== 'string' || json.version === '') return 'package.json without a version';
-  const meta = (json.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
-  return {
-    name: json.name,
-    version: json.version,
-    dependencies: stringRecord(json.dependencies),
-    optionalDependencies: stringRecord(json.optionalDependencies),
-    peerDependencies: stringRecord(json.peerDependencies),
-    optionalPeers: new Set(Object.keys(meta).filter((name) => meta[name]?.optional === true)),
-  };
-}
-
-function stringRecord(value: unknown): Record<string, string> {
-  if (!value || typeof value !== 'object') return {};
-  return Object.fromEntries(
-    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
 }
 
 function linkProblem(error: unknown): string {
