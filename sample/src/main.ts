@@ -9,7 +9,7 @@ async function bootstrap() {
   await app.listen(port, process.env.HOST ?? '0.0.0.0');
   const base = `http://127.0.0.1:${port}/.well-known/heartbeat`;
   console.log(`nestjs-heartbeat sample listening on port ${port}. Try:`);
-  for (const probe of ['readiness', 'liveliness', 'environ']) console.log(`  curl -i ${base}/${probe}`);
+  for (const probe of ['readiness', 'liveliness', 'startup', 'environ']) console.log(`  curl -i ${base}/${probe}`);
 }
 
 void bootstrap();
