@@ -1,5 +1,7 @@
 /** Metadata key under which probe decorators record their registrations on a method. */
 export const PROBE_METADATA = 'nestjs-heartbeat:probes';
+/** Metadata key under which a class prototype lists the names of its decorated probe methods. */
+export const PROBE_METHODS_METADATA = 'nestjs-heartbeat:probe-methods';
 /** Injection token of the resolved, validated module options. */
 export const HEARTBEAT_RESOLVED_OPTIONS = Symbol('HEARTBEAT_RESOLVED_OPTIONS');
 /** Injection token of the route prefix, without leading or trailing slashes. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryService } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { REQUEST_SCOPED_PROBE } from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
@@ -14,7 +14,6 @@ type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 export class ProbeExplorer implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
     private readonly accessor: ProbeMetadataAccessor,
     private readonly registry: ProbeRegistry,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
@@ -36,7 +35,7 @@ export class ProbeExplorer implements OnModuleInit {
     if (!prototype) return;
     const target = instance as Record<string, unknown>;
     const className = (instance.constructor as { name?: string } | undefined)?.name || String(wrapper.name);
-    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+    for (const methodName of this.accessor.getProbeMethodNames(prototype)) {
       const method = target[methodName];
       const probes = this.accessor.getProbes(method);
       if (probes.length === 0) continue;

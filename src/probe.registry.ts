@@ -101,7 +101,7 @@ export class ProbeRegistry {
     const entries = probes.map((probe) => {
       const { timeoutMs, cacheTtlMs } = probe.options;
       assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs });
-      return Object.freeze({ ...probe, options: Object.freeze({ ...probe.options }) });
+      return { ...probe, options: { ...probe.options } };
     });
     for (const kind of new Set(entries.map((entry) => entry.kind))) {
       this.probes[kind] = [...this.probes[kind], ...entries.filter((entry) => entry.kind === kind)];

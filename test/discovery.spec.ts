@@ -24,6 +24,29 @@ class DatabaseChecks {
   }
 }
 
+class BaseChecks {
+  @ReadinessProbe()
+  inherited() {
+    return true;
+  }
+  @ReadinessProbe()
+  overridden() {
+    return true;
+  }
+}
+
+@Injectable()
+class ChildChecks extends BaseChecks {
+  @LivelinessProbe()
+  own() {
+    return true;
+  }
+  // An override without a decorator is not a probe any more.
+  override overridden() {
+    return false;
+  }
+}
+
 @Injectable({ scope: Scope.REQUEST })
 class PerRequestChecks {
   @ReadinessProbe()
@@ -142,6 +165,12 @@ describe.each(ADAPTERS)('discovery and configuration (%s)', (adapter) => {
     expect(logger.messages('warn')).toEqual([
       'PerRequestChecks@perRequest is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.',
     ]);
+  });
+
+  it('discovers probe methods inherited from a parent class', async () => {
+    app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })], providers: [ChildChecks] });
+    expect((await get(`${BASE}/readiness`)).body).toEqual({ status: true, checks: { inherited: { status: true } } });
+    expect((await get(`${BASE}/liveliness`)).body).toEqual({ status: true, checks: { own: { status: true } } });
   });
 
   it('discovers probes on controllers', async () => {

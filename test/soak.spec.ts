@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { get as httpGet } from 'node:http';
 import { HeartbeatModule, ProbeRegistry } from '../src/index.js';
 import { ADAPTERS, createApp } from './support/app.js';
 
@@ -11,6 +12,18 @@ function random(seed: number): () => number {
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
     return seed / 2 ** 31;
   };
+}
+
+/** One request on its own connection (no keep-alive), so no client or keep-alive timer outlives it. */
+function fetchOnce(url: string): Promise<{ status: number; contentType: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text }));
+    }).on('error', reject);
+  });
 }
 
 const REQUESTS = 1500;
@@ -66,8 +79,8 @@ describe.each(ADAPTERS)('fault-injection soak (%s)', (adapter) => {
     const worker = async () => {
       while (sent < REQUESTS) {
         const probe = sent++ % 5 === 0 ? 'liveliness' : 'readiness';
-        const res = await fetch(`${url}/.well-known/heartbeat/${probe}`);
-        const body = (await res.json()) as { status?: unknown; checks?: Record<string, { status?: unknown }> };
+        const res = await fetchOnce(`${url}/.well-known/heartbeat/${probe}`);
+        const body = JSON.parse(res.text) as { status?: unknown; checks?: Record<string, { status?: unknown }> };
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         const wellFormed =
           typeof body.status === 'boolean' &&
@@ -75,7 +88,7 @@ describe.each(ADAPTERS)('fault-injection soak (%s)', (adapter) => {
           typeof body.checks === 'object' &&
           Object.values(body.checks).every((check) => typeof check.status === 'boolean') &&
           (res.status === 200) === body.status &&
-          res.headers.get('content-type') === 'application/json; charset=utf-8';
+          res.contentType === 'application/json; charset=utf-8';
         if (!wellFormed) malformed++;
       }
     };

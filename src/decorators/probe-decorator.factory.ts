@@ -1,4 +1,4 @@
-import { PROBE_METADATA } from '../heartbeat.constants.js';
+import { PROBE_METADATA, PROBE_METHODS_METADATA } from '../heartbeat.constants.js';
 import type { ProbeKind, ProbeOptions } from '../interfaces/probe.interface.js';
 
 /** What one probe decorator records on a method. A method may carry several. */
@@ -10,10 +10,13 @@ export interface ProbeMetadata {
 /** Builds a method decorator that appends a probe registration to the method's metadata. */
 export function createProbeDecorator(kind: ProbeKind, nameOrOptions?: string | ProbeOptions): MethodDecorator {
   const options: ProbeOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
-  return (_target, _key, descriptor) => {
+  return (target, key, descriptor) => {
     const method = descriptor.value as object;
     const existing: ProbeMetadata[] = Reflect.getOwnMetadata(PROBE_METADATA, method) ?? [];
     Reflect.defineMetadata(PROBE_METADATA, [...existing, { kind, options }], method);
+    // The class also lists its probe methods, so discovery reads a few names instead of every method.
+    const methods: (string | symbol)[] = Reflect.getOwnMetadata(PROBE_METHODS_METADATA, target) ?? [];
+    if (!methods.includes(key)) Reflect.defineMetadata(PROBE_METHODS_METADATA, [...methods, key], target);
     return descriptor;
   };
 }
