@@ -11,6 +11,17 @@ export interface EventLoopDelayCheckOptions {
   resolutionMs?: number;
   /** Default `event-loop`. */
   name?: string;
+  /** The histogram to read; default a new `monitorEventLoopDelay({ resolution: resolutionMs })`. For tests. */
+  histogram?: EventLoopDelaySource;
+}
+
+/** What the check reads of a `perf_hooks` event-loop delay histogram (delays in nanoseconds). */
+export interface EventLoopDelaySource {
+  readonly count: number;
+  percentile(percentile: number): number;
+  reset(): void;
+  enable?(): void;
+  disable?(): void;
 }
 
 /**
@@ -20,8 +31,8 @@ export interface EventLoopDelayCheckOptions {
  */
 export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): HeartbeatCheck {
   const { maxMs = 1000, percentile = 99, resolutionMs = 10, name = 'event-loop' } = options;
-  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
-  histogram.enable();
+  const histogram: EventLoopDelaySource = options.histogram ?? monitorEventLoopDelay({ resolution: resolutionMs });
+  histogram.enable?.();
   return {
     name,
     health: { componentType: 'system', observedKey: 'delayMs', observedUnit: 'ms' },
@@ -32,7 +43,7 @@ export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): H
       return { status: delayMs <= maxMs, delayMs, maxMs };
     },
     dispose() {
-      histogram.disable();
+      histogram.disable?.();
     },
   };
 }
