@@ -4,9 +4,8 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { NO_SUCH_CHECK, OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
-import type { CheckOutcome } from './probe-result.normalizer.js';
 import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
-import { ProbeRunner } from './probe.runner.js';
+import { type CheckRun, ProbeRunner } from './probe.runner.js';
 import { type Evaluation, environReport, evaluate, narrow, unready } from './report.builder.js';
 import { serializeReport } from './report.serializer.js';
 import { CONTENT_TYPES, type ProbeView, renderHealthJson, renderText } from './report.views.js';
@@ -26,7 +25,7 @@ export interface ProbeResponse {
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly startInventory?: () => Promise<unknown>;
   /** Startup checks that have passed once, with the run they passed in. */
-  private readonly startedUp = new Map<RegisteredProbe, { outcome: CheckOutcome; time: number }>();
+  private readonly startedUp = new Map<RegisteredProbe, CheckRun>();
   private startupEvaluation: Evaluation | null = null;
   private shuttingDown = false;
   private outOfRotation: string | null = null;
@@ -175,7 +174,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     const latest = new Map(runs.map((run) => [run.probe, run]));
     for (const run of runs) if (run.outcome.status) this.startedUp.set(run.probe, run);
     const evaluation = evaluate(
-      all.map((probe) => ({ probe, ...(this.startedUp.get(probe) ?? latest.get(probe)!) })),
+      all.map((probe) => this.startedUp.get(probe) ?? latest.get(probe)!),
       this.details,
     );
     if (evaluation.report.status) this.startupEvaluation = evaluation;

@@ -1,5 +1,6 @@
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import type { Evaluation, ReportEntry } from './report.builder.js';
+import { defineKey } from './report.serializer.js';
 
 /** How a probe is to be answered: the seed's JSON (default), the API server's text, or health+json. */
 export type ProbeFormat = 'json' | 'text' | 'health+json';
@@ -71,7 +72,7 @@ export function renderHealthJson(evaluation: Evaluation, details: boolean, unkno
     const status = entry.outcome.status ? 'pass' : entry.critical ? 'fail' : 'warn';
     if (status === 'fail') aggregate = 'fail';
     else if (status === 'warn' && aggregate === 'pass') aggregate = 'warn';
-    Object.defineProperty(checks, entry.key, { value: [component(entry, status, details)], enumerable: true });
+    defineKey(checks, entry.key, [component(entry, status, details)]);
   }
   const body: Record<string, unknown> = { status: aggregate, checks };
   if (unknownExcludes?.length) body.unknownExcludes = unknownExcludes;
