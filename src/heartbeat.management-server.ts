@@ -95,10 +95,16 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     }
   }
 
-  private write(response: ServerResponse, statusCode: number, body: string, head = false, contentType?: string): void {
+  private write(
+    response: ServerResponse,
+    statusCode: number,
+    body: string,
+    head = false,
+    contentType: string = PROBE_HEADERS['Content-Type'],
+  ): void {
     response.writeHead(statusCode, {
-      ...PROBE_HEADERS,
-      ...(contentType ? { 'Content-Type': contentType } : {}),
+      'Content-Type': contentType,
+      'Cache-Control': PROBE_HEADERS['Cache-Control'],
       'Content-Length': Buffer.byteLength(body),
     });
     response.end(head ? undefined : body);

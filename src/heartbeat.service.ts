@@ -6,8 +6,8 @@ import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
 import { type CheckRun, ProbeRunner } from './probe.runner.js';
-import { type Evaluation, environReport, evaluate, narrow, unready } from './report.builder.js';
-import { serializeReport } from './report.serializer.js';
+import { type Evaluation, environReport, environSummary, evaluate, narrow, unready } from './report.builder.js';
+import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
 import { CONTENT_TYPES, type ProbeView, renderHealthJson, renderText } from './report.views.js';
 
 /** A serialised probe response, as every transport sends it. */
@@ -16,6 +16,16 @@ export interface ProbeResponse {
   readonly contentType: string;
   readonly body: string;
 }
+
+/** A seed-JSON response kept with the runs it was built from, answered again while they have not changed. */
+interface KeptResponse {
+  readonly runs: readonly CheckRun[];
+  readonly response: ProbeResponse;
+  /** Environ only: each run's serialised contribution, reused while its outcome is the same object. */
+  readonly members?: readonly EnvironMembers[];
+}
+
+const NO_MEMBERS: EnvironMembers = [];
 
 /**
  * Produces the probe reports. Controllers, the management port and user code all call it, so every
@@ -26,7 +36,10 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   private readonly startInventory?: () => Promise<unknown>;
   /** Startup checks that have passed once, with the run they passed in. */
   private readonly startedUp = new Map<RegisteredProbe, CheckRun>();
-  private startupEvaluation: Evaluation | null = null;
+  /** Every startup check's passing run, once all critical ones have passed. */
+  private startupLatched: readonly CheckRun[] | null = null;
+  /** The last seed-JSON response of each probe. */
+  private readonly kept = new Map<ProbeKind, KeptResponse>();
   private shuttingDown = false;
   private outOfRotation: string | null = null;
 
@@ -109,13 +122,20 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     return report.status ? 200 : this.options.failureStatusCode;
   }
 
-  /** The response every transport sends for a probe, in the view the request asked for. */
+  /**
+   * The response every transport sends for a probe, in the view the request asked for. The seed's
+   * JSON of a whole probe, the kubelet's request, is built once and answered again for as long as
+   * every check's outcome stays the same (the runner keeps an unchanged outcome's identity).
+   */
   async respond(kind: ProbeKind, view: ProbeView = {}): Promise<ProbeResponse> {
-    if (kind === 'environ') {
-      const report = await this.environ();
-      return { statusCode: this.statusCodeOf(report), contentType: CONTENT_TYPES.json, body: serializeReport(report) };
+    if (kind === 'environ') return this.environResponse();
+    const format = view.format ?? 'json';
+    const blocked = this.blocked(kind);
+    if (format === 'json' && view.check === undefined && !view.exclude?.length && !blocked) {
+      const runs = await this.runsOf(kind);
+      return this.keep(kind, runs, () => this.json(evaluate(runs, this.details).report));
     }
-    let evaluation = await this.evaluate(kind, view.exclude);
+    let evaluation = blocked ?? evaluate(await this.runsOf(kind, view.exclude), this.details);
     const unknownExcludes = view.exclude?.filter(
       (name) => !this.registry.get(kind).some((probe) => probe.name === name),
     );
@@ -127,7 +147,6 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
       }
       evaluation = narrowed;
     }
-    const format = view.format ?? 'json';
     const statusCode = this.statusCodeOf(evaluation.report);
     if (format === 'text')
       return { statusCode, contentType: CONTENT_TYPES.text, body: renderText(kind, evaluation, this.details) };
@@ -138,34 +157,78 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
         body: renderHealthJson(evaluation, this.details, unknownExcludes),
       };
     }
-    const report = unknownExcludes?.length ? { ...evaluation.report, unknownExcludes } : evaluation.report;
-    return { statusCode, contentType: CONTENT_TYPES.json, body: serializeReport(report) };
+    const report: ProbeReport & { unknownExcludes?: string[] } = unknownExcludes?.length
+      ? { ...evaluation.report, unknownExcludes }
+      : evaluation.report;
+    return this.json(report);
   }
 
   private get details(): boolean {
     return this.options.details === 'always';
   }
 
-  private async evaluate(
-    kind: 'readiness' | 'liveliness' | 'startup',
-    exclude?: readonly string[],
-  ): Promise<Evaluation> {
-    if (kind === 'startup') return this.evaluateStartup();
-    if (kind === 'readiness' && this.shuttingDown) return unready('shutdown', SHUTTING_DOWN, this.details);
-    if (kind === 'readiness' && this.outOfRotation !== null) {
-      return unready('rotation', OUT_OF_ROTATION(this.outOfRotation), this.details);
-    }
-    let probes = this.registry.get(kind);
-    let key: string = kind;
-    if (exclude?.length) {
-      probes = probes.filter((probe) => !exclude.includes(probe.name));
-      key = `${kind}?exclude=${[...exclude].sort().join(',')}`;
-    }
-    return evaluate(await this.runner.run(key, probes), this.details);
+  private json(report: { status: boolean }): ProbeResponse {
+    return { statusCode: this.statusCodeOf(report), contentType: CONTENT_TYPES.json, body: JSON.stringify(report) };
   }
 
-  private async evaluateStartup(): Promise<Evaluation> {
-    if (this.startupEvaluation) return this.startupEvaluation;
+  /** The kept response of `kind` if `runs` are those it was built from, else the one `build` makes (then kept). */
+  private keep(kind: ProbeKind, runs: readonly CheckRun[], build: () => ProbeResponse): ProbeResponse {
+    const kept = this.kept.get(kind);
+    if (kept && sameRuns(kept.runs, runs)) return kept.response;
+    const response = build();
+    this.kept.set(kind, { runs, response });
+    return response;
+  }
+
+  /**
+   * The environ body, assembled from each contributor's serialised members: only contributors whose
+   * outcome changed (the runtime's uptime, say) are serialised again, not the library inventory.
+   */
+  private async environResponse(): Promise<ProbeResponse> {
+    const runs = await this.runner.run('environ', this.registry.get('environ'));
+    const kept = this.kept.get('environ');
+    if (kept && sameRuns(kept.runs, runs)) return kept.response;
+    const { status, errors } = environSummary(runs, this.details);
+    const members = runs.map(({ probe, outcome }, index) => {
+      if (outcome.error !== undefined) return NO_MEMBERS;
+      const before = kept?.runs[index];
+      return before?.probe === probe && before.outcome === outcome ? kept!.members![index] : environMembers(outcome);
+    });
+    const response = {
+      statusCode: this.statusCodeOf({ status }),
+      contentType: CONTENT_TYPES.json,
+      body: environBody(status, members, errors),
+    };
+    this.kept.set('environ', { runs, response, members });
+    return response;
+  }
+
+  /** Readiness fails without running the checks while shutting down or out of rotation. */
+  private blocked(kind: ProbeKind): Evaluation | null {
+    if (kind !== 'readiness') return null;
+    if (this.shuttingDown) return unready('shutdown', SHUTTING_DOWN, this.details);
+    if (this.outOfRotation !== null) return unready('rotation', OUT_OF_ROTATION(this.outOfRotation), this.details);
+    return null;
+  }
+
+  private async evaluate(kind: 'readiness' | 'liveliness' | 'startup'): Promise<Evaluation> {
+    return this.blocked(kind) ?? evaluate(await this.runsOf(kind), this.details);
+  }
+
+  /** Runs the checks of a probe, less those named in `exclude` (not applied to startup). */
+  private runsOf(kind: Exclude<ProbeKind, 'environ'>, exclude?: readonly string[]): Promise<readonly CheckRun[]> {
+    if (kind === 'startup') return this.startupRuns();
+    const probes = this.registry.get(kind);
+    if (!exclude?.length) return this.runner.run(kind, probes);
+    return this.runner.run(
+      `${kind}?exclude=${[...exclude].sort().join(',')}`,
+      probes.filter((probe) => !exclude.includes(probe.name)),
+    );
+  }
+
+  /** Startup runs only the checks that have not passed yet; once every critical one has, the result is kept for good. */
+  private async startupRuns(): Promise<readonly CheckRun[]> {
+    if (this.startupLatched) return this.startupLatched;
     const all = this.registry.get('startup');
     const runs = await this.runner.run(
       'startup',
@@ -173,11 +236,18 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     );
     const latest = new Map(runs.map((run) => [run.probe, run]));
     for (const run of runs) if (run.outcome.status) this.startedUp.set(run.probe, run);
-    const evaluation = evaluate(
-      all.map((probe) => this.startedUp.get(probe) ?? latest.get(probe)!),
-      this.details,
-    );
-    if (evaluation.report.status) this.startupEvaluation = evaluation;
-    return evaluation;
+    const combined = all.map((probe) => this.startedUp.get(probe) ?? latest.get(probe)!);
+    if (combined.every(({ probe, outcome }) => outcome.status || probe.options.critical === false)) {
+      this.startupLatched = combined;
+    }
+    return combined;
   }
+}
+
+/** Whether two runs are the same checks with the same outcome objects. */
+function sameRuns(a: readonly CheckRun[], b: readonly CheckRun[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].probe !== b[i].probe || a[i].outcome !== b[i].outcome) return false;
+  return true;
 }

@@ -34,8 +34,9 @@ interface CheckState {
   startedAt: number;
   cached: CheckOutcome | null;
   cachedUntil: number;
-  lastStatus: boolean | null;
   settledAt: number;
+  /** The last outcome recorded (its status tells a change of state). */
+  last: CheckOutcome | null;
 }
 
 /**
@@ -170,19 +171,24 @@ export class ProbeRunner {
     return probe.kind === 'environ' ? normalizeEnviron(probe, value) : normalizeCheck(probe, value);
   }
 
-  /** Records the outcome: caches it when asked to and logs a change of state once. */
-  private settle(probe: RegisteredProbe, state: CheckState, outcome: CheckOutcome): CheckOutcome {
-    const ttl = probe.options.cacheTtlMs ?? this.options.cacheTtlMs;
+  /**
+   * Records the outcome: caches it when asked to and logs a change of state once. An outcome equal
+   * to the previous one is replaced by it, so a check that keeps answering the same keeps one object.
+   */
+  private settle(probe: RegisteredProbe, state: CheckState, fresh: CheckOutcome): CheckOutcome {
+    const previous = state.last;
+    const outcome = previous !== null && sameOutcome(previous, fresh) ? previous : fresh;
+    state.last = outcome;
     state.settledAt = Date.now();
+    const ttl = probe.options.cacheTtlMs ?? this.options.cacheTtlMs;
     if (ttl > 0) {
       state.cached = outcome;
       state.cachedUntil = state.settledAt + ttl;
     }
-    if (outcome.status !== state.lastStatus) {
+    if (outcome.status !== previous?.status) {
       const logger = this.options.logger;
       if (!outcome.status) logger?.warn(CHECK_NOW_FAILING(probe.kind, outcome.name, outcome.reason));
-      else if (state.lastStatus === false) logger?.log(CHECK_NOW_PASSING(probe.kind, outcome.name));
-      state.lastStatus = outcome.status;
+      else if (previous?.status === false) logger?.log(CHECK_NOW_PASSING(probe.kind, outcome.name));
     }
     return outcome;
   }
@@ -190,11 +196,27 @@ export class ProbeRunner {
   private stateOf(probe: RegisteredProbe): CheckState {
     let state = this.states.get(probe);
     if (!state) {
-      state = { waiters: null, startedAt: 0, cached: null, cachedUntil: 0, lastStatus: null, settledAt: 0 };
+      state = { waiters: null, startedAt: 0, cached: null, cachedUntil: 0, settledAt: 0, last: null };
       this.states.set(probe, state);
     }
     return state;
   }
+}
+
+/**
+ * Whether two outcomes report the same thing: same name, status and messages, and data with the same
+ * keys in the same order holding identical values. Nested objects compare by identity, so data
+ * rebuilt on each call (a sanitised copy, a fresh nested object) counts as changed.
+ */
+export function sameOutcome(a: CheckOutcome, b: CheckOutcome): boolean {
+  if (a.name !== b.name || a.status !== b.status || a.reason !== b.reason || a.error !== b.error) return false;
+  const keys = Object.keys(a.data);
+  const others = Object.keys(b.data);
+  if (keys.length !== others.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== others[i] || a.data[keys[i]] !== b.data[keys[i]]) return false;
+  }
+  return true;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

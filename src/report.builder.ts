@@ -61,19 +61,33 @@ export function narrow(evaluation: Evaluation, key: string): Evaluation | null {
 }
 
 /**
- * The contributors' data merged shallowly in registration order (later keys win); `status` is
- * always the aggregate. Contributors that threw, timed out or returned garbage are listed under `errors`.
+ * The aggregate status of an environ run and the contributors that threw, timed out or returned
+ * garbage (by source), which are listed under `errors` instead of contributing data.
  */
-export function environReport(runs: readonly CheckRun[], details: boolean): EnvironReport {
-  const report = { status: true } as EnvironReport;
+export function environSummary(
+  runs: readonly CheckRun[],
+  details: boolean,
+): { status: boolean; errors: Record<string, string> | undefined } {
+  let status = true;
   let errors: Record<string, string> | undefined;
   for (const { probe, outcome } of runs) {
-    if (!outcome.status) report.status = false;
-    if (outcome.error !== undefined) {
-      errors ??= {};
-      defineKey(errors, probe.source, details ? outcome.error : 'reason withheld');
-      continue;
-    }
+    if (!outcome.status) status = false;
+    if (outcome.error === undefined) continue;
+    errors ??= {};
+    defineKey(errors, probe.source, details ? outcome.error : 'reason withheld');
+  }
+  return { status, errors };
+}
+
+/**
+ * The contributors' data merged shallowly in registration order (later keys win); `status` is
+ * always the aggregate. Contributors that failed are listed under `errors` (see `environSummary`).
+ */
+export function environReport(runs: readonly CheckRun[], details: boolean): EnvironReport {
+  const { status, errors } = environSummary(runs, details);
+  const report = { status } as EnvironReport;
+  for (const { outcome } of runs) {
+    if (outcome.error !== undefined) continue;
     for (const [key, value] of Object.entries(outcome.data)) defineKey(report, key, value);
   }
   if (errors) report.errors = errors;

@@ -1,19 +1,39 @@
-/** Turns reports into response bodies; a report shared by coalesced callers is serialised once. */
-const bodies = new WeakMap<object, string>();
-
-/** The seed's JSON body of a report. */
-export function serializeReport(report: object): string {
-  let body = bodies.get(report);
-  if (body === undefined) {
-    body = JSON.stringify(report);
-    bodies.set(report, body);
-  }
-  return body;
-}
+import type { CheckOutcome } from './probe-result.normalizer.js';
 
 /** Sets an own enumerable property, even for keys such as `__proto__` that plain assignment treats specially. */
 export function defineKey(target: object, key: string, value: unknown): void {
   if (key === '__proto__')
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else (target as Record<string, unknown>)[key] = value;
+}
+
+/** The members (`"key":value`) one environ contributor adds to the report, in order; `''` for an omitted value. */
+export type EnvironMembers = readonly (readonly [key: string, json: string])[];
+
+/** Serialises what a contributor adds to the environ report, once per outcome. */
+export function environMembers(outcome: CheckOutcome): EnvironMembers {
+  const members: [string, string][] = [];
+  for (const [key, value] of Object.entries(outcome.data)) {
+    // Serialised as a member of an object, so values are treated exactly as JSON.stringify treats the whole report.
+    members.push([key, JSON.stringify({ [key]: value }).slice(1, -1)]);
+  }
+  return members;
+}
+
+/**
+ * The environ body from the contributors' members, equal to `JSON.stringify(environReport(...))`.
+ * The members are merged into an object the way the report is, so keys keep the report's order
+ * (integer-like keys first, then `status`, then every key where it first appeared) and the last value.
+ */
+export function environBody(
+  status: boolean,
+  contributions: readonly EnvironMembers[],
+  errors: Record<string, string> | undefined,
+): string {
+  const merged: Record<string, string> = { status: `"status":${status}` };
+  for (const members of contributions) for (const [key, json] of members) defineKey(merged, key, json);
+  if (errors) merged.errors = JSON.stringify({ errors }).slice(1, -1);
+  let body = '';
+  for (const json of Object.values(merged)) if (json !== '') body += body ? `,${json}` : json;
+  return `{${body}}`;
 }

@@ -5,6 +5,7 @@ import request from 'supertest';
 import {
   HeartbeatModule,
   type HeartbeatModuleOptions,
+  HeartbeatService,
   LivelinessProbe,
   ProbeRegistry,
   ReadinessProbe,
@@ -276,6 +277,45 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
       status: true,
       checks: { recommendations: { status: false, critical: false }, database: { status: true } },
     });
+  });
+
+  it('answers every change of a check while reusing the response of an unchanged run', async () => {
+    const registry = await boot({ details: 'always' });
+    registry.register('readiness', () => true, { name: 'steady' });
+    // What the handler returns, then the entry it must have in the body.
+    const steps: [unknown, string][] = [
+      [undefined, '"changing":{"status":true}'],
+      [true, '"changing":{"status":true}'],
+      [{ status: true }, '"changing":{"status":true}'],
+      [{ status: true, n: 1 }, '"changing":{"status":true,"n":1}'],
+      [{ status: true, n: 1 }, '"changing":{"status":true,"n":1}'],
+      [{ status: true, n: 2 }, '"changing":{"status":true,"n":2}'],
+      [{ status: true, nested: { a: 1 } }, '"changing":{"status":true,"nested":{"a":1}}'],
+      [{ status: true, nested: { a: 2 } }, '"changing":{"status":true,"nested":{"a":2}}'],
+      [{ status: true, m: 1, n: 2 }, '"changing":{"status":true,"m":1,"n":2}'],
+      [{ status: true, n: 2, m: 1 }, '"changing":{"status":true,"n":2,"m":1}'],
+      [false, '"changing":{"status":false}'],
+      [['renamed', true], '"renamed":{"status":true}'],
+      [['renamed', true, { x: 1 }], '"renamed":{"status":true,"x":1}'],
+      [['renamed', false, { message: 'gone' }], '"renamed":{"status":false,"message":"gone"}'],
+      [['renamed', false, { message: 'still gone' }], '"renamed":{"status":false,"message":"still gone"}'],
+    ];
+    let next: unknown;
+    registry.register('readiness', () => next, { name: 'changing' });
+    for (const [result, entry] of steps) {
+      next = result;
+      const res = await get('readiness');
+      const passing = !entry.includes('"status":false');
+      expect(res.text).toBe(`{"status":${passing},"checks":{"steady":{"status":true},${entry}}}`);
+      expect(res.status).toBe(passing ? 200 : 500);
+    }
+    // Unchanged outcomes keep their identity, so the same response object is answered again.
+    const service = app.get(HeartbeatService);
+    next = { status: true, n: 3 };
+    const first = await service.respond('readiness');
+    expect(await service.respond('readiness')).toBe(first);
+    next = { status: true, n: 4 };
+    expect((await service.respond('readiness')).body).toContain('"n":4');
   });
 
   it('logs a change of state once, not every probe', async () => {

@@ -38,12 +38,14 @@ export function registerEnvironBuiltins(
       trusted: true,
     });
 
+  // The same data object on every call, so the runner sees an unchanged outcome and the body reuses its JSON.
+  let librariesData: Promise<Record<string, unknown>> | null = null;
   add(
     'libraries',
-    async () => {
-      const { libraries, skipped, missing } = await scan();
-      return skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries };
-    },
+    () =>
+      (librariesData ??= scan().then(({ libraries, skipped, missing }) =>
+        skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries },
+      )),
     Math.max(INVENTORY_TIMEOUT_MS, options.timeoutMs),
   );
   add('node', () => ({ node }));
