@@ -127,14 +127,26 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
    * JSON of a whole probe, the kubelet's request, is built once and answered again for as long as
    * every check's outcome stays the same (the runner keeps an unchanged outcome's identity).
    */
-  async respond(kind: ProbeKind, view: ProbeView = {}): Promise<ProbeResponse> {
+  respond(kind: ProbeKind, view: ProbeView = {}): Promise<ProbeResponse> {
     if (kind === 'environ') return this.environResponse();
+    const whole = (view.format ?? 'json') === 'json' && view.check === undefined && !view.exclude?.length;
+    if (whole && (kind !== 'readiness' || this.isInRotation())) return this.seedResponse(kind);
+    return this.viewResponse(kind, view);
+  }
+
+  /** The seed's JSON of the whole probe: the response kept from last time while the runs are the same. */
+  private async seedResponse(kind: Exclude<ProbeKind, 'environ'>): Promise<ProbeResponse> {
+    const runs = await this.runsOf(kind);
+    const kept = this.kept.get(kind);
+    if (kept && sameRuns(kept.runs, runs)) return kept.response;
+    const response = this.json(evaluate(runs, this.details).report);
+    this.kept.set(kind, { runs, response });
+    return response;
+  }
+
+  private async viewResponse(kind: Exclude<ProbeKind, 'environ'>, view: ProbeView): Promise<ProbeResponse> {
     const format = view.format ?? 'json';
     const blocked = this.blocked(kind);
-    if (format === 'json' && view.check === undefined && !view.exclude?.length && !blocked) {
-      const runs = await this.runsOf(kind);
-      return this.keep(kind, runs, () => this.json(evaluate(runs, this.details).report));
-    }
     let evaluation = blocked ?? evaluate(await this.runsOf(kind, view.exclude), this.details);
     const unknownExcludes = view.exclude?.filter(
       (name) => !this.registry.get(kind).some((probe) => probe.name === name),
@@ -169,15 +181,6 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
 
   private json(report: { status: boolean }): ProbeResponse {
     return { statusCode: this.statusCodeOf(report), contentType: CONTENT_TYPES.json, body: JSON.stringify(report) };
-  }
-
-  /** The kept response of `kind` if `runs` are those it was built from, else the one `build` makes (then kept). */
-  private keep(kind: ProbeKind, runs: readonly CheckRun[], build: () => ProbeResponse): ProbeResponse {
-    const kept = this.kept.get(kind);
-    if (kept && sameRuns(kept.runs, runs)) return kept.response;
-    const response = build();
-    this.kept.set(kind, { runs, response });
-    return response;
   }
 
   /**

@@ -13,30 +13,84 @@ export interface CheckRun {
   readonly time: number;
 }
 
-/** Microtask hops a run waits for cheap async checks before it arms its timeout timer. */
-const SETTLE_HOPS = 4;
-
 /** A check of a run whose handler has not settled yet. */
 interface Waiting {
+  readonly run: Run;
   readonly index: number;
   readonly probe: RegisteredProbe;
   readonly state: CheckState;
   readonly timeoutMs: number;
   readonly deadline: number;
-  readonly runningForMs?: number;
-  waiter?: (outcome: CheckOutcome) => void;
+  /** How long the handler's pending call had been running when this run found it (a coalesced call). */
+  readonly runningForMs: number | undefined;
 }
 
 /** What the runner remembers of one registered check between probes. */
 interface CheckState {
-  /** Set while a call of the handler has not settled: callers wait for it instead of calling again. */
-  waiters: Set<(outcome: CheckOutcome) => void> | null;
+  readonly probe: RegisteredProbe;
+  /** Set while a call of the handler has not settled: the runs waiting for it, instead of calling again. */
+  waiters: Waiting[] | null;
   startedAt: number;
   cached: CheckOutcome | null;
   cachedUntil: number;
   settledAt: number;
   /** The last outcome recorded (its status tells a change of state). */
   last: CheckOutcome | null;
+  /** The outcome of a plain pass (nothing or `true`), made once. */
+  plainPass: CheckOutcome | null;
+  /** Settle callbacks of a pending call, made once per check rather than once per call. */
+  readonly onFulfilled: (value: unknown) => void;
+  readonly onRejected: (error: unknown) => void;
+}
+
+/** One run of a probe's checks, resolved once every check has settled or timed out. */
+class Run {
+  readonly waiting: Waiting[] = [];
+  readonly promise: Promise<readonly CheckRun[]>;
+  remaining = 0;
+  private resolve!: (runs: readonly CheckRun[]) => void;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly runner: ProbeRunner,
+    readonly key: string,
+    readonly results: CheckRun[],
+  ) {
+    this.promise = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  deliver(entry: Waiting, outcome: CheckOutcome): void {
+    if (this.results[entry.index]) return;
+    const settled = this.runner.record(entry.state, outcome);
+    this.results[entry.index] = { probe: entry.probe, outcome: settled, time: entry.state.settledAt };
+    if (--this.remaining === 0) {
+      clearTimeout(this.timer);
+      this.runner.finished(this);
+      this.resolve(this.results);
+    }
+  }
+
+  /** Arms the single timer of the run for the earliest deadline still pending. */
+  arm(): void {
+    if (this.remaining === 0) return;
+    let next = Infinity;
+    for (const entry of this.waiting) if (!this.results[entry.index] && entry.deadline < next) next = entry.deadline;
+    if (next !== Infinity) this.timer = setTimeout(() => this.expire(), Math.max(0, next - Date.now()));
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const entry of this.waiting) {
+      if (this.results[entry.index] || entry.deadline > now) continue;
+      const waiters = entry.state.waiters;
+      if (waiters) waiters.splice(waiters.indexOf(entry), 1);
+      this.deliver(
+        entry,
+        failed(entry.probe, CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs)),
+      );
+    }
+    this.arm();
+  }
 }
 
 /**
@@ -46,7 +100,9 @@ interface CheckState {
 @Injectable()
 export class ProbeRunner {
   private readonly states = new WeakMap<RegisteredProbe, CheckState>();
-  private readonly inFlight = new Map<string, Promise<readonly CheckRun[]>>();
+  private readonly inFlight = new Map<string, Run>();
+  /** Runs started in this turn of the event loop with checks still pending, to arm timers for. */
+  private unarmed: Run[] = [];
 
   constructor(@Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions) {}
 
@@ -56,128 +112,102 @@ export class ProbeRunner {
    */
   run(key: string, probes: readonly RegisteredProbe[]): Promise<readonly CheckRun[]> {
     const running = this.inFlight.get(key);
-    if (running) return running;
-    const run = this.runAll(probes);
+    if (running) return running.promise;
+    const now = Date.now();
+    const results: CheckRun[] = new Array<CheckRun>(probes.length);
+    let run: Run | null = null;
+    for (let index = 0; index < probes.length; index++) {
+      const probe = probes[index];
+      const state = this.stateOf(probe);
+      const busy = state.waiters !== null;
+      const outcome = this.start(state, now);
+      if (outcome) {
+        results[index] = { probe, outcome, time: state.settledAt };
+        continue;
+      }
+      run ??= new Run(this, key, results);
+      const timeoutMs = probe.options.timeoutMs ?? this.options.timeoutMs;
+      const entry: Waiting = {
+        run,
+        index,
+        probe,
+        state,
+        timeoutMs,
+        deadline: timeoutMs > 0 ? now + timeoutMs : Infinity,
+        runningForMs: busy ? now - state.startedAt : undefined,
+      };
+      run.waiting.push(entry);
+      run.remaining++;
+      (state.waiters ??= []).push(entry);
+    }
+    if (!run) return Promise.resolve(results);
     this.inFlight.set(key, run);
-    void run.then(() => this.inFlight.delete(key));
-    return run;
+    // Cheap async checks (an async function that does not wait on I/O) settle in this turn and need
+    // no timer: timers are armed at the end of the turn, for the runs that are still pending then.
+    if (this.unarmed.push(run) === 1) setImmediate(this.armPending);
+    return run.promise;
+  }
+
+  private readonly armPending = (): void => {
+    const runs = this.unarmed;
+    this.unarmed = [];
+    for (const run of runs) run.arm();
+  };
+
+  /** Called by a run once all its checks have settled. */
+  finished(run: Run): void {
+    if (this.inFlight.get(run.key) === run) this.inFlight.delete(run.key);
   }
 
   /**
-   * Starts every check, then waits for the pending ones under a single timer armed for the
-   * earliest deadline (re-armed for later ones), so a run costs one timer whatever its size.
+   * Calls the handler unless a result is cached or a previous call is still pending. Returns the
+   * outcome when there is one already, `null` when the caller has to wait for the pending call.
    */
-  private runAll(probes: readonly RegisteredProbe[]): Promise<readonly CheckRun[]> {
-    const results: CheckRun[] = new Array(probes.length);
-    const waiting: Waiting[] = [];
-    const now = Date.now();
-    for (let index = 0; index < probes.length; index++) {
-      const probe = probes[index];
-      const started = this.start(probe, now);
-      if ('outcome' in started)
-        results[index] = { probe, outcome: started.outcome, time: this.stateOf(probe).settledAt };
-      else {
-        const timeoutMs = probe.options.timeoutMs ?? this.options.timeoutMs;
-        waiting.push({
-          index,
-          probe,
-          state: started.state,
-          runningForMs: started.runningForMs,
-          timeoutMs,
-          deadline: timeoutMs > 0 ? now + timeoutMs : Infinity,
-        });
-      }
-    }
-    if (waiting.length === 0) return Promise.resolve(results);
-
-    return new Promise((resolve) => {
-      let remaining = waiting.length;
-      let timer: NodeJS.Timeout | undefined;
-      const done = (entry: Waiting, outcome: CheckOutcome) => {
-        const settled = this.settle(entry.probe, entry.state, outcome);
-        results[entry.index] = { probe: entry.probe, outcome: settled, time: entry.state.settledAt };
-        if (--remaining === 0) {
-          clearTimeout(timer);
-          resolve(results);
-        }
-      };
-      const arm = () => {
-        let next = Infinity;
-        for (const entry of waiting) if (!results[entry.index] && entry.deadline < next) next = entry.deadline;
-        if (next !== Infinity) timer = setTimeout(expire, Math.max(0, next - Date.now()));
-      };
-      const expire = () => {
-        const now = Date.now();
-        for (const entry of waiting) {
-          if (results[entry.index] || entry.deadline > now) continue;
-          entry.state.waiters?.delete(entry.waiter!);
-          done(entry, failed(entry.probe, CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs)));
-        }
-        if (remaining > 0) arm();
-      };
-      for (const entry of waiting) {
-        entry.waiter = (outcome) => done(entry, outcome);
-        entry.state.waiters!.add(entry.waiter);
-      }
-      // Cheap async checks (an async function that does not wait on I/O) settle within a few
-      // microtasks; they need no timer. The timer is armed only for what is still pending after that.
-      let hops = SETTLE_HOPS;
-      const armIfPending = () => {
-        if (remaining === 0) return;
-        if (--hops > 0) queueMicrotask(armIfPending);
-        else arm();
-      };
-      queueMicrotask(armIfPending);
-    });
-  }
-
-  /** Calls the handler unless a result is cached or a previous call is still pending. */
-  private start(
-    probe: RegisteredProbe,
-    now: number,
-  ): { outcome: CheckOutcome } | { state: CheckState; runningForMs?: number } {
-    const state = this.stateOf(probe);
-    if (state.cached && now < state.cachedUntil) return { outcome: state.cached };
-    if (state.waiters) return { state, runningForMs: now - state.startedAt };
-
+  private start(state: CheckState, now: number): CheckOutcome | null {
+    if (state.cached && now < state.cachedUntil) return state.cached;
+    if (state.waiters) return null;
+    const probe = state.probe;
     let value: unknown;
     let pending: boolean;
     try {
       value = probe.handler();
       pending = isThenable(value);
     } catch (error) {
-      return { outcome: this.settle(probe, state, thrown(probe, error)) };
+      return this.record(state, thrown(probe, error));
     }
-    if (!pending) return { outcome: this.settle(probe, state, this.normalize(probe, value)) };
-
-    const waiters = new Set<(outcome: CheckOutcome) => void>();
-    state.waiters = waiters;
+    if (!pending) return this.record(state, this.normalize(state, value));
     state.startedAt = now;
-    const deliver = (outcome: CheckOutcome) => {
-      state.waiters = null;
-      for (const waiter of waiters) waiter(outcome);
-    };
+    state.waiters = [];
     // Both branches are handled, so a late rejection of a timed-out call is never unhandled. A native
     // promise is followed directly; any other thenable is adopted first, which guards against one
     // that calls back synchronously or twice.
-    (value instanceof Promise ? value : Promise.resolve(value)).then(
-      (resolved) => deliver(this.normalize(probe, resolved)),
-      (error: unknown) => deliver(thrown(probe, error)),
-    );
-    return { state };
+    (value instanceof Promise ? value : Promise.resolve(value)).then(state.onFulfilled, state.onRejected);
+    return null;
   }
 
-  private normalize(probe: RegisteredProbe, value: unknown): CheckOutcome {
+  /** Hands the outcome of a call to every run waiting for it. */
+  private deliver(state: CheckState, outcome: CheckOutcome): void {
+    const waiters = state.waiters;
+    state.waiters = null;
+    if (waiters) for (const entry of waiters) entry.run.deliver(entry, outcome);
+  }
+
+  private normalize(state: CheckState, value: unknown): CheckOutcome {
+    const probe = state.probe;
+    // A healthy check's usual answer; its outcome is the same every time.
+    if (value === undefined || value === true) return (state.plainPass ??= normalizeCheck(probe, undefined));
     return probe.kind === 'environ' ? normalizeEnviron(probe, value) : normalizeCheck(probe, value);
   }
 
   /**
-   * Records the outcome: caches it when asked to and logs a change of state once. An outcome equal
-   * to the previous one is replaced by it, so a check that keeps answering the same keeps one object.
+   * Records the outcome of a call: caches it when asked to and logs a change of state once. An
+   * outcome equal to the previous one is replaced by it, so a check that keeps answering the same
+   * keeps one outcome object (which lets the service answer its previous response again).
    */
-  private settle(probe: RegisteredProbe, state: CheckState, fresh: CheckOutcome): CheckOutcome {
+  record(state: CheckState, fresh: CheckOutcome): CheckOutcome {
+    const probe = state.probe;
     const previous = state.last;
-    const outcome = previous !== null && sameOutcome(previous, fresh) ? previous : fresh;
+    const outcome = previous !== null && (previous === fresh || sameOutcome(previous, fresh)) ? previous : fresh;
     state.last = outcome;
     state.settledAt = Date.now();
     const ttl = probe.options.cacheTtlMs ?? this.options.cacheTtlMs;
@@ -196,7 +226,19 @@ export class ProbeRunner {
   private stateOf(probe: RegisteredProbe): CheckState {
     let state = this.states.get(probe);
     if (!state) {
-      state = { waiters: null, startedAt: 0, cached: null, cachedUntil: 0, settledAt: 0, last: null };
+      const created: CheckState = {
+        probe,
+        waiters: null,
+        startedAt: 0,
+        cached: null,
+        cachedUntil: 0,
+        settledAt: 0,
+        last: null,
+        plainPass: null,
+        onFulfilled: (value) => this.deliver(created, this.normalize(created, value)),
+        onRejected: (error) => this.deliver(created, thrown(probe, error)),
+      };
+      state = created;
       this.states.set(probe, state);
     }
     return state;
