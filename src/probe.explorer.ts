@@ -21,9 +21,8 @@ export class ProbeExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     const found: RegisteredProbe[] = [];
-    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      this.explore(wrapper, found);
-    }
+    for (const wrapper of this.discovery.getProviders()) this.explore(wrapper, found);
+    for (const wrapper of this.discovery.getControllers()) this.explore(wrapper, found);
     this.registry.addAll(found);
   }
 
@@ -33,9 +32,11 @@ export class ProbeExplorer implements OnModuleInit {
     if (!instance || typeof instance !== 'object' || wrapper.isAlias) return;
     const prototype: object | null = Object.getPrototypeOf(instance);
     if (!prototype) return;
+    const names = this.accessor.getProbeMethodNames(prototype);
+    if (names.length === 0) return;
     const target = instance as Record<string, unknown>;
     const className = (instance.constructor as { name?: string } | undefined)?.name || String(wrapper.name);
-    for (const methodName of this.accessor.getProbeMethodNames(prototype)) {
+    for (const methodName of names) {
       const method = target[methodName];
       const probes = this.accessor.getProbes(method);
       if (probes.length === 0) continue;
