@@ -211,7 +211,7 @@ out();
 
 // ---- 4. environ: first request (cold) and throughput (cached) against a bare route serving the same body
 {
-  const server = await startServer('heartbeat-express', 'environ');
+  const server = await startServer('heartbeat-express', 'environ', { BENCH_COLD: '1' });
   const started = performance.now();
   const response = await fetch(server.url);
   const body = await response.text();
