@@ -82,8 +82,10 @@ class Run {
     const now = Date.now();
     for (const entry of this.waiting) {
       if (this.results[entry.index] || entry.deadline > now) continue;
+      // The call goes on without this run: it no longer waits for it.
       const waiters = entry.state.waiters;
-      if (waiters) waiters.splice(waiters.indexOf(entry), 1);
+      const at = waiters ? waiters.indexOf(entry) : -1;
+      if (at !== -1) waiters!.splice(at, 1);
       this.deliver(
         entry,
         failed(entry.probe, CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs)),
