@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The benchmark: contenders as separate processes, interleaved rounds, loopback only, bounded in time.
-//   npm run bench              full run (about 10 minutes on 2 cores)
+//   npm run bench              full run (about 17 minutes on 2 cores)
 //   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
 import autocannon from 'autocannon';
 import { fork, spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const smoke = process.argv.includes('--smoke');
 const DURATION = smoke ? 1 : 5;
-const ROUNDS = smoke ? 1 : 3;
+const ROUNDS = smoke ? 1 : 5;
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0 && cpus().length > 1;
 
 // The load generator runs here on the last core; each server is pinned to core 0.
