@@ -6,8 +6,6 @@ import 'reflect-metadata';
 import { Injectable, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HeartbeatModule, ReadinessProbe } from 'nestjs-heartbeat';
-// The module's own build (the same file the package entry loads), to time its discovery step alone.
-import { ProbeExplorer } from '../../dist/probe.explorer.js';
 
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 2000);
 const METHODS = 10;
@@ -34,8 +32,12 @@ class Root {}
 // Discovery itself, timed inside the process: the difference between two processes' bootstraps
 // varies by tens of milliseconds from run to run on a shared machine.
 let discoveryMs = 0;
+// The module's own build (the same file the package entry loads), to time its discovery step alone.
+const { ProbeExplorer } = (await import(new URL('../../dist/probe.explorer.js', import.meta.url).href)) as {
+  ProbeExplorer: { prototype: { onModuleInit(): void } };
+};
 const explore = ProbeExplorer.prototype.onModuleInit;
-ProbeExplorer.prototype.onModuleInit = function (this: ProbeExplorer) {
+ProbeExplorer.prototype.onModuleInit = function (this: unknown) {
   const start = performance.now();
   explore.call(this);
   discoveryMs += performance.now() - start;
