@@ -6,7 +6,7 @@ import { INVALID_OPTION } from './heartbeat.messages.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
-import { assertNonNegativeNumbers } from './probe.registry.js';
+import { assertNonNegativeNumbers, toProbeKind } from './probe.registry.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
 export interface ResolvedHeartbeatOptions {
@@ -47,10 +47,7 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
     return list.map((check: HeartbeatCheck) => {
       if (!check || typeof check.run !== 'function')
         throw new Error(INVALID_OPTION(`checks.${kind}`, 'made of checks such as eventLoopDelayCheck()', check));
-      return {
-        kind: kind === 'liveness' ? ('liveliness' as const) : (kind as 'readiness' | 'liveliness' | 'startup'),
-        check,
-      };
+      return { kind: toProbeKind(kind) as 'readiness' | 'liveliness' | 'startup', check };
     });
   });
   const environOptions = environ === false ? {} : environ;

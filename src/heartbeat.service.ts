@@ -6,7 +6,7 @@ import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
 import { type CheckRun, ProbeRunner } from './probe.runner.js';
-import { type Evaluation, environReport, environSummary, evaluate, narrow, unready } from './report.builder.js';
+import { type Evaluation, environReport, environSummary, evaluate, narrow, passes, unready } from './report.builder.js';
 import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
 import { CONTENT_TYPES, type ProbeView, renderHealthJson, renderText } from './report.views.js';
 
@@ -240,9 +240,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     const latest = new Map(runs.map((run) => [run.probe, run]));
     for (const run of runs) if (run.outcome.status) this.startedUp.set(run.probe, run);
     const combined = all.map((probe) => this.startedUp.get(probe) ?? latest.get(probe)!);
-    if (combined.every(({ probe, outcome }) => outcome.status || probe.options.critical === false)) {
-      this.startupLatched = combined;
-    }
+    if (passes(combined)) this.startupLatched = combined;
     return combined;
   }
 }

@@ -145,6 +145,12 @@ export function describe(value: unknown): string {
   }
 }
 
+/** Whether an object has no enumerable key. */
+export function isEmpty(record: object): boolean {
+  for (const _key in record) return false;
+  return true;
+}
+
 function isPlainObject(value: unknown): value is CheckData {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { CHECK_NOW_FAILING, CHECK_NOW_PASSING, CHECK_TIMED_OUT } from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import { type CheckOutcome, failed, normalizeCheck, normalizeEnviron, thrown } from './probe-result.normalizer.js';
+import {
+  type CheckOutcome,
+  failed,
+  isEmpty,
+  normalizeCheck,
+  normalizeEnviron,
+  thrown,
+} from './probe-result.normalizer.js';
 import type { RegisteredProbe } from './probe.registry.js';
 
 /** One check of a run: the registered check and what came of it. */
@@ -36,8 +43,6 @@ interface CheckState {
   settledAt: number;
   /** The last outcome recorded (its status tells a change of state). */
   last: CheckOutcome | null;
-  /** The outcome of a plain pass (nothing or `true`), made once. */
-  plainPass: CheckOutcome | null;
   /** Settle callbacks of a pending call, made once per check rather than once per call. */
   readonly onFulfilled: (value: unknown) => void;
   readonly onRejected: (error: unknown) => void;
@@ -59,10 +64,10 @@ class Run {
     this.promise = new Promise((resolve) => (this.resolve = resolve));
   }
 
+  /** Takes the recorded outcome of one of the run's checks. */
   deliver(entry: Waiting, outcome: CheckOutcome): void {
     if (this.results[entry.index]) return;
-    const settled = this.runner.record(entry.state, outcome);
-    this.results[entry.index] = { probe: entry.probe, outcome: settled, time: entry.state.settledAt };
+    this.results[entry.index] = { probe: entry.probe, outcome, time: entry.state.settledAt };
     if (--this.remaining === 0) {
       clearTimeout(this.timer);
       this.runner.finished(this);
@@ -86,10 +91,8 @@ class Run {
       const waiters = entry.state.waiters;
       const at = waiters ? waiters.indexOf(entry) : -1;
       if (at !== -1) waiters!.splice(at, 1);
-      this.deliver(
-        entry,
-        failed(entry.probe, CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs)),
-      );
+      const timedOut = failed(entry.probe, CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs));
+      this.deliver(entry, this.runner.record(entry.state, timedOut));
     }
     this.arm();
   }
@@ -177,7 +180,7 @@ export class ProbeRunner {
     } catch (error) {
       return this.record(state, thrown(probe, error));
     }
-    if (!pending) return this.record(state, this.normalize(state, value));
+    if (!pending) return this.record(state, this.normalize(probe, value));
     state.startedAt = now;
     state.waiters = [];
     // Both branches are handled, so a late rejection of a timed-out call is never unhandled. A native
@@ -187,17 +190,17 @@ export class ProbeRunner {
     return null;
   }
 
-  /** Hands the outcome of a call to every run waiting for it. */
-  private deliver(state: CheckState, outcome: CheckOutcome): void {
+  /** Records the outcome of a call once and hands it to every run still waiting for it. */
+  private deliver(state: CheckState, fresh: CheckOutcome): void {
     const waiters = state.waiters;
     state.waiters = null;
-    if (waiters) for (const entry of waiters) entry.run.deliver(entry, outcome);
+    // Runs that all timed out have left: a late outcome is not recorded, as no probe reported it.
+    if (!waiters?.length) return;
+    const outcome = this.record(state, fresh);
+    for (const entry of waiters) entry.run.deliver(entry, outcome);
   }
 
-  private normalize(state: CheckState, value: unknown): CheckOutcome {
-    const probe = state.probe;
-    // A healthy check's usual answer; its outcome is the same every time.
-    if (value === undefined || value === true) return (state.plainPass ??= normalizeCheck(probe, undefined));
+  private normalize(probe: RegisteredProbe, value: unknown): CheckOutcome {
     return probe.kind === 'environ' ? normalizeEnviron(probe, value) : normalizeCheck(probe, value);
   }
 
@@ -236,8 +239,7 @@ export class ProbeRunner {
         cachedUntil: 0,
         settledAt: 0,
         last: null,
-        plainPass: null,
-        onFulfilled: (value) => this.deliver(created, this.normalize(created, value)),
+        onFulfilled: (value) => this.deliver(created, this.normalize(probe, value)),
         onRejected: (error) => this.deliver(created, thrown(probe, error)),
       };
       state = created;
@@ -254,6 +256,7 @@ export class ProbeRunner {
  */
 export function sameOutcome(a: CheckOutcome, b: CheckOutcome): boolean {
   if (a.name !== b.name || a.status !== b.status || a.reason !== b.reason || a.error !== b.error) return false;
+  if (isEmpty(a.data) && isEmpty(b.data)) return true;
   const keys = Object.keys(a.data);
   const others = Object.keys(b.data);
   if (keys.length !== others.length) return false;

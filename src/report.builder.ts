@@ -20,6 +20,16 @@ export interface Evaluation {
   readonly entries: readonly ReportEntry[];
 }
 
+/** A non-critical check (`critical: false`) is reported but does not fail its probe. */
+function isCritical(probe: RegisteredProbe): boolean {
+  return probe.options.critical !== false;
+}
+
+/** Whether a probe of these runs passes: every critical check passes. */
+export function passes(runs: readonly CheckRun[]): boolean {
+  return runs.every(({ probe, outcome }) => outcome.status || !isCritical(probe));
+}
+
 /**
  * The seed's `{status, checks}`. A name already taken in this report gets the suffix `#2`, `#3`…
  * in registration order, so two results never overwrite each other. Non-critical checks are marked
@@ -30,7 +40,7 @@ export function evaluate(runs: readonly CheckRun[], details: boolean): Evaluatio
   const entries: ReportEntry[] = [];
   let status = true;
   for (const { probe, outcome, time } of runs) {
-    const critical = probe.options.critical !== false;
+    const critical = isCritical(probe);
     if (critical && !outcome.status) status = false;
     let key = outcome.name;
     for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;

@@ -1,5 +1,6 @@
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import type { Evaluation, ReportEntry } from './report.builder.js';
+import { isEmpty } from './probe-result.normalizer.js';
 import { defineKey } from './report.serializer.js';
 
 /** How a probe is to be answered: the seed's JSON (default), the API server's text, or health+json. */
@@ -47,11 +48,6 @@ export function parseView(query: Record<string, unknown> | URLSearchParams | und
 
 /** The view of a request without query or particular Accept header: the kubelet's. */
 const DEFAULT_VIEW: ProbeView = Object.freeze({ format: 'json' });
-
-function isEmpty(record: Record<string, unknown>): boolean {
-  for (const _key in record) return false;
-  return true;
-}
 
 /** The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per check. */
 export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean): string {

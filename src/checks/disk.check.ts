@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { roundTenth } from './measure.js';
 
 /** Options of `diskCheck`. */
 export interface DiskCheckOptions {
@@ -24,7 +25,7 @@ export function diskCheck(options: DiskCheckOptions): HeartbeatCheck {
         const stats = await statfs(path);
         const freeBytes = stats.bavail * stats.bsize;
         const totalBytes = stats.blocks * stats.bsize;
-        const freePercent = totalBytes > 0 ? Math.round((freeBytes / totalBytes) * 1000) / 10 : 0;
+        const freePercent = totalBytes > 0 ? roundTenth((freeBytes / totalBytes) * 100) : 0;
         const status =
           (minFreeBytes === undefined || freeBytes >= minFreeBytes) &&
           (minFreePercent === undefined || freePercent >= minFreePercent);

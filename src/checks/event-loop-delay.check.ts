@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { roundTenth } from './measure.js';
 
 /** Options of `eventLoopDelayCheck`. */
 export interface EventLoopDelayCheckOptions {
@@ -38,7 +39,7 @@ export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): H
     health: { componentType: 'system', observedKey: 'delayMs', observedUnit: 'ms' },
     async run() {
       // With no sample yet (a window shorter than the resolution), the delay is 0.
-      const delayMs = histogram.count > 0 ? round(histogram.percentile(percentile) / 1e6) : 0;
+      const delayMs = histogram.count > 0 ? roundTenth(histogram.percentile(percentile) / 1e6) : 0;
       histogram.reset();
       return { status: delayMs <= maxMs, delayMs, maxMs };
     },
@@ -46,8 +47,4 @@ export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): H
       histogram.disable?.();
     },
   };
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { stopwatch } from './measure.js';
 
 /** Options of `httpCheck`. */
 export interface HttpCheckOptions {
@@ -30,8 +31,7 @@ export function httpCheck(options: HttpCheckOptions): HeartbeatCheck {
     name: options.name ?? target.host,
     health: { componentType: 'component', observedKey: 'timeMs', observedUnit: 'ms' },
     run() {
-      const started = performance.now();
-      const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+      const elapsed = stopwatch();
       return new Promise((resolve) => {
         const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
         const request = send(target, { method: 'GET', agent: false }, (response) => {

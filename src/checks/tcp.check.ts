@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { stopwatch } from './measure.js';
 
 /** Options of `tcpCheck`. */
 export interface TcpCheckOptions {
@@ -18,8 +19,7 @@ export function tcpCheck(options: TcpCheckOptions): HeartbeatCheck {
     name: options.name ?? `${host}:${port}`,
     health: { componentType: 'component', observedKey: 'timeMs', observedUnit: 'ms' },
     run() {
-      const started = performance.now();
-      const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+      const elapsed = stopwatch();
       return new Promise((resolve) => {
         const socket = connect({ host, port });
         const finish = (result: { status: boolean; timeMs: number; message?: string }) => {

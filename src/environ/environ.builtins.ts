@@ -17,13 +17,15 @@ export function registerEnvironBuiltins(
   options: ResolvedHeartbeatOptions,
 ): () => Promise<unknown> {
   const { root, env } = options.environ;
-  let inventory: Promise<LibraryInventory> | null = null;
+  // Made once, and the same data object on every call, so the runner sees an unchanged outcome and
+  // the environ body reuses its JSON.
+  let inventory: Promise<Record<string, unknown>> | null = null;
   const scan = () =>
-    (inventory ??= scanLibraries(root).catch((error: Error) => ({
-      libraries: {},
-      skipped: [`.: ${error.message}`],
-      missing: [],
-    })));
+    (inventory ??= scanLibraries(root)
+      .catch((error: Error): LibraryInventory => ({ libraries: {}, skipped: [`.: ${error.message}`], missing: [] }))
+      .then(({ libraries, skipped, missing }) =>
+        skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries },
+      ));
   let app: Promise<{ name: string | null; version: string | null }> | null = null;
   const readApp = () => (app ??= readApplication(root));
   const node = process.versions.node.split('.').map(Number);
@@ -38,16 +40,7 @@ export function registerEnvironBuiltins(
       trusted: true,
     });
 
-  // The same data object on every call, so the runner sees an unchanged outcome and the body reuses its JSON.
-  let librariesData: Promise<Record<string, unknown>> | null = null;
-  add(
-    'libraries',
-    () =>
-      (librariesData ??= scan().then(({ libraries, skipped, missing }) =>
-        skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries },
-      )),
-    Math.max(INVENTORY_TIMEOUT_MS, options.timeoutMs),
-  );
+  add('libraries', scan, Math.max(INVENTORY_TIMEOUT_MS, options.timeoutMs));
   add('node', () => ({ node }));
   add('runtime', () => ({
     runtime: {
