@@ -4,8 +4,10 @@ export const PROBE_METADATA = 'nestjs-heartbeat:probes';
 export const PROBE_METHODS_METADATA = 'nestjs-heartbeat:probe-methods';
 /** Injection token of the resolved, validated module options. */
 export const HEARTBEAT_RESOLVED_OPTIONS = Symbol('HEARTBEAT_RESOLVED_OPTIONS');
-/** Injection token of the route prefix, without leading or trailing slashes. */
+/** Injection token of the route prefix, without leading or trailing slashes (known once the options are resolved). */
 export const HEARTBEAT_ROUTE_PATH = Symbol('HEARTBEAT_ROUTE_PATH');
+/** Injection token of what the module's declaration fixed about its routes. */
+export const HEARTBEAT_ROUTE = Symbol('HEARTBEAT_ROUTE');
 
 /** The routes under the prefix and the probe each serves (`liveness` is the Kubernetes alias). */
 export const PROBE_ROUTES = {
@@ -36,3 +38,11 @@ export const TRUNCATION_MARKER = '… [truncated]';
  * the pod, well inside the default `terminationGracePeriodSeconds` of 30 s.
  */
 export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;
+/**
+ * A call that has not settled this long is abandoned and the handler is called again. One kubelet
+ * period (10 s): a lost promise in a driver heals within about two probes, while a handler that
+ * truly hangs is called at most six times a minute, so abandoned calls cannot pile up.
+ */
+export const DEFAULT_ABANDON_AFTER_MS = 10_000;
+/** Check names longer than this are cut (a name from a result tuple is user input of any size). */
+export const MAX_NAME_LENGTH = 200;

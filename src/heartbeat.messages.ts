@@ -5,17 +5,31 @@ export const UNKNOWN_PROBE_KIND = (kind: unknown) =>
 export const HANDLER_NOT_A_FUNCTION = (kind: ProbeKind) =>
   `ProbeRegistry.register('${kind}', handler): handler must be a function.`;
 export const INVALID_NUMBER_OPTION = (owner: string, option: string, value: unknown) =>
-  `${owner}: option "${option}" must be a finite number >= 0 (got ${String(value)}).`;
+  `${owner}: option "${option}" must be a number of milliseconds from 0 to 2147483647 (got ${String(value)}).`;
 export const INVALID_OPTION = (option: string, expected: string, value: unknown) =>
   `HeartbeatModule: option "${option}" must be ${expected} (got ${String(value)}).`;
+export const UNKNOWN_OPTION = (option: string, closest: string | null, known: string) =>
+  `HeartbeatModule: unknown option "${option}"${closest ? ` (did you mean "${closest}"?)` : ''}; known options: ${known}.`;
+export const DECLARATION_ONLY_OPTION = (option: string) =>
+  `HeartbeatModule: option "${option}" shapes the module's declaration: give it beside useFactory/useClass in forRootAsync({ ${option}, ... }), not from the factory.`;
+export const ENVIRON_ON_PUBLIC_PORT = (path: string) =>
+  `environ (/${path}/environ) lists every library and version on the app's public port. In production keep it private: ` +
+  `routeDecorators with your auth guard, a management port (port, serveOn: 'both' keeps environ there), or environ: false.`;
 export const REQUEST_SCOPED_PROBE = (source: string) =>
   `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;
 
 export const CHECK_THREW = (source: string, reason: string) => `${source} failed: ${reason}`;
-export const CHECK_TIMED_OUT = (source: string, timeoutMs: number, runningForMs?: number) =>
-  runningForMs === undefined
-    ? `${source} timed out after ${timeoutMs} ms`
-    : `${source} timed out after ${timeoutMs} ms (its previous call, started ${(runningForMs / 1000).toFixed(1)} s ago, has not settled)`;
+export const CHECK_THREW_WITHHELD = (source: string, kind: string) =>
+  `${source} failed: threw ${kind}; its text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;
+export const CHECK_ABANDONED = (abandonAfterMs: number) =>
+  `its previous call had not settled after ${abandonAfterMs} ms and was abandoned; this is a new call`;
+export const CALL_ABORTED = (timeoutMs: number) => `the check timed out after ${timeoutMs} ms`;
+export const CHECK_TIMED_OUT = (source: string, timeoutMs: number, runningForMs?: number, abandoned?: string) =>
+  runningForMs !== undefined
+    ? `${source} timed out after ${timeoutMs} ms (its previous call, started ${(runningForMs / 1000).toFixed(1)} s ago, has not settled)`
+    : abandoned !== undefined
+      ? `${source} timed out after ${timeoutMs} ms (${abandoned})`
+      : `${source} timed out after ${timeoutMs} ms`;
 export const CHECK_INVALID = (source: string, what: string) => `${source} returned an invalid result: ${what}`;
 export const CHECK_DATA_TOO_LARGE = (source: string, bytes: number, limit: number) =>
   `${source} returned ${bytes} bytes of data, more than the ${limit}-byte limit`;

@@ -1,7 +1,17 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { DEFAULT_PATH, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
+import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import { DEFAULT_PATH, HEARTBEAT_ROUTE } from './heartbeat.constants.js';
 import { createHeartbeatController } from './heartbeat.controller.js';
 import type { HeartbeatModuleExtras, HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
+
+/** What the module's declaration fixed about its routes, for the options resolved once the factory has run. */
+export interface HeartbeatRouteDeclaration {
+  /** The prefix given beside the options (`forRoot({ path })`, `forRootAsync({ path })`). */
+  readonly path: string;
+  /** Whether `routeDecorators` were given (environ on the app port is then assumed guarded). */
+  readonly decorated: boolean;
+  /** The controller made for this declaration; its prefix is set again when the factory supplies a `path`. */
+  readonly controller: Type<unknown>;
+}
 
 export const {
   ConfigurableModuleClass,
@@ -13,18 +23,19 @@ export const {
   .setFactoryMethodName('createHeartbeatOptions')
   .setExtras<HeartbeatModuleExtras>(
     { path: DEFAULT_PATH, isGlobal: false, routeDecorators: [] },
-    (definition, extras) => ({
-      ...definition,
-      global: extras.isGlobal,
-      controllers: [...(definition.controllers ?? []), createHeartbeatController(extras.path, extras.routeDecorators)],
-      providers: [
-        ...(definition.providers ?? []),
-        { provide: HEARTBEAT_ROUTE_PATH, useValue: trimSlashes(extras.path) },
-      ],
-    }),
+    (definition, extras) => {
+      const controller = createHeartbeatController(extras.path, extras.routeDecorators);
+      const route: HeartbeatRouteDeclaration = {
+        path: extras.path,
+        decorated: extras.routeDecorators.length > 0,
+        controller,
+      };
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        controllers: [...(definition.controllers ?? []), controller],
+        providers: [...(definition.providers ?? []), { provide: HEARTBEAT_ROUTE, useValue: route }],
+      };
+    },
   )
   .build();
-
-function trimSlashes(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
-}

@@ -1,8 +1,13 @@
-import { Module } from '@nestjs/common';
+import { Controller, type DynamicModule, Module, VERSION_NEUTRAL } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { ConfigurableModuleClass, HEARTBEAT_MODULE_OPTIONS } from './heartbeat.module-definition.js';
-import { resolveOptions } from './heartbeat.options.js';
+import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
+import {
+  ConfigurableModuleClass,
+  HEARTBEAT_MODULE_OPTIONS,
+  type HeartbeatRouteDeclaration,
+  OPTIONS_TYPE,
+} from './heartbeat.module-definition.js';
+import { resolveOptions, type ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { ShutdownCoordinator } from './heartbeat.lifecycle.js';
 import { HeartbeatManagementServer } from './heartbeat.management-server.js';
@@ -12,13 +17,28 @@ import { ProbeRegistry } from './probe.registry.js';
 import { ProbeRunner } from './probe.runner.js';
 
 /**
+ * The route prefix once the options are known. A `path` from the `forRootAsync` factory is applied
+ * to the controller here: Nest reads a controller's path when it registers routes in `app.init()`,
+ * after every provider (this one included) has been created.
+ */
+function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDeclaration): string {
+  Controller({ path: options.path, version: VERSION_NEUTRAL })(route.controller);
+  return options.path;
+}
+
+/**
  * Kubernetes probe endpoints for a Nest app: `HeartbeatModule.forRoot(options?)` or
  * `HeartbeatModule.forRootAsync({ imports, inject, useFactory | useClass | useExisting })`.
  */
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    { provide: HEARTBEAT_RESOLVED_OPTIONS, useFactory: resolveOptions, inject: [HEARTBEAT_MODULE_OPTIONS] },
+    {
+      provide: HEARTBEAT_RESOLVED_OPTIONS,
+      useFactory: resolveOptions,
+      inject: [HEARTBEAT_MODULE_OPTIONS, HEARTBEAT_ROUTE],
+    },
+    { provide: HEARTBEAT_ROUTE_PATH, useFactory: routePath, inject: [HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE] },
     ProbeRegistry,
     ProbeRunner,
     ProbeMetadataAccessor,
@@ -29,4 +49,9 @@ import { ProbeRunner } from './probe.runner.js';
   ],
   exports: [HeartbeatService, ProbeRegistry, HeartbeatManagementServer],
 })
-export class HeartbeatModule extends ConfigurableModuleClass {}
+export class HeartbeatModule extends ConfigurableModuleClass {
+  /** The module with `options` (every one optional): `HeartbeatModule.forRoot()` serves the seed's routes. */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

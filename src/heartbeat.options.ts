@@ -1,11 +1,19 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { resolve as resolvePath } from 'node:path';
 import { findPackageRoot } from './environ/package-root.js';
-import { DEFAULT_FAILURE_STATUS_CODE, DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_TIMEOUT_MS } from './heartbeat.constants.js';
-import { INVALID_OPTION } from './heartbeat.messages.js';
+import {
+  DEFAULT_ABANDON_AFTER_MS,
+  DEFAULT_FAILURE_STATUS_CODE,
+  DEFAULT_PATH,
+  DEFAULT_SHUTDOWN_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+} from './heartbeat.constants.js';
+import { DECLARATION_ONLY_OPTION, INVALID_OPTION, UNKNOWN_OPTION } from './heartbeat.messages.js';
+import type { HeartbeatRouteDeclaration } from './heartbeat.module-definition.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
+import { closestName } from './option-names.js';
 import { assertNonNegativeNumbers, toProbeKind } from './probe.registry.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
@@ -13,32 +21,111 @@ export interface ResolvedHeartbeatOptions {
   readonly failureStatusCode: number;
   readonly timeoutMs: number;
   readonly cacheTtlMs: number;
-  readonly details: 'always' | 'never';
+  readonly abandonAfterMs: number;
+  readonly details: 'safe' | 'always' | 'never';
   readonly logger: LoggerService | null;
   readonly shutdownDelayMs: number;
   readonly port: number | null;
   readonly host: string;
   readonly serveOn: 'app' | 'port' | 'both';
+  /** The route prefix without leading or trailing slashes. */
+  readonly path: string;
+  /** Whether `routeDecorators` guard the app's routes. */
+  readonly routeDecorated: boolean;
   readonly environ: { readonly enabled: boolean; readonly root: string; readonly env: readonly string[] };
   readonly checks: readonly { readonly kind: 'readiness' | 'liveliness' | 'startup'; readonly check: HeartbeatCheck }[];
 }
 
+/** Every option `forRoot()` and the `forRootAsync()` factory accept. */
+const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
+  'failureStatusCode',
+  'timeoutMs',
+  'cacheTtlMs',
+  'abandonAfterMs',
+  'details',
+  'logger',
+  'shutdownDelayMs',
+  'port',
+  'host',
+  'serveOn',
+  'checks',
+  'environ',
+  'path',
+];
+/** Options that shape the module's declaration, so they cannot come from a factory. */
+const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators'];
+const ENVIRON_OPTIONS = ['root', 'env'];
+
 /** Applies defaults and throws a readable error for an option that cannot work. */
-export function resolveOptions(options: HeartbeatModuleOptions | undefined): ResolvedHeartbeatOptions {
+export function resolveOptions(
+  options: HeartbeatModuleOptions | undefined,
+  route?: HeartbeatRouteDeclaration,
+): ResolvedHeartbeatOptions {
+  assertKnownKeys(options, KNOWN_OPTIONS, '');
   const {
     failureStatusCode = DEFAULT_FAILURE_STATUS_CODE,
     timeoutMs = DEFAULT_TIMEOUT_MS,
     cacheTtlMs = 0,
-    details = 'always',
+    abandonAfterMs = DEFAULT_ABANDON_AFTER_MS,
+    details = 'safe',
     logger,
-    shutdownDelayMs = DEFAULT_SHUTDOWN_DELAY_MS,
+    shutdownDelayMs = process.env.KUBERNETES_SERVICE_HOST ? DEFAULT_SHUTDOWN_DELAY_MS : 0,
     port,
     host = '127.0.0.1',
     serveOn = port === undefined ? 'app' : 'port',
     environ = {},
     checks = {},
+    path = route?.path ?? DEFAULT_PATH,
   } = options ?? {};
-  const configuredChecks = Object.entries(checks).flatMap(([kind, list]) => {
+  const environOptions = environ === false ? {} : environ;
+  assertKnownKeys(environOptions, ENVIRON_OPTIONS, 'environ.');
+  if (
+    environOptions.env !== undefined &&
+    (!Array.isArray(environOptions.env) || environOptions.env.some((name) => typeof name !== 'string'))
+  ) {
+    throw new Error(INVALID_OPTION('environ.env', 'an array of variable names', environOptions.env));
+  }
+  if (!Number.isInteger(failureStatusCode) || failureStatusCode < 400 || failureStatusCode > 599) {
+    throw new Error(INVALID_OPTION('failureStatusCode', 'an integer from 400 to 599', failureStatusCode));
+  }
+  assertNonNegativeNumbers('HeartbeatModule', { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs });
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new Error(INVALID_OPTION('port', 'an integer from 0 to 65535', port));
+  }
+  if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
+    throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
+  }
+  if (serveOn !== 'app' && port === undefined) {
+    throw new Error(INVALID_OPTION('serveOn', `'app' unless a port is set`, serveOn));
+  }
+  if (details !== 'safe' && details !== 'always' && details !== 'never') {
+    throw new Error(INVALID_OPTION('details', "'safe', 'always' or 'never'", details));
+  }
+  if (typeof path !== 'string') throw new Error(INVALID_OPTION('path', 'a string', path));
+  return {
+    failureStatusCode,
+    timeoutMs,
+    cacheTtlMs,
+    abandonAfterMs,
+    details,
+    logger: logger === false ? null : (logger ?? new Logger('Heartbeat')),
+    shutdownDelayMs,
+    port: port ?? null,
+    host,
+    serveOn,
+    path: path.replace(/^\/+|\/+$/g, ''),
+    routeDecorated: route?.decorated ?? false,
+    environ: {
+      enabled: environ !== false,
+      root: resolvePath(environOptions.root ?? findPackageRoot()),
+      env: [...(environOptions.env ?? [])],
+    },
+    checks: configuredChecks(checks),
+  };
+}
+
+function configuredChecks(checks: NonNullable<HeartbeatModuleOptions['checks']>): ResolvedHeartbeatOptions['checks'] {
+  return Object.entries(checks).flatMap(([kind, list]) => {
     if (!['readiness', 'liveliness', 'liveness', 'startup'].includes(kind) || !Array.isArray(list)) {
       throw new Error(
         INVALID_OPTION(`checks.${kind}`, 'an array of checks under readiness, liveliness or startup', list),
@@ -50,46 +137,16 @@ export function resolveOptions(options: HeartbeatModuleOptions | undefined): Res
       return { kind: toProbeKind(kind) as 'readiness' | 'liveliness' | 'startup', check };
     });
   });
-  const environOptions = environ === false ? {} : environ;
-  if (
-    environOptions.env !== undefined &&
-    (!Array.isArray(environOptions.env) || environOptions.env.some((name) => typeof name !== 'string'))
-  ) {
-    throw new Error(INVALID_OPTION('environ.env', 'an array of variable names', environOptions.env));
+}
+
+/** Fails on a key no version of the option accepts (a typo such as `timeoutMS`), naming the closest known one. */
+function assertKnownKeys(options: object | undefined, known: readonly string[], prefix: string): void {
+  if (options === null || typeof options !== 'object') return;
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    if (!prefix && DECLARATION_OPTIONS.includes(key)) throw new Error(DECLARATION_ONLY_OPTION(key));
+    throw new Error(UNKNOWN_OPTION(prefix + key, closestName(key, known), prefix + known.join(`, ${prefix}`)));
   }
-  if (!Number.isInteger(failureStatusCode) || failureStatusCode < 400 || failureStatusCode > 599) {
-    throw new Error(INVALID_OPTION('failureStatusCode', 'an integer from 400 to 599', failureStatusCode));
-  }
-  assertNonNegativeNumbers('HeartbeatModule', { timeoutMs, cacheTtlMs, shutdownDelayMs });
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new Error(INVALID_OPTION('port', 'an integer from 0 to 65535', port));
-  }
-  if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
-    throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
-  }
-  if (serveOn !== 'app' && port === undefined) {
-    throw new Error(INVALID_OPTION('serveOn', `'app' unless a port is set`, serveOn));
-  }
-  if (details !== 'always' && details !== 'never') {
-    throw new Error(INVALID_OPTION('details', "'always' or 'never'", details));
-  }
-  return {
-    failureStatusCode,
-    timeoutMs,
-    cacheTtlMs,
-    details,
-    logger: logger === false ? null : (logger ?? new Logger('Heartbeat')),
-    shutdownDelayMs,
-    port: port ?? null,
-    host,
-    serveOn,
-    environ: {
-      enabled: environ !== false,
-      root: resolvePath(environOptions.root ?? findPackageRoot()),
-      env: [...(environOptions.env ?? [])],
-    },
-    checks: configuredChecks,
-  };
 }
 
 /** Whether the app's own HTTP server serves `kind`: environ stays off it once a management port serves the probes. */

@@ -1,8 +1,9 @@
 import { type OnApplicationBootstrap, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { registerEnvironBuiltins } from './environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { NO_SUCH_CHECK, OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
+import { ENVIRON_ON_PUBLIC_PORT, NO_SUCH_CHECK, OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
+import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
+import { checkName } from './probe-result.normalizer.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
 import { type CheckRun, ProbeRunner } from './probe.runner.js';
@@ -63,6 +64,10 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
    */
   onApplicationBootstrap(): void {
     void this.startInventory?.();
+    const { options } = this;
+    if (process.env.NODE_ENV === 'production' && servedOnApp(options, 'environ') && !options.routeDecorated) {
+      options.logger?.warn(ENVIRON_ON_PUBLIC_PORT(options.path));
+    }
   }
 
   /**
@@ -147,14 +152,14 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   private async viewResponse(kind: Exclude<ProbeKind, 'environ'>, view: ProbeView): Promise<ProbeResponse> {
     const format = view.format ?? 'json';
     const blocked = this.blocked(kind);
-    let evaluation = blocked ?? evaluate(await this.runsOf(kind, view.exclude), this.details);
+    let evaluation = blocked ?? evaluate(await this.runsOf(kind, view.exclude, view.check), this.details);
     const unknownExcludes = view.exclude?.filter(
       (name) => !this.registry.get(kind).some((probe) => probe.name === name),
     );
     if (view.check !== undefined) {
       const narrowed = narrow(evaluation, view.check);
       if (!narrowed) {
-        const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, view.check) });
+        const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, checkName(view.check)) });
         return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
       }
       evaluation = narrowed;
@@ -175,8 +180,9 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     return this.json(report);
   }
 
+  /** Whether bodies carry messages and data (the error text of a throw is decided by the runner). */
   private get details(): boolean {
-    return this.options.details === 'always';
+    return this.options.details !== 'never';
   }
 
   private json(report: { status: boolean }): ProbeResponse {
@@ -218,10 +224,23 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     return this.blocked(kind) ?? evaluate(await this.runsOf(kind), this.details);
   }
 
-  /** Runs the checks of a probe, less those named in `exclude` (not applied to startup). */
-  private runsOf(kind: Exclude<ProbeKind, 'environ'>, exclude?: readonly string[]): Promise<readonly CheckRun[]> {
+  /**
+   * Runs the checks of a probe, less those named in `exclude` (not applied to startup). For one
+   * check (`<probe>/<name>`), only the checks registered under that name (`db` for `db#2`) run; a
+   * name that only a result tuple gives runs them all, as nothing else can tell which check gives it.
+   */
+  private runsOf(
+    kind: Exclude<ProbeKind, 'environ'>,
+    exclude?: readonly string[],
+    check?: string,
+  ): Promise<readonly CheckRun[]> {
     if (kind === 'startup') return this.startupRuns();
     const probes = this.registry.get(kind);
+    if (check !== undefined) {
+      const name = check.replace(/#\d+$/, '');
+      const named = probes.filter((probe) => probe.name === name);
+      if (named.length) return this.runner.run(`${kind}/${name}`, named);
+    }
     if (!exclude?.length) return this.runner.run(kind, probes);
     return this.runner.run(
       `${kind}?exclude=${[...exclude].sort().join(',')}`,

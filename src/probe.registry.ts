@@ -39,10 +39,13 @@ export function toProbeKind(kind: unknown): ProbeKind {
   return KINDS[kind as ProbeKindInput];
 }
 
-/** Throws a readable error unless each named option is absent or a finite number >= 0. */
+/** The longest delay `setTimeout` honours; a longer one fires at once. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** Throws a readable error unless each named duration is absent or a number from 0 to 2^31-1 milliseconds. */
 export function assertNonNegativeNumbers(owner: string, values: Record<string, unknown>): void {
   for (const [option, value] of Object.entries(values)) {
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= MAX_DELAY_MS))) {
       throw new Error(INVALID_NUMBER_OPTION(owner, option, value));
     }
   }
@@ -99,8 +102,8 @@ export class ProbeRegistry {
   /** Adds several checks at once (one copy of each list, however many there are); used by the explorer. */
   addAll(probes: readonly RegisteredProbe[]): (() => void)[] {
     const entries = probes.map((probe) => {
-      const { timeoutMs, cacheTtlMs } = probe.options;
-      assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs });
+      const { timeoutMs, cacheTtlMs, abandonAfterMs } = probe.options;
+      assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs, abandonAfterMs });
       return { ...probe, options: { ...probe.options } };
     });
     for (const kind of new Set(entries.map((entry) => entry.kind))) {

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { CHECK_NOW_FAILING, CHECK_NOW_PASSING, CHECK_TIMED_OUT } from './heartbeat.messages.js';
+import {
+  CALL_ABORTED,
+  CHECK_ABANDONED,
+  CHECK_NOW_FAILING,
+  CHECK_NOW_PASSING,
+  CHECK_TIMED_OUT,
+} from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import {
   type CheckOutcome,
@@ -26,26 +32,53 @@ interface Waiting {
   readonly index: number;
   readonly probe: RegisteredProbe;
   readonly state: CheckState;
+  /** The call of the handler this run waits for. */
+  readonly call: Call;
   readonly timeoutMs: number;
   readonly deadline: number;
   /** How long the handler's pending call had been running when this run found it (a coalesced call). */
   readonly runningForMs: number | undefined;
 }
 
+/**
+ * One pending call of a handler. Its settle callbacks are its own, so a call abandoned after
+ * `abandonAfterMs` that settles later cannot hand its outcome to the call that replaced it.
+ */
+class Call {
+  /** The runs waiting for this call; emptied as each of them times out. */
+  readonly waiters: Waiting[] = [];
+  /** Set when a call before this one was abandoned, to say so if this one times out too. */
+  abandonedBefore: string | undefined;
+
+  constructor(
+    private readonly runner: ProbeRunner,
+    readonly state: CheckState,
+    readonly startedAt: number,
+    /** Only for a handler that declares a parameter: it receives `controller.signal`. */
+    readonly controller: AbortController | undefined,
+  ) {}
+
+  readonly onFulfilled = (value: unknown): void => this.runner.settle(this, value, false);
+  readonly onRejected = (error: unknown): void => this.runner.settle(this, error, true);
+
+  /** Tells the handler to give up (its timeout passed, or the call was abandoned). */
+  abort(timeoutMs: number): void {
+    if (this.controller && !this.controller.signal.aborted) {
+      this.controller.abort(new DOMException(CALL_ABORTED(timeoutMs), 'TimeoutError'));
+    }
+  }
+}
+
 /** What the runner remembers of one registered check between probes. */
 interface CheckState {
   readonly probe: RegisteredProbe;
-  /** Set while a call of the handler has not settled: the runs waiting for it, instead of calling again. */
-  waiters: Waiting[] | null;
-  startedAt: number;
+  /** Set while a call of the handler has not settled: runs wait for it instead of calling again. */
+  pending: Call | null;
   cached: CheckOutcome | null;
   cachedUntil: number;
   settledAt: number;
   /** The last outcome recorded (its status tells a change of state). */
   last: CheckOutcome | null;
-  /** Settle callbacks of a pending call, made once per check rather than once per call. */
-  readonly onFulfilled: (value: unknown) => void;
-  readonly onRejected: (error: unknown) => void;
 }
 
 /** One run of a probe's checks, resolved once every check has settled or timed out. */
@@ -87,11 +120,13 @@ class Run {
     const now = Date.now();
     for (const entry of this.waiting) {
       if (this.results[entry.index] || entry.deadline > now) continue;
-      // The call goes on without this run: it no longer waits for it.
-      const waiters = entry.state.waiters;
-      const at = waiters ? waiters.indexOf(entry) : -1;
-      if (at !== -1) waiters!.splice(at, 1);
-      const timedOut = failed(entry.probe, CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs));
+      // The call goes on without this run: it no longer waits for it, and the handler is told to stop.
+      const { call } = entry;
+      const at = call.waiters.indexOf(entry);
+      if (at !== -1) call.waiters.splice(at, 1);
+      call.abort(entry.timeoutMs);
+      const message = CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs, call.abandonedBefore);
+      const timedOut = failed(entry.probe, message);
       this.deliver(entry, this.runner.record(entry.state, timedOut));
     }
     this.arm();
@@ -124,12 +159,13 @@ export class ProbeRunner {
     for (let index = 0; index < probes.length; index++) {
       const probe = probes[index];
       const state = this.stateOf(probe);
-      const busy = state.waiters !== null;
+      const joined = state.pending;
       const outcome = this.start(state, now);
       if (outcome) {
         results[index] = { probe, outcome, time: state.settledAt };
         continue;
       }
+      const call = state.pending!;
       run ??= new Run(this, key, results);
       const timeoutMs = probe.options.timeoutMs ?? this.options.timeoutMs;
       const entry: Waiting = {
@@ -137,13 +173,14 @@ export class ProbeRunner {
         index,
         probe,
         state,
+        call,
         timeoutMs,
         deadline: timeoutMs > 0 ? now + timeoutMs : Infinity,
-        runningForMs: busy ? now - state.startedAt : undefined,
+        runningForMs: joined === call ? now - call.startedAt : undefined,
       };
       run.waiting.push(entry);
       run.remaining++;
-      (state.waiters ??= []).push(entry);
+      call.waiters.push(entry);
     }
     if (!run) return Promise.resolve(results);
     this.inFlight.set(key, run);
@@ -165,39 +202,52 @@ export class ProbeRunner {
   }
 
   /**
-   * Calls the handler unless a result is cached or a previous call is still pending. Returns the
-   * outcome when there is one already, `null` when the caller has to wait for the pending call.
+   * Calls the handler unless a result is cached or a previous call is still pending (and not yet
+   * abandoned). Returns the outcome when there is one already, `null` when the caller has to wait
+   * for `state.pending`. Never throws, whatever the handler throws or returns.
    */
   private start(state: CheckState, now: number): CheckOutcome | null {
     if (state.cached && now < state.cachedUntil) return state.cached;
-    if (state.waiters) return null;
     const probe = state.probe;
-    let value: unknown;
-    let pending: boolean;
-    try {
-      value = probe.handler();
-      pending = isThenable(value);
-    } catch (error) {
-      return this.record(state, thrown(probe, error));
+    let abandonedBefore: string | undefined;
+    if (state.pending) {
+      const abandonAfterMs = probe.options.abandonAfterMs ?? this.options.abandonAfterMs;
+      if (abandonAfterMs === 0 || now - state.pending.startedAt < abandonAfterMs) return null;
+      // A call that never settles (a promise lost in a driver) would keep the check failing for good.
+      state.pending.abort(abandonAfterMs);
+      abandonedBefore = CHECK_ABANDONED(abandonAfterMs);
+      state.pending = null;
     }
-    if (!pending) return this.record(state, this.normalize(probe, value));
-    state.startedAt = now;
-    state.waiters = [];
-    // Both branches are handled, so a late rejection of a timed-out call is never unhandled. A native
-    // promise is followed directly; any other thenable is adopted first, which guards against one
-    // that calls back synchronously or twice.
-    (value instanceof Promise ? value : Promise.resolve(value)).then(state.onFulfilled, state.onRejected);
+    const controller = probe.handler.length > 0 ? new AbortController() : undefined;
+    let value: unknown;
+    try {
+      value = probe.handler(controller?.signal as AbortSignal);
+      if (!isThenable(value)) return this.record(state, this.normalize(probe, value));
+    } catch (error) {
+      return this.record(state, thrown(probe, error, this.showErrors));
+    }
+    const call = new Call(this, state, now, controller);
+    call.abandonedBefore = abandonedBefore;
+    state.pending = call;
+    follow(value, call.onFulfilled, call.onRejected);
     return null;
   }
 
   /** Records the outcome of a call once and hands it to every run still waiting for it. */
-  private deliver(state: CheckState, fresh: CheckOutcome): void {
-    const waiters = state.waiters;
-    state.waiters = null;
-    // Runs that all timed out have left: a late outcome is not recorded, as no probe reported it.
-    if (!waiters?.length) return;
+  settle(call: Call, value: unknown, rejected: boolean): void {
+    const state = call.state;
+    if (state.pending === call) state.pending = null;
+    // Runs that all timed out have left (and an abandoned call has none): a late outcome is not
+    // recorded, as no probe reported it.
+    if (call.waiters.length === 0) return;
+    const probe = state.probe;
+    const fresh = rejected ? thrown(probe, value, this.showErrors) : this.normalize(probe, value);
     const outcome = this.record(state, fresh);
-    for (const entry of waiters) entry.run.deliver(entry, outcome);
+    for (const entry of call.waiters.splice(0)) entry.run.deliver(entry, outcome);
+  }
+
+  private get showErrors(): boolean {
+    return this.options.details === 'always';
   }
 
   private normalize(probe: RegisteredProbe, value: unknown): CheckOutcome {
@@ -220,29 +270,26 @@ export class ProbeRunner {
       state.cached = outcome;
       state.cachedUntil = state.settledAt + ttl;
     }
-    if (outcome.status !== previous?.status) {
-      const logger = this.options.logger;
-      if (!outcome.status) logger?.warn(CHECK_NOW_FAILING(probe.kind, outcome.name, outcome.reason));
-      else if (previous?.status === false) logger?.log(CHECK_NOW_PASSING(probe.kind, outcome.name));
-    }
+    if (outcome.status !== previous?.status) this.logChange(probe, outcome, previous);
     return outcome;
+  }
+
+  /** Logs a change of state; a logger that throws costs its line, never the probe. */
+  private logChange(probe: RegisteredProbe, outcome: CheckOutcome, previous: CheckOutcome | null): void {
+    const logger = this.options.logger;
+    try {
+      if (!outcome.status) {
+        logger?.warn(CHECK_NOW_FAILING(probe.kind, outcome.name, outcome.logReason ?? outcome.reason));
+      } else if (previous?.status === false) logger?.log(CHECK_NOW_PASSING(probe.kind, outcome.name));
+    } catch {
+      // The user's logger failed; the probe's answer does not depend on it.
+    }
   }
 
   private stateOf(probe: RegisteredProbe): CheckState {
     let state = this.states.get(probe);
     if (!state) {
-      const created: CheckState = {
-        probe,
-        waiters: null,
-        startedAt: 0,
-        cached: null,
-        cachedUntil: 0,
-        settledAt: 0,
-        last: null,
-        onFulfilled: (value) => this.deliver(created, this.normalize(probe, value)),
-        onRejected: (error) => this.deliver(created, thrown(probe, error)),
-      };
-      state = created;
+      state = { probe, pending: null, cached: null, cachedUntil: 0, settledAt: 0, last: null };
       this.states.set(probe, state);
     }
     return state;
@@ -266,10 +313,39 @@ export function sameOutcome(a: CheckOutcome, b: CheckOutcome): boolean {
   return true;
 }
 
+/** Reads `then` once; a getter that throws makes the caller's handler count as having thrown. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+const promiseThen = Promise.prototype.then;
+
+/**
+ * Calls back once with what `value` settles to. A plain native promise (what an async function
+ * returns) is followed directly. Anything else (a thenable, a promise whose `then` or `constructor`
+ * was replaced, a Proxy) is adopted in a job of its own, where a `then` that throws, calls back
+ * synchronously or twice, or never calls back, can only reject, settle once or stay pending.
+ */
+function follow(value: PromiseLike<unknown>, onFulfilled: (value: unknown) => void, onRejected: (e: unknown) => void) {
+  try {
+    if (
+      Object.getPrototypeOf(value) === Promise.prototype &&
+      !Object.hasOwn(value, 'then') &&
+      !Object.hasOwn(value, 'constructor')
+    ) {
+      promiseThen.call(value, onFulfilled, onRejected);
+      return;
+    }
+  } catch {
+    // Not a promise after all (a Proxy of one): adopt it below.
+  }
+  promiseThen.call(
+    promiseThen.call(Promise.resolve(), () => value),
+    onFulfilled,
+    onRejected,
   );
 }

@@ -133,6 +133,18 @@ describe.each(ADAPTERS)('the seed contract (%s)', (adapter) => {
 
   it('fails the aggregate when one check fails, reporting each', async () => {
     app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })], providers: [Failures] });
+    const withheld = (source: string) =>
+      `${source} failed: threw Error; its text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;
+    const safe = await get('liveliness');
+    expect(safe.status).toBe(500);
+    expect(safe.body.checks.throws).toEqual({ status: false, message: withheld('Failures.throws') });
+    expect(safe.body.checks.rejects).toEqual({ status: false, message: withheld('Failures.rejects') });
+    await app.close();
+
+    app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ logger: false, details: 'always' })],
+      providers: [Failures],
+    });
     const res = await get('liveliness');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({
@@ -183,7 +195,7 @@ describe.each(ADAPTERS)('the seed contract (%s)', (adapter) => {
 
   it('fails environ when a contributor fails, naming it under errors', async () => {
     app = await createApp(adapter, {
-      imports: [HeartbeatModule.forRoot({ logger: false })],
+      imports: [HeartbeatModule.forRoot({ logger: false, details: 'always' })],
       providers: [FailingEnviron],
     });
     const res = await get('environ');

@@ -207,7 +207,7 @@ describe.each(ADAPTERS)('discovery and configuration (%s)', (adapter) => {
     expect(() => registry.register('ready' as never, () => true)).toThrow('Unknown probe kind "ready"');
     expect(() => registry.register('readiness', 'nope' as never)).toThrow('handler must be a function');
     expect(() => registry.register('readiness', () => true, { timeoutMs: -1 })).toThrow(
-      'option "timeoutMs" must be a finite number >= 0 (got -1)',
+      'option "timeoutMs" must be a number of milliseconds from 0 to 2147483647 (got -1)',
     );
   });
 

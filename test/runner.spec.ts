@@ -168,7 +168,7 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
   });
 
   it('turns every kind of bad handler into a failing check with a clear message', async () => {
-    const registry = await boot();
+    const registry = await boot({ details: 'always' });
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     const bad: Record<string, () => unknown> = {
@@ -243,7 +243,7 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
   });
 
   it('cuts long messages with a marker and never shows a stack', async () => {
-    const registry = await boot();
+    const registry = await boot({ details: 'always' });
     registry.register(
       'readiness',
       () => {

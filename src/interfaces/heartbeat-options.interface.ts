@@ -12,14 +12,31 @@ export interface HeartbeatModuleOptions {
   timeoutMs?: number;
   /** Serve each check's last result for this many milliseconds. Default 0 (every probe runs the checks). */
   cacheTtlMs?: number;
-  /** `'always'` (default, as the seed) shows messages and data; `'never'` keeps only names and statuses. */
-  details?: 'always' | 'never';
+  /**
+   * How much a probe body tells. `'safe'` (default): names, statuses, the data handlers return and the
+   * module's own messages (timeouts, invalid results, shutdown), but not the text of an error a handler
+   * threw, which may hold a connection string or a key; that text goes to the log. `'always'` shows it
+   * too (URL passwords masked); `'never'` keeps only names and statuses.
+   */
+  details?: 'safe' | 'always' | 'never';
+  /**
+   * A call of a handler that has not settled after this many milliseconds is abandoned and the handler
+   * is called again (until then, probes wait for the pending call instead of piling up new ones).
+   * Default 10000, one kubelet period; 0 never abandons.
+   */
+  abandonAfterMs?: number;
+  /**
+   * Route prefix, when it comes from the `forRootAsync` factory (e.g. read from `ConfigService`);
+   * takes precedence over the `path` given beside the factory. Default `.well-known/heartbeat`.
+   */
+  path?: string;
   /** Where state changes of checks are logged; `false` silences them. Default: Nest's `Logger` with context `Heartbeat`. */
   logger?: LoggerService | false;
   /**
    * On SIGTERM (with `app.enableShutdownHooks()`), readiness fails at once and the module waits this
    * long before Nest closes the HTTP server, so requests routed while endpoints update are still served.
-   * Default 5000; 0 disables the wait.
+   * Default 5000 in Kubernetes (`KUBERNETES_SERVICE_HOST` is set), else 0, so that `nest start --watch`
+   * can restart at once; 0 disables the wait.
    */
   shutdownDelayMs?: number;
   /** Serve the probes on a separate plain `node:http` server on this port (0 picks a free one). */

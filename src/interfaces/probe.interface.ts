@@ -17,8 +17,11 @@ export type CheckResult = CheckTuple | ({ status: boolean } & CheckData) | boole
 /** What an environ contributor may return: the seed's `[status, data]`, or the data alone. */
 export type EnvironResult = readonly [status: boolean, data: CheckData] | CheckData | boolean | void | undefined | null;
 
-/** A probe handler: a function of no arguments, sync or async. */
-export type ProbeHandler = () => unknown;
+/**
+ * A probe handler, sync or async. One that declares a parameter receives an `AbortSignal`, aborted
+ * when the check's timeout passes, to cancel a driver call (`fetch(url, { signal })`).
+ */
+export type ProbeHandler = (signal: AbortSignal) => unknown;
 
 /** Options of one registered check, given to a decorator or to `ProbeRegistry.register`. */
 export interface ProbeOptions {
@@ -28,6 +31,8 @@ export interface ProbeOptions {
   timeoutMs?: number;
   /** Serve this check's last result for this many milliseconds; defaults to the module's `cacheTtlMs`. */
   cacheTtlMs?: number;
+  /** Abandon a call that has not settled after this many milliseconds and call again; defaults to the module's `abandonAfterMs`. */
+  abandonAfterMs?: number;
   /** A non-critical check is reported but does not fail its probe. Default `true`. */
   critical?: boolean;
 }
