@@ -75,6 +75,11 @@ export function thrown(probe: RegisteredProbe, error: unknown, showErrors: boole
   return failed(probe, CHECK_THREW_WITHHELD(probe.source, kindOf(error)), probe.name, oneLine(text));
 }
 
+/** The failing outcome of a result whose inspection threw (a getter, a Proxy trap, a revoked Proxy). */
+export function unreadable(probe: RegisteredProbe, error: unknown): CheckOutcome {
+  return invalid(probe, `a value that could not be read (${reasonOf(error)})`);
+}
+
 /** Normalises what a readiness, liveliness or startup handler returned. Never throws. */
 export function normalizeCheck(probe: RegisteredProbe, value: unknown): CheckOutcome {
   try {
@@ -100,7 +105,7 @@ export function normalizeCheck(probe: RegisteredProbe, value: unknown): CheckOut
     return invalid(probe, describe(value));
   } catch (error) {
     // A getter or proxy in the result may throw while it is read.
-    return invalid(probe, `a value that could not be read (${reasonOf(error)})`);
+    return unreadable(probe, error);
   }
 }
 
@@ -119,7 +124,7 @@ export function normalizeEnviron(probe: RegisteredProbe, value: unknown): CheckO
     if (isPlainObject(value)) return sanitized(probe, probe.name, true, value);
     return invalid(probe, describe(value));
   } catch (error) {
-    return invalid(probe, `a value that could not be read (${reasonOf(error)})`);
+    return unreadable(probe, error);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   normalizeCheck,
   normalizeEnviron,
   thrown,
+  unreadable,
 } from './probe-result.normalizer.js';
 import type { RegisteredProbe } from './probe.registry.js';
 
@@ -222,14 +223,20 @@ export class ProbeRunner {
     let value: unknown;
     try {
       value = probe.handler(controller?.signal as AbortSignal);
-      if (!isThenable(value)) return this.record(state, this.normalize(probe, value));
     } catch (error) {
       return this.record(state, thrown(probe, error, this.showErrors));
     }
+    let thenable: boolean;
+    try {
+      thenable = isThenable(value);
+    } catch (error) {
+      return this.record(state, unreadable(probe, error));
+    }
+    if (!thenable) return this.record(state, this.normalize(probe, value));
     const call = new Call(this, state, now, controller);
     call.abandonedBefore = abandonedBefore;
     state.pending = call;
-    follow(value, call.onFulfilled, call.onRejected);
+    follow(value as PromiseLike<unknown>, call.onFulfilled, call.onRejected);
     return null;
   }
 
