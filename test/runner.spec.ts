@@ -16,18 +16,12 @@ import { RecordingLogger } from './support/logger.js';
 const BASE = '/.well-known/heartbeat';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Counts how many handlers run at once. */
-class Concurrency {
-  running = 0;
-  max = 0;
-  calls = 0;
-  async during(ms: number) {
-    this.calls++;
-    this.running++;
-    this.max = Math.max(this.max, this.running);
-    await sleep(ms);
-    this.running--;
-  }
+/** A promise the test settles: the handler waits on it, not on the clock. */
+function gate<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ([resolve, reject] = [res, rej]));
+  return { promise, resolve, reject };
 }
 
 describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
@@ -40,23 +34,29 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
   afterEach(() => app?.close());
 
   it('runs the checks of a probe concurrently', async () => {
-    const registry = await boot();
-    const concurrency = new Concurrency();
+    // Each check waits until all five are running: run one after another, the first would time out.
+    const registry = await boot({ timeoutMs: 60_000 });
+    const allRunning = gate();
+    let running = 0;
     for (const name of ['a', 'b', 'c', 'd', 'e']) {
-      registry.register('readiness', () => concurrency.during(300), { name });
+      registry.register(
+        'readiness',
+        async () => {
+          if (++running === 5) allRunning.resolve();
+          await allRunning.promise;
+        },
+        { name },
+      );
     }
-    const started = Date.now();
     const res = await get('readiness');
     expect(res.status).toBe(200);
-    expect(concurrency.max).toBe(5);
-    // Serially this would take 1500 ms; the bound is loose on purpose.
-    expect(Date.now() - started).toBeLessThan(1200);
+    expect(running).toBe(5);
   });
 
   it('fails a hanging check after its timeout, naming it, and still reports the others', async () => {
     const registry = await boot({ timeoutMs: 150 });
     registry.register('readiness', () => new Promise(() => undefined), { name: 'hangs' });
-    registry.register('readiness', () => sleep(1000), { name: 'slow', timeoutMs: 50 });
+    registry.register('readiness', () => new Promise(() => undefined), { name: 'slow', timeoutMs: 50 });
     registry.register('readiness', () => true, { name: 'fine' });
     const started = Date.now();
     const res = await get('readiness');
@@ -104,10 +104,13 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const registry = await boot({ timeoutMs: 50 });
-      registry.register('readiness', () => sleep(200).then(() => Promise.reject(new Error('late'))), { name: 'late' });
+      const late = gate();
+      registry.register('readiness', () => late.promise, { name: 'late' });
       const res = await get('readiness');
-      expect(res.body.checks.late).toEqual({ status: false, message: 'late timed out after 50 ms' });
-      await sleep(400);
+      expect(res.body.checks.late.message).toBe('late timed out after 50 ms');
+      late.reject(new Error('late'));
+      // A rejection nobody handles is reported after the microtasks of its turn: let a few turns pass.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
@@ -116,32 +119,37 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
 
   it('never calls a handler again while its previous call is still running', async () => {
     const registry = await boot({ timeoutMs: 100 });
+    const first = gate<boolean>();
     let calls = 0;
-    registry.register(
-      'readiness',
-      () => {
-        calls++;
-        return sleep(600).then(() => true);
-      },
-      { name: 'slow' },
-    );
-    const first = await get('readiness');
-    expect(first.body.checks.slow.message).toBe('slow timed out after 100 ms');
+    registry.register('readiness', () => (++calls === 1 ? first.promise : true), { name: 'slow' });
+    const timedOut = await get('readiness');
+    expect(timedOut.body.checks.slow.message).toBe('slow timed out after 100 ms');
     const second = await get('readiness');
     expect(second.body.checks.slow.message).toMatch(
       /^slow timed out after 100 ms \(its previous call, started \d+\.\d s ago, has not settled\)$/,
     );
     expect(calls).toBe(1);
-    await sleep(700);
+    first.resolve(true);
+    await first.promise;
+    await new Promise((resolve) => setImmediate(resolve));
     const third = await get('readiness');
-    expect(third.body.checks.slow).toEqual({ status: false, message: 'slow timed out after 100 ms' });
+    expect(third.body.checks.slow).toEqual({ status: true });
     expect(calls).toBe(2);
   });
 
   it('coalesces concurrent requests into one run of each handler', async () => {
-    const registry = await boot();
-    const concurrency = new Concurrency();
-    registry.register('readiness', () => concurrency.during(700), { name: 'database' });
+    const registry = await boot({ timeoutMs: 60_000 });
+    const release = gate();
+    let calls = 0;
+    registry.register('readiness', () => (calls++, release.promise.then(() => true)), { name: 'database' });
+    // The check is released once all 100 requests have reached the service (and so joined the run).
+    const service = app.get(HeartbeatService);
+    const respond = service.respond.bind(service);
+    let arrived = 0;
+    service.respond = (...args) => {
+      if (++arrived === 100) release.resolve();
+      return respond(...args);
+    };
     await app.listen(0, '127.0.0.1');
     const url = `${await app.getUrl()}${BASE}/readiness`;
     const responses = await Promise.all(
@@ -153,7 +161,7 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
       ),
     );
     expect(responses.every((res) => res.status === 200 && res.body.checks.database.status === true)).toBe(true);
-    expect(concurrency.calls).toBe(1);
+    expect(calls).toBe(1);
   });
 
   it('serves a cached result for cacheTtlMs, module-wide and per check', async () => {
@@ -349,7 +357,7 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
 class DecoratedTimeouts {
   @ReadinessProbe({ name: 'quick', timeoutMs: 30 })
   quick() {
-    return sleep(500);
+    return new Promise(() => undefined);
   }
   @LivelinessProbe({ timeoutMs: 2000 })
   patient() {
