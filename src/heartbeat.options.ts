@@ -145,7 +145,8 @@ function assertKnownKeys(options: object | undefined, known: readonly string[], 
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     if (!prefix && DECLARATION_OPTIONS.includes(key)) throw new Error(DECLARATION_ONLY_OPTION(key));
-    throw new Error(UNKNOWN_OPTION(prefix + key, closestName(key, known), prefix + known.join(`, ${prefix}`)));
+    const closest = closestName(key, known);
+    throw new Error(UNKNOWN_OPTION(prefix + key, closest && prefix + closest, prefix + known.join(`, ${prefix}`)));
   }
 }
 
