@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { get as httpGet } from 'node:http';
-import { HeartbeatModule, ProbeRegistry } from '../src/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
 import { ADAPTERS, createApp } from './support/app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,4 +107,66 @@ describe.each(ADAPTERS)('fault-injection soak (%s)', (adapter) => {
     while (timers() > baseline && Date.now() < deadline) await sleep(25);
     expect(timers()).toBeLessThanOrEqual(baseline);
   }, 60_000);
+});
+
+/** The heap in use after a full collection (`--expose-gc` switched on for this process at run time). */
+function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const ROUND = 20_000;
+const BATCH = 250;
+
+describe.each(ADAPTERS)('heap under hanging and hostile handlers (%s)', (adapter) => {
+  let app: INestApplication;
+  afterEach(() => app?.close());
+
+  it('stays flat over three rounds of 20,000 requests', async () => {
+    app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ logger: false, timeoutMs: 2, abandonAfterMs: 20 })],
+    });
+    const registry = app.get(ProbeRegistry);
+    const revoked = () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+    const handlers: Record<string, () => unknown> = {
+      hangs: () => new Promise(() => undefined),
+      thenableNever: () => ({ then() {} }),
+      throwsRevoked: () => {
+        throw revoked();
+      },
+      rejectsRevoked: () => Promise.reject(revoked()),
+      returnsRevoked: () => revoked(),
+      syncThen: () => {
+        const promise = Promise.resolve(true);
+        promise.then = ((resolve: (value: boolean) => void) => resolve(true)) as typeof promise.then;
+        return promise;
+      },
+      fine: async () => true,
+    };
+    for (const [name, handler] of Object.entries(handlers)) registry.register('readiness', handler, { name });
+    const service = app.get(HeartbeatService);
+    const views = [{}, { check: 'hangs' }, { check: 'fine' }, { exclude: ['hangs'] }, { format: 'text' as const }];
+    const round = async () => {
+      for (let sent = 0; sent < ROUND; sent += BATCH) {
+        await Promise.all(
+          Array.from({ length: BATCH }, (_, i) => service.respond('readiness', views[(sent + i) % views.length])),
+        );
+      }
+    };
+    const heap: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await round();
+      heap.push(heapAfterGc());
+    }
+    // A waiter or call left behind per request would add megabytes per round (11.5 MiB before the fix).
+    expect(heap[2] - heap[0]).toBeLessThan(2 * 1024 * 1024);
+    expect(heap[2] - heap[1]).toBeLessThan(2 * 1024 * 1024);
+  }, 120_000);
 });
