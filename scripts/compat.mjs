@@ -62,6 +62,10 @@ class Checks {
 @Module({ imports: [HeartbeatModule.forRoot({ logger: false })], providers: [Checks] })
 class AppModule {}
 
+// The first line of every README and user's AppModule: it must type-check with no argument.
+@Module({ imports: [HeartbeatModule.forRoot()] })
+export class MinimalModule {}
+
 async function main(adapter: string) {
   const app =
     adapter === 'fastify'
