@@ -1,8 +1,11 @@
-import { readdir, realpath } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import semver from 'semver';
 import type { LibraryReport } from '../interfaces/probe.interface.js';
-import { type Manifest, readManifest } from './package-manifest.js';
+import { defineKey } from '../report.serializer.js';
+import { type InventoryFs, limitFileOperations, nodeInventoryFs } from './inventory-fs.js';
+import { type Problem, problemsOf, type Resolver, resolverOf } from './inventory-requirements.js';
+import { inBatches, type Installed, PackageWalk } from './inventory-walk.js';
+import { readManifest } from './package-manifest.js';
 
 /** What the walk found: the libraries, the packages it could not read, and the app's own missing dependencies. */
 export interface LibraryInventory {
@@ -13,213 +16,90 @@ export interface LibraryInventory {
   missing: string[];
 }
 
-interface Installed {
-  /** Real directory of the package. */
-  dir: string;
-  manifest: Manifest;
+/** How an inventory runs; tests inject a file system. */
+export interface InventoryOptions {
+  /** node:fs by default; the inventory limits it to MAX_FILE_OPERATIONS in flight. */
+  fs?: InventoryFs;
+  /** Called for each package as the walk reads it, in the order it is found (shallowest first). */
+  onPackage?: (installed: Installed) => void;
+}
+
+/** The installed versions of one library and the problems reported for it. */
+interface Library {
+  versions: string[];
+  conflicts: Set<string>;
 }
 
 /**
- * Walks every `node_modules` under `root` (npm and yarn's nested trees, scoped packages, pnpm's
- * symlinked `.pnpm` store) and reports each installed package, every installed version, and the
- * requirements the installed versions break, the way `npm ls` reports `invalid` and `missing`.
- * Broken input (unreadable or invalid package.json, no version, symlink loops, dangling links) is
- * skipped with a reason; the walk always ends because each real directory is visited once.
+ * Reports each package installed under `root`, every installed version, and the requirements the
+ * installed versions break, the way `npm ls` reports `invalid` and `missing`. Broken and hostile
+ * input (unreadable, invalid or oversized package.json, FIFOs, devices, symlink loops, dangling
+ * links, links out of the root) is skipped with a reason; messages hold only paths relative to the
+ * root. Steps: walk, check the requirements, report.
  */
-export async function scanLibraries(root: string): Promise<LibraryInventory> {
-  const realRoot = await realpath(root).catch(() => root);
-  const show = (path: string) => relative(realRoot, path).split(sep).join('/') || '.';
-  const packages: Installed[] = [];
-  const skipped: string[] = [];
-  const listed = new Set<string>();
-  const visited = new Set<string>();
-  const realpaths = new Map<string, Promise<string | null>>();
-  const real = (path: string) => {
-    let found = realpaths.get(path);
-    if (!found) realpaths.set(path, (found = realpath(path).catch(() => null)));
-    return found;
-  };
+export async function scanLibraries(root: string, options: InventoryOptions = {}): Promise<LibraryInventory> {
+  const fs = limitFileOperations(options.fs ?? nodeInventoryFs);
+  const realRoot = await fs.realpath(root).catch(() => root);
+  const walk = new PackageWalk(fs, realRoot, options.onPackage);
+  await walk.run();
 
-  // Level by level (breadth-first), so the version the app resolves (the shallowest) is met first;
-  // the reads of one level run concurrently and are merged in a fixed order.
-  let level: string[] = [join(realRoot, 'node_modules')];
-  while (level.length > 0) {
-    const folders: string[] = [];
-    for (const modules of await Promise.all(level.map(real))) {
-      if (modules && !listed.has(modules)) {
-        listed.add(modules);
-        folders.push(modules);
-      }
-    }
-    const found = await Promise.all(
-      folders.map(async (modules) => {
-        const entries = await packageEntries(modules);
-        return Promise.all(
-          entries.map(async (entry) => {
-            const path = join(modules, entry);
-            if (entry === '.pnpm')
-              return { path, stores: (await listDir(path)).map((store) => join(path, store, 'node_modules')) };
-            const resolved = await realpath(path).then(
-              (dir) => ({ dir }),
-              (error: unknown) => ({ error }),
-            );
-            if ('error' in resolved) return { path, problem: linkProblem(resolved.error) };
-            return { path, dir: resolved.dir, manifest: await readManifest(join(resolved.dir, 'package.json')) };
-          }),
-        );
-      }),
-    );
-    const next: string[] = [];
-    for (const entry of found.flat()) {
-      if ('stores' in entry) next.push(...entry.stores!);
-      else if ('problem' in entry) skipped.push(`${show(entry.path)}: ${entry.problem}`);
-      else {
-        const { path, dir, manifest } = entry as { path: string; dir: string; manifest: Manifest | string };
-        if (visited.has(dir)) continue;
-        visited.add(dir);
-        // A link to the app or one of its parents would lead the walk back up: treat it as a loop.
-        if (realRoot === dir || realRoot.startsWith(dir + sep)) {
-          skipped.push(`${show(path)}: symlink loop`);
-          continue;
-        }
-        if (typeof manifest === 'string') {
-          skipped.push(`${show(path)}: ${manifest}`);
-          continue;
-        }
-        packages.push({ dir, manifest });
-        // The walk never leaves the app's root (a package linked from outside is reported, not entered).
-        if (!dir.startsWith(realRoot + sep)) continue;
-        next.push(join(dir, 'node_modules'));
-        // pnpm keeps a package's dependencies beside it, in the node_modules that holds it.
-        const holder = manifest.name.startsWith('@') ? dirname(dirname(dir)) : dirname(dir);
-        if (basename(holder) === 'node_modules') next.push(holder);
-      }
-    }
-    level = next;
-  }
-
-  const libraries = new Map<string, { versions: string[]; conflicts: Set<string> }>();
-  const rootResolved = new Map<string, string>();
-  for (const { manifest } of packages) {
+  const libraries = new Map<string, Library>();
+  for (const { manifest } of walk.packages) {
     const library = libraries.get(manifest.name) ?? { versions: [], conflicts: new Set<string>() };
     if (!library.versions.includes(manifest.version)) library.versions.push(manifest.version);
     libraries.set(manifest.name, library);
   }
-  const byDir = new Map(packages.map((installed) => [installed.dir, installed]));
-  const resolve = async (from: string, name: string): Promise<Installed | undefined> => {
-    for (let dir = from; ; dir = dirname(dir)) {
-      if (basename(dir) !== 'node_modules') {
-        const found = await real(join(dir, 'node_modules', name));
-        if (found && byDir.has(found)) return byDir.get(found);
-      }
-      if (dir === realRoot || dirname(dir) === dir || !dir.startsWith(realRoot)) return undefined;
-    }
+  const resolve = resolverOf(walk);
+  const problems = await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, resolve, true));
+  const missing = await checkApp(fs, realRoot, resolve, problems);
+  for (const { library, text } of problems.flat()) libraries.get(library)?.conflicts.add(text);
+  return {
+    libraries: await report(libraries, realRoot, resolve),
+    skipped: walk.skipped.sort(),
+    missing: missing.sort(),
   };
+}
 
-  const checks = packages.map(async ({ dir, manifest }) => {
-    const dependent = `${manifest.name}@${manifest.version}`;
-    const problems: [string, string][] = [];
-    const required = { ...manifest.optionalDependencies, ...manifest.dependencies };
-    for (const [name, range] of Object.entries(required)) {
-      const found = await resolve(dir, name);
-      if (!found && !(name in manifest.optionalDependencies)) {
-        problems.push([manifest.name, `missing: ${name}@${range}, required by ${dependent}`]);
-      } else if (found && !satisfies(found.manifest.version, range)) {
-        problems.push([
-          name,
-          `invalid: ${name}@${found.manifest.version} does not satisfy ${range}, required by ${dependent}`,
-        ]);
-      }
-    }
-    for (const [name, range] of Object.entries(manifest.peerDependencies)) {
-      const found = await resolve(dir, name);
-      if (!found && !manifest.optionalPeers.has(name)) {
-        problems.push([manifest.name, `missing peer: ${name}@${range}, required by ${dependent}`]);
-      } else if (found && !satisfies(found.manifest.version, range)) {
-        problems.push([
-          name,
-          `invalid peer: ${name}@${found.manifest.version} does not satisfy ${range}, required by ${dependent}`,
-        ]);
-      }
-    }
-    return problems;
-  });
-  for (const [name, problem] of (await Promise.all(checks)).flat()) libraries.get(name)!.conflicts.add(problem);
-
+/** The app's own dependencies: missing ones are returned as `name@range`, invalid ones added to `problems`. */
+async function checkApp(
+  fs: InventoryFs,
+  realRoot: string,
+  resolve: Resolver,
+  problems: Problem[][],
+): Promise<string[]> {
+  const app = await readManifest(fs, join(realRoot, 'package.json'), realRoot);
+  if (typeof app === 'string') return [];
   const missing: string[] = [];
-  const app = await readManifest(join(realRoot, 'package.json'));
-  if (typeof app !== 'string') {
-    const appName = `${app.name}@${app.version}`;
-    for (const [name, range] of Object.entries({ ...app.optionalDependencies, ...app.dependencies })) {
-      const found = await resolve(realRoot, name);
-      if (found) rootResolved.set(name, found.manifest.version);
-      if (!found && !(name in app.optionalDependencies)) missing.push(`${name}@${range}`);
-      else if (found && !satisfies(found.manifest.version, range)) {
-        libraries
-          .get(name)!
-          .conflicts.add(
-            `invalid: ${name}@${found.manifest.version} does not satisfy ${range}, required by ${appName}`,
-          );
-      }
-    }
+  for (const problem of await problemsOf(app, realRoot, resolve, false)) {
+    if (problem.kind === 'missing') missing.push(`${problem.name}@${problem.range}`);
+    else problems.push([problem]);
   }
+  return missing;
+}
 
-  // The reported version is the one the app resolves from its root; else the highest installed.
-  await Promise.all(
-    [...libraries.keys()].map(async (name) => {
-      const found = await resolve(realRoot, name);
-      if (found) rootResolved.set(name, found.manifest.version);
-    }),
-  );
-  const report: Record<string, LibraryReport> = {};
-  for (const name of [...libraries.keys()].sort()) {
+/** The reported version is the one the app resolves from its root; else the highest installed. */
+async function report(
+  libraries: Map<string, Library>,
+  realRoot: string,
+  resolve: Resolver,
+): Promise<Record<string, LibraryReport>> {
+  const names = [...libraries.keys()].sort();
+  const resolved = await inBatches(names, async (name) => (await resolve(realRoot, name))?.manifest.version);
+  const entries: Record<string, LibraryReport> = {};
+  names.forEach((name, index) => {
     const { versions, conflicts } = libraries.get(name)!;
+    const sorted = [...versions].sort(semverOrder);
     const entry: LibraryReport = {
-      version: rootResolved.get(name) ?? [...versions].sort(semverOrder).at(-1)!,
+      version: resolved[index] ?? sorted.at(-1)!,
       conflicts: conflicts.size ? [...conflicts].sort() : null,
     };
-    if (versions.length > 1) entry.versions = [...versions].sort(semverOrder);
-    report[name] = entry;
-  }
-  return { libraries: report, skipped: skipped.sort(), missing: missing.sort() };
-}
-
-/** A range that is not semver (a tag, a URL, `workspace:`, `file:`) cannot be checked and is taken as met. */
-function satisfies(version: string, range: string): boolean {
-  const alias = /^npm:(?:@[^/]+\/)?[^@]+@(.+)$/.exec(range);
-  const spec = alias ? alias[1] : range;
-  if (semver.validRange(spec, { loose: true }) === null) return true;
-  return semver.satisfies(version, spec, { loose: true });
-}
-
-function semverOrder(a: string, b: string): number {
-  return semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a.localeCompare(b);
-}
-
-/** The package folders of a node_modules folder: plain names and `@scope/name`, and `.pnpm`. */
-async function packageEntries(modules: string): Promise<string[]> {
-  const entries: string[] = [];
-  for (const entry of await listDir(modules)) {
-    if (entry === '.pnpm') entries.push(entry);
-    else if (entry.startsWith('.')) continue;
-    else if (entry.startsWith('@'))
-      for (const sub of await listDir(join(modules, entry))) entries.push(`${entry}/${sub}`);
-    else entries.push(entry);
-  }
+    if (versions.length > 1) entry.versions = sorted;
+    defineKey(entries, name, entry);
+  });
   return entries;
 }
 
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).sort();
-  } catch {
-    return [];
-  }
-}
-
-function linkProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ELOOP') return 'symlink loop';
-  if (code === 'ENOENT') return 'dangling symlink';
-  return `unreadable (${code ?? (error as Error).message})`;
+/** Semver order where both are versions, else text order. */
+export function semverOrder(a: string, b: string): number {
+  return semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a.localeCompare(b);
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { errorCode, type InventoryFs, isInside, MANIFEST_MAX_BYTES } from './inventory-fs.js';
 
 /** What the inventory needs of a package.json. */
 export interface Manifest {
@@ -10,33 +10,63 @@ export interface Manifest {
   optionalPeers: Set<string>;
 }
 
-/** The manifest, or the reason it cannot be used. */
-export async function readManifest(file: string): Promise<Manifest | string> {
-  let text: string;
+const TOO_LARGE = `package.json larger than ${MANIFEST_MAX_BYTES / 1024 / 1024} MiB`;
+
+/**
+ * The parsed package.json at `file`, or the reason it was not read. It is read only if its real
+ * path is inside `realRoot` and it is a regular file under the size cap: a FIFO, a device or a link
+ * out of the app is refused without being opened.
+ */
+export async function readPackageJson(fs: InventoryFs, file: string, realRoot: string): Promise<object | string> {
+  let real: string;
   try {
-    text = await readFile(file, 'utf8');
+    real = await fs.realpath(file);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT'
+    const code = errorCode(error);
+    return code === 'ENOENT'
       ? 'no package.json'
-      : `unreadable package.json (${(error as Error).message})`;
+      : code === 'ELOOP'
+        ? 'package.json is a symlink loop'
+        : `unreadable package.json (${code})`;
   }
-  let json: Record<string, unknown>;
+  if (!isInside(realRoot, real)) return 'package.json links outside the app root';
+  let text: Buffer;
   try {
-    json = JSON.parse(text) as Record<string, unknown>;
+    const facts = await fs.stat(real);
+    if (!facts.isFile()) return 'package.json is not a regular file';
+    if (facts.size > MANIFEST_MAX_BYTES) return TOO_LARGE;
+    text = await fs.readHead(real, MANIFEST_MAX_BYTES);
+  } catch (error) {
+    const code = errorCode(error);
+    return code === 'ENOTREG' ? 'package.json is not a regular file' : `unreadable package.json (${code})`;
+  }
+  // The file may have grown since the stat.
+  if (text.length > MANIFEST_MAX_BYTES) return TOO_LARGE;
+  let json: unknown;
+  try {
+    json = JSON.parse(text.toString('utf8'));
   } catch {
     return 'invalid package.json (not JSON)';
   }
-  if (!json || typeof json !== 'object') return 'invalid package.json (not an object)';
-  if (typeof json.name !== 'string' || json.name === '') return 'package.json without a name';
-  if (typeof json.version !== 'string' || json.version === '') return 'package.json without a version';
-  const meta = (json.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+  return json && typeof json === 'object' ? json : 'invalid package.json (not an object)';
+}
+
+/** The manifest, or the reason it cannot be used. */
+export async function readManifest(fs: InventoryFs, file: string, realRoot: string): Promise<Manifest | string> {
+  const json = await readPackageJson(fs, file, realRoot);
+  if (typeof json === 'string') return json;
+  const { name, version, peerDependenciesMeta } = json as Record<string, unknown>;
+  if (typeof name !== 'string' || name === '') return 'package.json without a name';
+  if (typeof version !== 'string' || version === '') return 'package.json without a version';
+  const meta = (peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean } | null>;
+  const fields = json as Record<string, unknown>;
   return {
-    name: json.name,
-    version: json.version,
-    dependencies: stringRecord(json.dependencies),
-    optionalDependencies: stringRecord(json.optionalDependencies),
-    peerDependencies: stringRecord(json.peerDependencies),
-    optionalPeers: new Set(Object.keys(meta).filter((name) => meta[name]?.optional === true)),
+    name,
+    version,
+    dependencies: stringRecord(fields.dependencies),
+    optionalDependencies: stringRecord(fields.optionalDependencies),
+    peerDependencies: stringRecord(fields.peerDependencies),
+    optionalPeers: new Set(Object.keys(meta).filter((peer) => meta[peer]?.optional === true)),
   };
 }
 

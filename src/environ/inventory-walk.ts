@@ -1,0 +1,193 @@
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { errorCode, type InventoryFs, isInside } from './inventory-fs.js';
+import { type Manifest, readManifest } from './package-manifest.js';
+
+/**
+ * Items (folders, packages, requirement checks) handled between two turns of the event loop, so a
+ * walk of 20,000 packages on a warm disk cache, whose reads all complete at once, still lets the
+ * app's requests and probes through.
+ */
+export const BATCH_SIZE = 64;
+
+/** A package the walk found and read. */
+export interface Installed {
+  /** Real directory of the package, inside the real root. */
+  dir: string;
+  manifest: Manifest;
+}
+
+/**
+ * `map` over `items` in batches of BATCH_SIZE, yielding to the event loop after each batch; the
+ * results in order. `each` sees every batch's results as soon as the batch is done.
+ */
+export async function inBatches<T, R>(
+  items: readonly T[],
+  map: (item: T) => Promise<R>,
+  each: (results: R[]) => void = () => undefined,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += BATCH_SIZE) {
+    const batch = await Promise.all(items.slice(start, start + BATCH_SIZE).map(map));
+    each(batch);
+    results.push(...batch);
+    await nextTurn();
+  }
+  return results;
+}
+
+type Resolved = { dir: string } | { code: string };
+interface Entry {
+  /** Where the entry was listed (a real folder inside the root, then its name): what messages show. */
+  path: string;
+  /** pnpm's `.pnpm` store rather than a package. */
+  store: boolean;
+}
+type Found =
+  | { path: string; problem: string }
+  | { stores: string[] }
+  | { path: string; dir: string; manifest?: Manifest | string };
+
+/**
+ * Walks every `node_modules` under the real root (npm and yarn's nested trees, scoped packages,
+ * pnpm's symlinked `.pnpm` store), level by level so the version the app resolves (the shallowest)
+ * is met first. Each real directory is visited once, so the walk ends; nothing whose real path is
+ * outside the root (or is the root or one of its parents) is listed or read, only reported.
+ */
+export class PackageWalk {
+  readonly packages: Installed[] = [];
+  /** `<path relative to the root>: <reason>` for every package that could not be read. */
+  readonly skipped: string[] = [];
+  private readonly listed = new Set<string>();
+  private readonly visited = new Set<string>();
+  private readonly realpaths = new Map<string, Promise<Resolved>>();
+
+  constructor(
+    readonly fs: InventoryFs,
+    readonly realRoot: string,
+    private readonly onPackage: (installed: Installed) => void = () => undefined,
+  ) {}
+
+  /** The real path of `path`, resolved once however often it is asked for, or `null`. */
+  async real(path: string): Promise<string | null> {
+    const resolved = await this.resolve(path);
+    return 'dir' in resolved ? resolved.dir : null;
+  }
+
+  /** Walks the whole tree, once; `packages` and `skipped` grow as it goes. */
+  async run(): Promise<void> {
+    let level = [join(this.realRoot, 'node_modules')];
+    while (level.length > 0) {
+      const folders = (await inBatches(level, (path) => this.enter(path))).filter((dir) => dir !== null);
+      const entries = (await inBatches(folders, (modules) => this.entriesOf(modules))).flat();
+      const next: string[] = [];
+      // Read concurrently, merged batch by batch in listing order, so the result does not depend on timing
+      // and what was found so far can be shown while the walk runs.
+      await inBatches(
+        entries,
+        (entry) => this.inspect(entry),
+        (found) => found.forEach((one) => this.merge(one, next)),
+      );
+      level = next;
+    }
+  }
+
+  private resolve(path: string): Promise<Resolved> {
+    let resolved = this.realpaths.get(path);
+    if (!resolved) {
+      resolved = this.fs.realpath(path).then(
+        (dir) => ({ dir }),
+        (error: unknown) => ({ code: errorCode(error) }),
+      );
+      this.realpaths.set(path, resolved);
+    }
+    return resolved;
+  }
+
+  /** Where a real directory lies: in the root, out of it, or at the root or above it (a loop). */
+  private placeOf(dir: string): 'inside' | 'outside' | 'loop' {
+    if (isInside(dir, this.realRoot)) return 'loop';
+    return isInside(this.realRoot, dir) ? 'inside' : 'outside';
+  }
+
+  /** The real directory at `path` if it may be listed, else `null` (a problem is reported unless it does not exist). */
+  private async enter(path: string): Promise<string | null> {
+    const dir = await this.real(path);
+    if (dir === null) return null;
+    const place = this.placeOf(dir);
+    if (place !== 'inside') this.skipped.push(`${this.show(path)}: ${placeProblem(place)}`);
+    if (place !== 'inside' || this.listed.has(dir)) return null;
+    this.listed.add(dir);
+    return dir;
+  }
+
+  /** The package folders of a node_modules folder: plain names, `@scope/name` and `.pnpm`. */
+  private async entriesOf(modules: string): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    for (const name of await this.list(modules)) {
+      if (name === '.pnpm') entries.push({ path: join(modules, name), store: true });
+      else if (name.startsWith('.')) continue;
+      else if (!name.startsWith('@')) entries.push({ path: join(modules, name), store: false });
+      else {
+        const scope = await this.enter(join(modules, name));
+        if (scope !== null)
+          for (const sub of await this.list(scope)) entries.push({ path: join(modules, name, sub), store: false });
+      }
+    }
+    return entries;
+  }
+
+  private async inspect({ path, store }: Entry): Promise<Found> {
+    const resolved = await this.resolve(path);
+    if ('code' in resolved) return { path, problem: linkProblem(resolved.code) };
+    const { dir } = resolved;
+    const place = this.placeOf(dir);
+    if (place !== 'inside') return { path, problem: placeProblem(place) };
+    if (store) return { stores: (await this.list(dir)).map((name) => join(dir, name, 'node_modules')) };
+    if (this.visited.has(dir)) return { path, dir };
+    return { path, dir, manifest: await readManifest(this.fs, join(dir, 'package.json'), this.realRoot) };
+  }
+
+  private merge(found: Found, next: string[]): void {
+    if ('problem' in found) this.skipped.push(`${this.show(found.path)}: ${found.problem}`);
+    else if ('stores' in found) next.push(...found.stores);
+    else if (found.manifest !== undefined && !this.visited.has(found.dir)) {
+      const { path, dir, manifest } = found;
+      this.visited.add(dir);
+      if (typeof manifest === 'string') {
+        this.skipped.push(`${this.show(path)}: ${manifest}`);
+        return;
+      }
+      const installed = { dir, manifest };
+      this.packages.push(installed);
+      this.onPackage(installed);
+      next.push(join(dir, 'node_modules'));
+      // pnpm keeps a package's dependencies beside it, in the node_modules that holds it.
+      const holder = manifest.name.startsWith('@') ? dirname(dirname(dir)) : dirname(dir);
+      if (basename(holder) === 'node_modules') next.push(holder);
+    }
+  }
+
+  private async list(dir: string): Promise<string[]> {
+    try {
+      return (await this.fs.readdir(dir)).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /** A path inside the root as messages show it: relative, with `/`. */
+  private show(path: string): string {
+    return relative(this.realRoot, path).split(sep).join('/') || '.';
+  }
+}
+
+function placeProblem(place: 'outside' | 'loop'): string {
+  return place === 'loop' ? 'symlink loop' : 'links outside the app root';
+}
+
+function linkProblem(code: string): string {
+  if (code === 'ELOOP') return 'symlink loop';
+  if (code === 'ENOENT') return 'dangling symlink';
+  return `unreadable (${code})`;
+}
