@@ -1,33 +1,34 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeRegistry } from '../probe.registry.js';
-import { type LibraryInventory, scanLibraries } from './library-inventory.js';
+import { type InventoryFs, nodeInventoryFs } from './inventory-fs.js';
+import { INVENTORY_WAIT_MS, RunningInventory } from './inventory-progress.js';
+import { readPackageJson } from './package-manifest.js';
 
-/** The inventory may take a while on a large tree the first time; later requests are served from memory. */
-const INVENTORY_TIMEOUT_MS = 5000;
+/** What tests replace in the built-in contributors. */
+export interface EnvironBuiltinsDeps {
+  /** The file system, node:fs by default (the inventory limits how much of it runs at once). */
+  fs?: InventoryFs;
+  /** How long a request waits for an unfinished inventory; INVENTORY_WAIT_MS by default. */
+  waitMs?: number;
+}
 
 /**
  * Registers the built-in environ contributors, in this order: `libraries` (with `inventory` when
- * something was skipped or missing), `node`, `runtime`, `app` and, when asked for, `env`.
- * Returns a function that starts the one-time inventory (called at bootstrap).
+ * something was skipped or missing, or while the inventory is not finished), `node`, `runtime`,
+ * `app` and, when asked for, `env`. Returns a function that starts the one-time inventory (called
+ * at bootstrap).
  */
 export function registerEnvironBuiltins(
   registry: ProbeRegistry,
   options: ResolvedHeartbeatOptions,
+  deps: EnvironBuiltinsDeps = {},
 ): () => Promise<unknown> {
   const { root, env } = options.environ;
-  // Made once, and the same data object on every call, so the runner sees an unchanged outcome and
-  // the environ body reuses its JSON.
-  let inventory: Promise<Record<string, unknown>> | null = null;
-  const scan = () =>
-    (inventory ??= scanLibraries(root)
-      .catch((error: Error): LibraryInventory => ({ libraries: {}, skipped: [`.: ${error.message}`], missing: [] }))
-      .then(({ libraries, skipped, missing }) =>
-        skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries },
-      ));
+  const fs = deps.fs ?? nodeInventoryFs;
+  const waitMs = deps.waitMs ?? INVENTORY_WAIT_MS;
+  const inventory = new RunningInventory(root, fs);
   let app: Promise<{ name: string | null; version: string | null }> | null = null;
-  const readApp = () => (app ??= readApplication(root));
   const node = process.versions.node.split('.').map(Number);
 
   const add = (name: string, handler: () => unknown, timeoutMs?: number) =>
@@ -40,7 +41,8 @@ export function registerEnvironBuiltins(
       trusted: true,
     });
 
-  add('libraries', scan, Math.max(INVENTORY_TIMEOUT_MS, options.timeoutMs));
+  // The wait ends well before the timeout, so a slow inventory answers incomplete data, never a failure.
+  add('libraries', () => inventory.answer(waitMs), Math.max(options.timeoutMs, 2 * waitMs));
   add('node', () => ({ node }));
   add('runtime', () => ({
     runtime: {
@@ -50,18 +52,21 @@ export function registerEnvironBuiltins(
       uptimeSeconds: Math.round(process.uptime()),
     },
   }));
-  add('app', async () => ({ app: await readApp() }));
+  add('app', async () => ({ app: await (app ??= readApplication(fs, root)) }));
   if (env.length > 0) {
     add('env', () => ({ env: Object.fromEntries(env.map((name) => [name, process.env[name] ?? null])) }));
   }
-  return scan;
+  return () => inventory.start();
 }
 
-async function readApplication(root: string): Promise<{ name: string | null; version: string | null }> {
-  try {
-    const { name, version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-    return { name: typeof name === 'string' ? name : null, version: typeof version === 'string' ? version : null };
-  } catch {
-    return { name: null, version: null };
-  }
+/** The app's name and version, read with the inventory's care (inside the root, a regular file, capped). */
+async function readApplication(
+  fs: InventoryFs,
+  root: string,
+): Promise<{ name: string | null; version: string | null }> {
+  const realRoot = await fs.realpath(root).catch(() => root);
+  const json = await readPackageJson(fs, join(realRoot, 'package.json'), realRoot);
+  if (typeof json === 'string') return { name: null, version: null };
+  const { name, version } = json as Record<string, unknown>;
+  return { name: typeof name === 'string' ? name : null, version: typeof version === 'string' ? version : null };
 }
