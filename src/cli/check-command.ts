@@ -1,71 +1,125 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { parseArgs } from 'node:util';
+import { maskUrlCredentials } from '../redact.js';
 
 /** Default of `--timeout`: the kubelet's default exec-probe timeout is 1 s, Docker's HEALTHCHECK 30 s. */
 export const DEFAULT_CLI_TIMEOUT_MS = 2000;
 
+/** The longest `--timeout`: a Node timer holds at most 2^31-1 ms and fires at once beyond it. */
+export const MAX_CLI_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** What `--help` and every usage error print. */
 export const USAGE = `usage: nestjs-heartbeat check <url> [--timeout <ms>]
-  Requests <url> once (GET). Exits 0 on a 2xx or 3xx answer, 1 otherwise or after --timeout
-  (default ${DEFAULT_CLI_TIMEOUT_MS} ms). Prints one line. For Docker HEALTHCHECK and Kubernetes exec probes.`;
+       nestjs-heartbeat --help
+  Requests <url> once (GET) and prints one line. Exits 0 on a 2xx or 3xx answer, 1 on any other
+  status, an error or no answer within the timeout, 2 on bad arguments. Only the status line is
+  read, never the body. A password in <url> is sent (Basic auth) but printed as ***.
+  For Docker HEALTHCHECK and Kubernetes exec probes.
+options (before or after <url>):
+  -t, --timeout <ms>  give up after <ms> milliseconds, 1 to ${MAX_CLI_TIMEOUT_MS} (default ${DEFAULT_CLI_TIMEOUT_MS});
+                      also --timeout=<ms> or -t<ms>
+  -h, --help          print this text and exit 0`;
+
+type Parsed =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'usage'; readonly problem?: string }
+  | { readonly kind: 'invalid-url'; readonly url: string }
+  | { readonly kind: 'check'; readonly target: URL; readonly timeoutMs: number };
 
 /** Runs the CLI with `args` (without node and the script) and returns the exit code; `print` gets the one line. */
 export async function runCli(args: readonly string[], print: (line: string) => void): Promise<number> {
-  const [command, url, ...rest] = args;
-  if (command === '--help' || command === '-h' || command === 'help') {
-    print(USAGE);
-    return 0;
-  }
-  if (command !== 'check' || !url) {
-    print(USAGE);
-    return 2;
-  }
-  let timeoutMs = DEFAULT_CLI_TIMEOUT_MS;
-  for (let i = 0; i < rest.length; i++) {
-    const value =
-      rest[i] === '--timeout' ? rest[++i] : rest[i].startsWith('--timeout=') ? rest[i].slice(10) : undefined;
-    if (value === undefined || !/^\d+$/.test(value) || Number(value) <= 0) {
-      print(`FAIL invalid argument ${JSON.stringify(rest[i])}\n${USAGE}`);
+  // Every line goes through the mask, so no branch (OK, FAIL, error, usage) can print a password.
+  const say = (line: string) => print(maskUrlCredentials(line));
+  const parsed = parse(args);
+  switch (parsed.kind) {
+    case 'help':
+      say(USAGE);
+      return 0;
+    case 'usage':
+      say(parsed.problem === undefined ? USAGE : `FAIL ${parsed.problem}\n${USAGE}`);
       return 2;
+    case 'invalid-url':
+      say(`FAIL invalid URL ${JSON.stringify(parsed.url)}`);
+      return 2;
+    case 'check': {
+      const outcome = await probe(parsed.target, parsed.timeoutMs);
+      say(outcome.line);
+      return outcome.ok ? 0 : 1;
     }
-    timeoutMs = Number(value);
   }
-  let target: URL;
+}
+
+function parse(args: readonly string[]): Parsed {
+  let values: { timeout?: string; help?: boolean };
+  let positionals: string[];
   try {
-    target = new URL(url);
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error('not http(s)');
-  } catch {
-    print(`FAIL invalid URL ${JSON.stringify(url)}`);
-    return 2;
+    ({ values, positionals } = parseArgs({
+      args: [...args],
+      options: { timeout: { type: 'string', short: 't' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    return { kind: 'usage', problem: firstSentence(error) };
   }
-  const outcome = await probe(target, timeoutMs);
-  print(outcome.line);
-  return outcome.ok ? 0 : 1;
+  const [command, url, ...extra] = positionals;
+  if (values.help || (command === 'help' && url === undefined)) return { kind: 'help' };
+  if (command === undefined) return { kind: 'usage' };
+  if (command !== 'check') return { kind: 'usage', problem: `unknown command ${JSON.stringify(command)}` };
+  if (url === undefined) return { kind: 'usage' };
+  if (extra.length > 0) return { kind: 'usage', problem: `unexpected argument ${JSON.stringify(extra[0])}` };
+  const timeoutMs = values.timeout === undefined ? DEFAULT_CLI_TIMEOUT_MS : toTimeout(values.timeout);
+  if (timeoutMs === undefined) {
+    return {
+      kind: 'usage',
+      problem: `invalid --timeout ${JSON.stringify(values.timeout)}: whole milliseconds from 1 to ${MAX_CLI_TIMEOUT_MS}`,
+    };
+  }
+  const target = URL.canParse(url) ? new URL(url) : undefined;
+  if (target?.protocol !== 'http:' && target?.protocol !== 'https:') return { kind: 'invalid-url', url };
+  return { kind: 'check', target, timeoutMs };
+}
+
+function toTimeout(value: string): number | undefined {
+  const ms = /^\d{1,10}$/.test(value) ? Number(value) : 0;
+  return ms >= 1 && ms <= MAX_CLI_TIMEOUT_MS ? ms : undefined;
+}
+
+/** parseArgs' messages run to several sentences of advice; the first one names the problem. */
+function firstSentence(error: unknown): string {
+  // Read `message` by shape: parseArgs' errors come from Node's realm, not always the caller's `Error`.
+  const message = (error as { message?: unknown } | null)?.message;
+  const text = typeof message === 'string' ? message : String(error);
+  const first = text.split(/\.(?:\s|$)/, 1)[0];
+  return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
 function probe(target: URL, timeoutMs: number): Promise<{ ok: boolean; line: string }> {
   return new Promise((resolve) => {
+    let settled = false;
+    const settle = (ok: boolean, line: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // The answer is known from the status line; the body (which may be huge or never end) is not read.
+      request.destroy();
+      resolve({ ok, line });
+    };
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(
       target,
       { method: 'GET', agent: false, headers: { 'User-Agent': 'nestjs-heartbeat-cli' } },
       (response) => {
         const status = response.statusCode ?? 0;
-        response.resume();
-        response.on('end', () => {
-          clearTimeout(timer);
-          const ok = status >= 200 && status < 400;
-          resolve({ ok, line: `${ok ? 'OK' : 'FAIL'} ${status} ${target.href}` });
-        });
+        const ok = status >= 200 && status < 400;
+        settle(ok, `${ok ? 'OK' : 'FAIL'} ${status} ${target.href}`);
       },
     );
-    const timer = setTimeout(() => {
-      request.destroy();
-      resolve({ ok: false, line: `FAIL timed out after ${timeoutMs} ms ${target.href}` });
-    }, timeoutMs);
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve({ ok: false, line: `FAIL ${error.code ?? error.message} ${target.href}` });
-    });
+    const timer = setTimeout(() => settle(false, `FAIL timed out after ${timeoutMs} ms ${target.href}`), timeoutMs);
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      settle(false, `FAIL ${error.code ?? error.message} ${target.href}`),
+    );
     request.end();
   });
 }
