@@ -26,6 +26,9 @@ describe('graceful shutdown of a real process', () => {
 
     const signalledAt = Date.now();
     started.child.kill('SIGTERM');
+    // The app logs in the same turn as it marks itself shutting down: a request sent after the line
+    // must fail. (One sent right after kill() may be read before the signal on a busy machine.)
+    await started.line(/^LOG SIGTERM received/);
     let readiness = await get(port, READINESS);
     const firstAnswerMs = Date.now() - signalledAt;
     expect(readiness.status).toBe(500);
