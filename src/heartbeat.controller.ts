@@ -1,15 +1,10 @@
 import {
   Controller,
-  Delete,
-  Get,
   HttpStatus,
   Inject,
-  NotFoundException,
-  Patch,
-  Post,
-  Put,
-  Param,
   Req,
+  RequestMapping,
+  RequestMethod,
   Res,
   type Type,
   VERSION_NEUTRAL,
@@ -17,117 +12,157 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from './heartbeat.constants.js';
 import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
-import { HeartbeatService } from './heartbeat.service.js';
-import type { ProbeKind } from './interfaces/probe.interface.js';
+import {
+  ALLOWED_METHODS,
+  matchRoute,
+  METHOD_NOT_ALLOWED_BODY,
+  NOT_FOUND_BODY,
+  PROBE_HEADERS,
+  transportFailure,
+} from './heartbeat.routes.js';
+import { HeartbeatService, type ProbeResponse } from './heartbeat.service.js';
 import { parseView } from './report.views.js';
 
 /** What the controller reads of a request, on Express and Fastify alike. */
 interface ProbeRequest {
   url?: string;
+  params?: Record<string, string | undefined>;
   query?: Record<string, unknown>;
   headers?: Record<string, string | string[] | undefined>;
 }
 
-/** Headers of every probe response, on the app and on the management port. */
-export const PROBE_HEADERS = {
-  'Content-Type': 'application/json; charset=utf-8',
-  'Cache-Control': 'no-store',
-} as const;
-/** Body of the 405 answered to methods other than GET and HEAD. */
-export const METHOD_NOT_ALLOWED_BODY = JSON.stringify({
-  statusCode: 405,
-  message: 'Method Not Allowed: probes answer GET and HEAD',
-});
+const NOT_FOUND: ProbeResponse = { statusCode: 404, contentType: PROBE_HEADERS['Content-Type'], body: NOT_FOUND_BODY };
+
+/** The methods Nest routes besides GET and HEAD: each gets 405 on a probe's route, as on the management port. */
+const REFUSED_METHODS = [
+  RequestMethod.POST,
+  RequestMethod.PUT,
+  RequestMethod.PATCH,
+  RequestMethod.DELETE,
+  RequestMethod.OPTIONS,
+  RequestMethod.SEARCH,
+  RequestMethod.PROPFIND,
+  RequestMethod.PROPPATCH,
+  RequestMethod.MKCOL,
+  RequestMethod.COPY,
+  RequestMethod.MOVE,
+  RequestMethod.LOCK,
+  RequestMethod.UNLOCK,
+  RequestMethod.QUERY,
+];
+
+/** The controller's own members, which the generated route handlers call. */
+interface ProbeAnswering {
+  answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<string>;
+  refuse(response: unknown, probe: string, check?: string): string;
+}
 
 /**
- * Builds the controller serving the probes under `path`. It is a thin transport: the service
- * decides the status and produces the body; the controller only hands them to Nest.
+ * Builds the controller serving the probes under `path`. It is a thin transport: the route table
+ * (`matchRoute`) and the service decide what is answered; the controller only hands it to Nest.
  */
 export function createHeartbeatController(path: string, decorators: readonly ClassDecorator[] = []): Type<unknown> {
   @Controller({ path, version: VERSION_NEUTRAL })
-  class HeartbeatController {
+  class HeartbeatController implements ProbeAnswering {
     constructor(
       private readonly service: HeartbeatService,
       private readonly adapterHost: HttpAdapterHost,
       @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     ) {}
 
-    @Get('readiness')
-    readiness(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(request, response, 'readiness');
-    }
-
-    @Get(['liveliness', 'liveness'])
-    liveliness(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(request, response, 'liveliness');
-    }
-
-    @Get('startup')
-    startup(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(request, response, 'startup');
-    }
-
-    @Get('environ')
-    environ(@Req() request: ProbeRequest, @Res({ passthrough: true }) response: unknown): Promise<string> {
-      return this.send(request, response, 'environ');
-    }
-
-    @Get(':probe/:check')
-    check(
-      @Param('probe') probe: string,
-      @Param('check') check: string,
-      @Req() request: ProbeRequest,
-      @Res({ passthrough: true }) response: unknown,
-    ): Promise<string> {
-      const kind = Object.hasOwn(PROBE_ROUTES, probe) ? PROBE_ROUTES[probe as keyof typeof PROBE_ROUTES] : undefined;
-      if (!kind || kind === 'environ') throw new NotFoundException();
-      return this.send(request, response, kind, check);
-    }
-
-    // One handler per method: Nest keeps a single route mapping per handler.
-    @Post(':probe')
-    post(@Res() response: unknown): void {
-      this.notAllowed(response);
-    }
-
-    @Put(':probe')
-    put(@Res() response: unknown): void {
-      this.notAllowed(response);
-    }
-
-    @Patch(':probe')
-    patch(@Res() response: unknown): void {
-      this.notAllowed(response);
-    }
-
-    @Delete(':probe')
-    delete(@Res() response: unknown): void {
-      this.notAllowed(response);
-    }
-
-    private async send(request: ProbeRequest, response: unknown, kind: ProbeKind, check?: string): Promise<string> {
-      if (!servedOnApp(this.options, kind)) throw new NotFoundException();
-      // Express parses the query string on each read of request.query: read it only when there is one.
-      const query = request.url?.includes('?') === false ? undefined : request.query;
-      const view = parseView(query, request.headers?.accept);
-      const { statusCode, contentType, body } = await this.service.respond(
-        kind,
-        check === undefined ? view : { ...view, check },
-      );
+    /** GET and HEAD: the probe's answer, or the module's 404 for a route it does not serve here. */
+    async answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<string> {
+      const route = matchRoute(probe, check);
+      let answer = NOT_FOUND;
+      if (route && servedOnApp(this.options, route.kind)) {
+        try {
+          // Express parses the query string on each read of request.query: read it only when there is one.
+          const query = request.url?.includes('?') === false ? undefined : request.query;
+          const view = parseView(query, request.headers?.accept);
+          answer = await this.service.respond(
+            route.kind,
+            route.check === undefined ? view : { ...view, check: route.check },
+          );
+        } catch (error) {
+          answer = transportFailure(route.kind, error, this.options.failureStatusCode, this.options.logger);
+        }
+      }
       const adapter = this.adapterHost.httpAdapter;
-      adapter.setHeader(response, 'Content-Type', contentType);
+      adapter.setHeader(response, 'Content-Type', answer.contentType);
       adapter.setHeader(response, 'Cache-Control', PROBE_HEADERS['Cache-Control']);
-      if (statusCode !== HttpStatus.OK) adapter.status(response, statusCode);
-      return body;
+      if (answer.statusCode !== HttpStatus.OK) adapter.status(response, answer.statusCode);
+      return answer.body;
     }
 
-    private notAllowed(response: unknown): void {
+    /** Any other method: 405 on a route served here, the module's 404 elsewhere under the prefix. */
+    refuse(response: unknown, probe: string, check?: string): string {
+      const route = matchRoute(probe, check);
+      const allowed = route !== null && servedOnApp(this.options, route.kind);
       const adapter = this.adapterHost.httpAdapter;
       for (const [name, value] of Object.entries(PROBE_HEADERS)) adapter.setHeader(response, name, value);
-      adapter.setHeader(response, 'Allow', 'GET, HEAD');
-      adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
+      if (allowed) adapter.setHeader(response, 'Allow', ALLOWED_METHODS);
+      adapter.status(response, allowed ? HttpStatus.METHOD_NOT_ALLOWED : HttpStatus.NOT_FOUND);
+      return allowed ? METHOD_NOT_ALLOWED_BODY : NOT_FOUND_BODY;
+    }
+  }
+  const prototype = HeartbeatController.prototype;
+  if (path !== '') {
+    // Under its prefix the module owns every path: `:probe` and `:probe/:check` reach the route table
+    // for every method, so that unknown names get the module's 404 and other methods 405. No two
+    // routes of one method overlap (Nest's routeConflictPolicy stays quiet), and none is a wildcard.
+    defineRoute(prototype, 'probe', RequestMethod.GET, ':probe', (self, request, response) =>
+      self.answer(request, response, param(request, 'probe')),
+    );
+    defineRoute(prototype, 'check', RequestMethod.GET, ':probe/:check', (self, request, response) =>
+      self.answer(request, response, param(request, 'probe'), param(request, 'check')),
+    );
+    for (const method of REFUSED_METHODS) {
+      defineRoute(
+        prototype,
+        `refuse${RequestMethod[method]}`,
+        method,
+        [':probe', ':probe/:check'],
+        (self, request, response) => self.refuse(response, param(request, 'probe'), request.params?.check),
+      );
+    }
+  } else {
+    // Under an empty prefix a `:probe` route would take the app's own one-segment routes: serve each
+    // probe's GET routes by name, and leave every other path and method to the app.
+    for (const probe of Object.keys(PROBE_ROUTES)) {
+      defineRoute(prototype, probe, RequestMethod.GET, probe, (self, request, response) =>
+        self.answer(request, response, probe),
+      );
+      if (PROBE_ROUTES[probe as keyof typeof PROBE_ROUTES] === 'environ') continue;
+      defineRoute(prototype, `${probe}Check`, RequestMethod.GET, `${probe}/:check`, (self, request, response) =>
+        self.answer(request, response, probe, param(request, 'check')),
+      );
     }
   }
   for (const decorate of decorators) decorate(HeartbeatController);
   return HeartbeatController;
+}
+
+/** Adds a route handler `key` to the controller's prototype, taking the request and the response. */
+function defineRoute(
+  prototype: ProbeAnswering,
+  key: string,
+  method: RequestMethod,
+  path: string | string[],
+  handle: (self: ProbeAnswering, request: ProbeRequest, response: unknown) => unknown,
+): void {
+  Object.defineProperty(prototype, key, {
+    value: function (this: ProbeAnswering, request: ProbeRequest, response: unknown) {
+      return handle(this, request, response);
+    },
+    configurable: true,
+    writable: true,
+  });
+  Req()(prototype, key, 0);
+  Res({ passthrough: true })(prototype, key, 1);
+  RequestMapping({ path, method })(prototype, key, Object.getOwnPropertyDescriptor(prototype, key)!);
+}
+
+/** A route parameter, decoded by the adapter. */
+function param(request: ProbeRequest, name: string): string {
+  return request.params?.[name] ?? '';
 }

@@ -1,14 +1,54 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH, PROBE_ROUTES } from './heartbeat.constants.js';
-import { METHOD_NOT_ALLOWED_BODY, PROBE_HEADERS } from './heartbeat.controller.js';
+import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
 import { MANAGEMENT_LISTEN_FAILED } from './heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import { HeartbeatService } from './heartbeat.service.js';
+import {
+  ALLOWED_METHODS,
+  BAD_PATH_BODY,
+  matchPath,
+  METHOD_NOT_ALLOWED_BODY,
+  NOT_FOUND_BODY,
+  PROBE_HEADERS,
+  transportFailure,
+} from './heartbeat.routes.js';
+import { HeartbeatService, type ProbeResponse } from './heartbeat.service.js';
 import { parseView } from './report.views.js';
 
-const NOT_FOUND_BODY = JSON.stringify({ statusCode: 404, message: 'Not Found' });
+/** Limits of the management port's HTTP server; every time is in milliseconds. */
+export interface ManagementServerLimits {
+  /** Time a client has to send the request's headers (a slowloris is cut off after it). */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send the whole request. */
+  readonly requestTimeoutMs: number;
+  /** Time an idle keep-alive connection is kept after a response. */
+  readonly keepAliveTimeoutMs: number;
+  /** How often the server looks for connections past `headersTimeoutMs` or `requestTimeoutMs`. */
+  readonly checkIntervalMs: number;
+  /** Largest request head (request line and headers) accepted, in bytes; larger ones get 431. */
+  readonly maxHeaderBytes: number;
+}
+
+/** Injection token of `ManagementServerLimits` (optional; `MANAGEMENT_SERVER_LIMITS` when absent). */
+export const MANAGEMENT_LIMITS = Symbol('HEARTBEAT_MANAGEMENT_LIMITS');
+
+/**
+ * A probe is one small GET that the kubelet sends at once and gives up on after `timeoutSeconds`
+ * (1 s by default). Node's defaults (60 s for the headers, checked every 30 s) let a client that
+ * trickles a request line hold a socket for 60-90 s; these keep every socket short-lived.
+ */
+export const MANAGEMENT_SERVER_LIMITS: ManagementServerLimits = Object.freeze({
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000,
+  maxHeaderBytes: 8 * 1024,
+});
+
+const NOT_FOUND: ProbeResponse = { statusCode: 404, contentType: PROBE_HEADERS['Content-Type'], body: NOT_FOUND_BODY };
+const NOT_ALLOWED: ProbeResponse = { ...NOT_FOUND, statusCode: 405, body: METHOD_NOT_ALLOWED_BODY };
+const BAD_PATH: ProbeResponse = { ...NOT_FOUND, statusCode: 400, body: BAD_PATH_BODY };
 
 /**
  * The management port: a plain `node:http` server owned by the module, serving the same routes
@@ -17,19 +57,18 @@ const NOT_FOUND_BODY = JSON.stringify({ statusCode: 404, message: 'Not Found' })
 @Injectable()
 export class HeartbeatManagementServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private server: Server | null = null;
-  private readonly routes: Map<string, (typeof PROBE_ROUTES)[keyof typeof PROBE_ROUTES]>;
+  /** The prefix with its leading and trailing slash (`/` without a path). */
+  private readonly prefix: string;
+  private readonly limits: ManagementServerLimits;
 
   constructor(
     private readonly service: HeartbeatService,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     @Inject(HEARTBEAT_ROUTE_PATH) path: string,
+    @Optional() @Inject(MANAGEMENT_LIMITS) limits?: Partial<ManagementServerLimits>,
   ) {
-    const prefix = path ? `/${path}/` : '/';
-    this.routes = new Map(
-      Object.entries(PROBE_ROUTES)
-        .filter(([, kind]) => kind !== 'environ' || options.environ.enabled)
-        .map(([route, kind]) => [prefix + route, kind]),
-    );
+    this.prefix = path ? `/${path}/` : '/';
+    this.limits = { ...MANAGEMENT_SERVER_LIMITS, ...limits };
   }
 
   /** Where the management server listens, once started; `null` without a `port` option. */
@@ -41,7 +80,14 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   async onApplicationBootstrap(): Promise<void> {
     const { port, host } = this.options;
     if (port === null) return;
-    const server = createServer((request, response) => void this.handle(request, response));
+    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, checkIntervalMs, maxHeaderBytes } = this.limits;
+    const server = createServer(
+      { maxHeaderSize: maxHeaderBytes, connectionsCheckingInterval: checkIntervalMs },
+      (request, response) => void this.handle(request, response),
+    );
+    server.headersTimeout = headersTimeoutMs;
+    server.requestTimeout = requestTimeoutMs;
+    server.keepAliveTimeout = keepAliveTimeoutMs;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new Error(MANAGEMENT_LISTEN_FAILED(host, port, error.message))));
       server.listen(port, host, () => resolve());
@@ -63,58 +109,40 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    let kind = this.routes.get(path);
-    let check: string | null | undefined;
-    if (!kind) {
-      // <path>/<probe>/<check>: one check alone.
-      const slash = path.lastIndexOf('/');
-      const parent = this.routes.get(path.slice(0, slash));
-      if (parent && parent !== 'environ' && slash < path.length - 1) {
-        kind = parent;
-        check = safeDecode(path.slice(slash + 1));
-      }
-    }
-    if (!kind || check === null) return this.write(response, 404, NOT_FOUND_BODY);
+    const route = path.startsWith(this.prefix) ? matchPath(path.slice(this.prefix.length)) : null;
+    if (route === 'malformed') return this.write(response, BAD_PATH);
+    if (!route || (route.kind === 'environ' && !this.options.environ.enabled)) return this.write(response, NOT_FOUND);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('Allow', 'GET, HEAD');
-      return this.write(response, 405, METHOD_NOT_ALLOWED_BODY);
+      response.setHeader('Allow', ALLOWED_METHODS);
+      return this.write(response, NOT_ALLOWED);
     }
+    let answer: ProbeResponse;
     try {
       const view = parseView(
         queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1)),
         request.headers.accept,
       );
-      const { statusCode, contentType, body } = await this.service.respond(
-        kind,
-        check === undefined ? view : { ...view, check },
+      answer = await this.service.respond(
+        route.kind,
+        route.check === undefined ? view : { ...view, check: route.check },
       );
-      this.write(response, statusCode, body, request.method === 'HEAD', contentType);
-    } catch {
-      // The service does not throw; this keeps a bug from leaving the kubelet without an answer.
-      this.write(response, 500, JSON.stringify({ status: false, checks: {} }));
+    } catch (error) {
+      answer = transportFailure(route.kind, error, this.options.failureStatusCode, this.options.logger);
     }
+    this.write(response, answer, request.method === 'HEAD');
   }
 
-  private write(
-    response: ServerResponse,
-    statusCode: number,
-    body: string,
-    head = false,
-    contentType: string = PROBE_HEADERS['Content-Type'],
-  ): void {
-    response.writeHead(statusCode, {
-      'Content-Type': contentType,
-      'Cache-Control': PROBE_HEADERS['Cache-Control'],
-      'Content-Length': Buffer.byteLength(body),
-    });
-    response.end(head ? undefined : body);
-  }
-}
-
-function safeDecode(segment: string): string | null {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return null;
+  private write(response: ServerResponse, { statusCode, contentType, body }: ProbeResponse, head = false): void {
+    try {
+      response.writeHead(statusCode, {
+        'Content-Type': contentType,
+        'Cache-Control': PROBE_HEADERS['Cache-Control'],
+        'Content-Length': Buffer.byteLength(body),
+      });
+      response.end(head ? undefined : body);
+    } catch {
+      // The client went away (or the response was already sent): nothing is left to tell it.
+      response.destroy();
+    }
   }
 }

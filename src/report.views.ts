@@ -1,5 +1,7 @@
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import type { Evaluation, ReportEntry } from './report.builder.js';
+import Negotiator from 'negotiator';
+import { capCheckName } from './heartbeat.routes.js';
 import { isEmpty } from './probe-result.normalizer.js';
 import { defineKey } from './report.serializer.js';
 
@@ -15,39 +17,81 @@ export interface ProbeView {
   readonly exclude?: readonly string[];
 }
 
+/** The Content-Type each format is answered with. */
 export const CONTENT_TYPES: Record<ProbeFormat, string> = {
   json: 'application/json; charset=utf-8',
   text: 'text/plain; charset=utf-8',
   'health+json': 'application/health+json; charset=utf-8',
 };
 
+/** At most this many `?exclude=` names are read from one request; the rest are ignored. */
+export const MAX_EXCLUDES = 32;
+
+/** The media types a probe offers, the seed's JSON first so that `*\/*` and ties select it. */
+const OFFERED = ['application/json', 'application/health+json', 'text/plain'];
+const FORMAT_OF: Readonly<Record<string, ProbeFormat>> = {
+  'application/json': 'json',
+  'application/health+json': 'health+json',
+  'text/plain': 'text',
+};
+
 /**
- * Reads the view from a request's query and Accept header: `?verbose` or `Accept: text/plain`
- * selects text, `Accept: application/health+json` the IETF draft format, `?exclude=` (repeatable)
- * names checks to skip. The kubelet's `Accept: *\/*` gets the seed's JSON.
+ * Reads the view from a request's query and Accept header. The Accept header is negotiated with
+ * q-values (the seed's JSON, the IETF draft's `application/health+json`, or the API server's
+ * `text/plain`); `?verbose` (but not `?verbose=false` or `?verbose=0`) selects text unless
+ * health+json was negotiated; `?exclude=` (repeatable) names checks to skip, capped in count and
+ * length because they are echoed in `unknownExcludes`. An Accept header that accepts none of the
+ * three, like the kubelet's `Accept: *\/*`, gets the seed's JSON.
  */
 export function parseView(query: Record<string, unknown> | URLSearchParams | undefined, accept: unknown): ProbeView {
-  if (accept === undefined || accept === '*/*') {
-    if (query === undefined || (query instanceof URLSearchParams ? query.size === 0 : isEmpty(query)))
-      return DEFAULT_VIEW;
-  }
+  const anyType = typeof accept !== 'string' || accept === '*/*';
+  const noQuery = query === undefined || (query instanceof URLSearchParams ? query.size === 0 : isEmpty(query));
+  // The kubelet's request (Accept: */*, no query): nothing to read, nothing allocated.
+  if (anyType && noQuery) return DEFAULT_VIEW;
+  const negotiated = anyType ? 'json' : negotiate(accept);
+  if (noQuery) return negotiated === 'json' ? DEFAULT_VIEW : VIEWS[negotiated];
   const get = (name: string): unknown =>
     query instanceof URLSearchParams ? (query.has(name) ? query.getAll(name) : undefined) : query?.[name];
-  const acceptText = typeof accept === 'string' ? accept.toLowerCase() : '';
-  const format: ProbeFormat = acceptText.includes('application/health+json')
-    ? 'health+json'
-    : get('verbose') !== undefined || acceptText.includes('text/plain')
-      ? 'text'
-      : 'json';
-  const excluded = get('exclude');
-  const exclude = (Array.isArray(excluded) ? excluded : excluded === undefined ? [] : [excluded]).filter(
-    (name): name is string => typeof name === 'string' && name !== '',
-  );
-  return exclude.length ? { format, exclude } : { format };
+  const format: ProbeFormat = negotiated !== 'health+json' && isVerbose(get('verbose')) ? 'text' : negotiated;
+  const exclude = excludedNames(get('exclude'));
+  return exclude.length ? { format, exclude } : VIEWS[format];
 }
 
 /** The view of a request without query or particular Accept header: the kubelet's. */
-const DEFAULT_VIEW: ProbeView = Object.freeze({ format: 'json' });
+export const DEFAULT_VIEW: ProbeView = Object.freeze({ format: 'json' });
+const VIEWS: Readonly<Record<ProbeFormat, ProbeView>> = {
+  json: DEFAULT_VIEW,
+  text: Object.freeze({ format: 'text' }),
+  'health+json': Object.freeze({ format: 'health+json' }),
+};
+
+/** The format `accept` prefers among those offered; the seed's JSON when it accepts none of them. */
+function negotiate(accept: string): ProbeFormat {
+  const preferred = new Negotiator({ headers: { accept } }).mediaType(OFFERED);
+  return (preferred !== undefined && FORMAT_OF[preferred]) || 'json';
+}
+
+/** `?verbose`, `?verbose=`, `?verbose=1`, `?verbose=true` are verbose; `false` and `0` are not. The last one given counts. */
+function isVerbose(value: unknown): boolean {
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  if (last === undefined) return false;
+  if (typeof last !== 'string') return true;
+  const text = last.length <= 5 ? last.trim().toLowerCase() : last;
+  return text !== 'false' && text !== '0';
+}
+
+/** The distinct names of `?exclude=`: at most `MAX_EXCLUDES`, each cut to the length a check's name may have. */
+function excludedNames(value: unknown): string[] {
+  const given = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  const names: string[] = [];
+  for (const name of given) {
+    if (names.length === MAX_EXCLUDES) break;
+    if (typeof name !== 'string' || name === '') continue;
+    const capped = capCheckName(name);
+    if (!names.includes(capped)) names.push(capped);
+  }
+  return names;
+}
 
 /** The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per check. */
 export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean): string {

@@ -2,8 +2,12 @@ import { Controller, Get, Injectable, type INestApplication, VersioningType } fr
 import request from 'supertest';
 import { HeartbeatModule, LivelinessProbe, ReadinessProbe } from '../src/index.js';
 import { ADAPTERS, createApp } from './support/app.js';
+import { createEnvironRoot, removeEnvironRoot } from './support/transports.js';
 
 const BASE = '/.well-known/heartbeat';
+// environ reads this generated app root, never the machine's own node_modules.
+const root = createEnvironRoot();
+afterAll(() => removeEnvironRoot(root));
 
 @Injectable()
 class FailingReadiness {
@@ -30,7 +34,7 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
   describe('with no handlers', () => {
     let app: INestApplication;
     beforeAll(async () => {
-      app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })] });
+      app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false, environ: { root } })] });
     });
     afterAll(() => app.close());
 
@@ -48,10 +52,8 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body.status).toBe(true);
       expect(res.body.node).toEqual(process.versions.node.split('.').map(Number));
-      expect(res.body.libraries['@nestjs/core']).toEqual({
-        version: expect.stringMatching(/^12\./),
-        conflicts: null,
-      });
+      // The generated root's one library, not the machine's own node_modules.
+      expect(res.body.libraries).toEqual({ '@nestjs/core': { version: '12.0.0', conflicts: null } });
     });
 
     it.each(['readiness', 'liveliness', 'liveness', 'environ'])(
@@ -87,12 +89,14 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
       }
     });
 
-    it('answers a trailing slash and other cases as the adapter routes them (documented), never 500', async () => {
+    it('answers a trailing slash as the adapter routes it (documented), a probe name only as spelled, never 500', async () => {
       const trailing = await request(app.getHttpServer()).get(`${BASE}/readiness/`);
       const upper = await request(app.getHttpServer()).get(`${BASE}/READINESS`);
-      // Express matches a trailing slash and any case by default; Fastify matches exactly.
+      // Express matches a trailing slash by default; Fastify matches exactly. The probe's name is
+      // matched by the module's route table, as on the management port: in its own letter case.
       expect(trailing.status).toBe(adapter === 'express' ? 200 : 404);
-      expect(upper.status).toBe(adapter === 'express' ? 200 : 404);
+      expect(upper.status).toBe(404);
+      expect(upper.body).toEqual({ statusCode: 404, message: 'Not Found' });
       for (const res of [trailing, upper]) expect(res.headers['content-type']).toMatch(/^application\/json/);
     });
 
@@ -102,16 +106,18 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
       expect(res.status).toBe(431);
     });
 
-    it('answers an unknown probe with 404, not 500', async () => {
+    it("answers an unknown probe with the module's 404, as the management port does, not 500", async () => {
       const res = await request(app.getHttpServer()).get(`${BASE}/nonsense`);
       expect(res.status).toBe(404);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({ statusCode: 404, message: 'Not Found' });
     });
   });
 
   describe('with a failing readiness check', () => {
     it('answers 500 by default, the seed says', async () => {
       const app = await createApp(adapter, {
-        imports: [HeartbeatModule.forRoot({ logger: false })],
+        imports: [HeartbeatModule.forRoot({ logger: false, environ: { root } })],
         providers: [FailingReadiness],
       });
       const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
@@ -128,7 +134,7 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
 
     it('answers failureStatusCode when set', async () => {
       const app = await createApp(adapter, {
-        imports: [HeartbeatModule.forRoot({ failureStatusCode: 503, logger: false })],
+        imports: [HeartbeatModule.forRoot({ failureStatusCode: 503, logger: false, environ: { root } })],
         providers: [FailingReadiness],
       });
       const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
@@ -141,7 +147,9 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
   });
 
   it('serves under a custom path', async () => {
-    const app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ path: 'health', logger: false })] });
+    const app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ path: 'health', logger: false, environ: { root } })],
+    });
     expect((await request(app.getHttpServer()).get('/health/readiness')).status).toBe(200);
     expect((await request(app.getHttpServer()).get(`${BASE}/readiness`)).status).toBe(404);
     await app.close();
@@ -150,7 +158,7 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
   it('is version-neutral under URI versioning', async () => {
     const app = await createApp(
       adapter,
-      { imports: [HeartbeatModule.forRoot({ logger: false })], controllers: [ItemsController] },
+      { imports: [HeartbeatModule.forRoot({ logger: false, environ: { root } })], controllers: [ItemsController] },
       (nest) => nest.enableVersioning({ type: VersioningType.URI }),
     );
     expect((await request(app.getHttpServer()).get('/v1/items')).status).toBe(200);
@@ -161,7 +169,7 @@ describe.each(ADAPTERS)('routes (%s)', (adapter) => {
   it('stays outside a global prefix when excluded as the README shows', async () => {
     const app = await createApp(
       adapter,
-      { imports: [HeartbeatModule.forRoot({ logger: false })], controllers: [ItemsController] },
+      { imports: [HeartbeatModule.forRoot({ logger: false, environ: { root } })], controllers: [ItemsController] },
       (nest) => nest.setGlobalPrefix('api', { exclude: ['.well-known/heartbeat/{*path}'] }),
     );
     expect((await request(app.getHttpServer()).get('/api/items')).status).toBe(200);

@@ -1,9 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { HeartbeatManagementServer, HeartbeatModule, memoryCheck, ProbeRegistry } from '../src/index.js';
+import { parseView } from '../src/report.views.js';
 import { ADAPTERS, createApp } from './support/app.js';
+import { createEnvironRoot, removeEnvironRoot } from './support/transports.js';
 
 const BASE = '/.well-known/heartbeat';
+const root = createEnvironRoot();
+afterAll(() => removeEnvironRoot(root));
 
 describe.each(ADAPTERS)('probe views (%s)', (adapter) => {
   let app: INestApplication;
@@ -15,6 +19,7 @@ describe.each(ADAPTERS)('probe views (%s)', (adapter) => {
       imports: [
         HeartbeatModule.forRoot({
           logger: false,
+          environ: { root },
           port: 0,
           serveOn: 'both',
           checks: { readiness: [memoryCheck({ heapUsedMaxBytes: 2 ** 40 })] },
@@ -127,5 +132,50 @@ describe.each(ADAPTERS)('probe views (%s)', (adapter) => {
     const health = await fetch(`${url}/liveliness`, { headers: { accept: 'application/health+json' } });
     expect(health.headers.get('content-type')).toBe('application/health+json; charset=utf-8');
     expect(await health.json()).toEqual({ status: 'pass', checks: {} });
+  });
+});
+
+describe('parseView', () => {
+  it('gives the kubelet (Accept: */* or none, no query) one shared view, allocating nothing', () => {
+    const kubelet = parseView(undefined, '*/*');
+    expect(kubelet).toEqual({ format: 'json' });
+    expect(parseView(undefined, undefined)).toBe(kubelet);
+    expect(parseView({}, '*/*')).toBe(kubelet);
+    expect(parseView(new URLSearchParams(''), '*/*')).toBe(kubelet);
+    expect(parseView(undefined, 'application/json')).toBe(kubelet);
+  });
+
+  it('never keeps a megabyte ?exclude= name, nor more than 32 names', () => {
+    const huge = 'a'.repeat(1 << 20);
+    const many = Array.from({ length: 10_000 }, (_, i) => `n${i}`);
+    for (const query of [
+      { exclude: [huge, ...many] },
+      new URLSearchParams([huge, ...many].map((name): [string, string] => ['exclude', name])),
+    ]) {
+      const { exclude } = parseView(query, '*/*');
+      expect(exclude).toHaveLength(32);
+      expect(exclude![0]).toHaveLength(200);
+      expect(exclude![0].endsWith('… [truncated]')).toBe(true);
+      expect(exclude!.slice(1)).toEqual(many.slice(0, 31));
+    }
+  });
+
+  it('reads each ?exclude= name once and ignores values that are not names', () => {
+    expect(parseView({ exclude: ['db', 'db', '', { nested: 'x' }, 'cache'] }, undefined)).toEqual({
+      format: 'json',
+      exclude: ['db', 'cache'],
+    });
+  });
+
+  it('takes the last ?verbose= given, and reads only false and 0 as not verbose', () => {
+    expect(parseView({ verbose: ['1', '0'] }, undefined).format).toBe('json');
+    expect(parseView({ verbose: ['0', ''] }, undefined).format).toBe('text');
+    expect(parseView(new URLSearchParams('verbose=no'), undefined).format).toBe('text');
+    expect(parseView(new URLSearchParams('verbose=%200%20'), undefined).format).toBe('json');
+  });
+
+  it('keeps health+json over ?verbose when the Accept header negotiated it', () => {
+    expect(parseView({ verbose: '' }, 'application/health+json').format).toBe('health+json');
+    expect(parseView({ verbose: '' }, 'application/json').format).toBe('text');
   });
 });

@@ -1,0 +1,113 @@
+import type { LoggerService } from '@nestjs/common';
+import { MAX_NAME_LENGTH, PROBE_ROUTES } from './heartbeat.constants.js';
+import type { ProbeResponse } from './heartbeat.service.js';
+import type { ProbeKind } from './interfaces/probe.interface.js';
+import { oneLine, truncate } from './probe-result.normalizer.js';
+import { maskUrlCredentials } from './redact.js';
+
+/** Headers of every probe response, on the app and on the management port. */
+export const PROBE_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+} as const;
+/** The methods a probe route answers (the `Allow` header of a 405). */
+export const ALLOWED_METHODS = 'GET, HEAD';
+/** Body of the module's own 404: a path under the prefix that names no probe, or a probe not served here. */
+export const NOT_FOUND_BODY = JSON.stringify({ statusCode: 404, message: 'Not Found' });
+/** Body of the 400 answered on the management port to a path that is not valid percent-encoding. */
+export const BAD_PATH_BODY = JSON.stringify({
+  statusCode: 400,
+  message: 'Bad Request: the path is not valid percent-encoding',
+});
+/** Body of the 405 answered to methods other than GET and HEAD. */
+export const METHOD_NOT_ALLOWED_BODY = JSON.stringify({
+  statusCode: 405,
+  message: 'Method Not Allowed: probes answer GET and HEAD',
+});
+
+/** What a path under the prefix names: a probe, or one check of a probe (`<probe>/<name>`). */
+export interface ProbeRoute {
+  readonly kind: ProbeKind;
+  /** The check's name, decoded and capped as `capCheckName` does. */
+  readonly check?: string;
+}
+
+/** One frozen route per probe path, so that matching a whole probe allocates nothing. */
+const WHOLE_PROBES: ReadonlyMap<string, ProbeRoute> = new Map(
+  Object.entries(PROBE_ROUTES).map(([route, kind]) => [route, Object.freeze({ kind })]),
+);
+
+/**
+ * The route table both transports read, given the decoded segments after the prefix: `<probe>` or
+ * `<probe>/<check>`. `null` for anything else (an unknown probe, `environ/<x>`, an empty name), which
+ * both transports answer with the module's 404.
+ */
+export function matchRoute(probe: string, check?: string): ProbeRoute | null {
+  const whole = WHOLE_PROBES.get(probe);
+  if (!whole || check === undefined) return whole ?? null;
+  if (whole.kind === 'environ' || check === '') return null;
+  return { kind: whole.kind, check: capCheckName(check) };
+}
+
+/**
+ * Matches `rest`, the path after the prefix and its slash as it came in (percent-encoded), as the
+ * app's `:probe` and `:probe/:check` routes match theirs: `null` for deeper paths and a trailing
+ * slash after a name, `'malformed'` for a segment that is not valid percent-encoding (the adapters
+ * answer those with 400).
+ */
+export function matchPath(rest: string): ProbeRoute | null | 'malformed' {
+  const whole = WHOLE_PROBES.get(rest);
+  if (whole) return whole;
+  const slash = rest.indexOf('/');
+  const probe = safeDecode(slash === -1 ? rest : rest.slice(0, slash));
+  if (probe === null) return 'malformed';
+  if (slash === -1) return matchRoute(probe);
+  const check = rest.slice(slash + 1);
+  if (check.includes('/')) return null;
+  const decoded = safeDecode(check);
+  return decoded === null ? 'malformed' : matchRoute(probe, decoded);
+}
+
+/**
+ * Caps a requested check name the way a reported name is capped (`checkName`), so that a long name
+ * still finds its check and a megabyte of URL is never echoed into the 404 that names it.
+ */
+export function capCheckName(name: string): string {
+  return name.length <= MAX_NAME_LENGTH ? name : truncate(name, MAX_NAME_LENGTH);
+}
+
+function safeDecode(segment: string): string | null {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** Logged when a transport could not produce a probe's answer (a bug in the module: the service does not throw). */
+const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) => `the ${kind} probe could not be answered: ${reason}`;
+
+/**
+ * The answer when producing a probe's response threw: `failureStatusCode` (the kubelet counts the
+ * probe as failing, as for any failing check) and a JSON message without the error's text or stack,
+ * which go to the log only, with URL passwords masked. A logger that throws is ignored.
+ */
+export function transportFailure(
+  kind: ProbeKind,
+  error: unknown,
+  statusCode: number,
+  logger: LoggerService | null,
+): ProbeResponse {
+  try {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined;
+    const line = TRANSPORT_FAILED(kind, oneLine(reason));
+    if (stack === undefined) logger?.error(line);
+    else logger?.error(line, maskUrlCredentials(stack));
+  } catch {
+    // A hostile error (a throwing getter) or a throwing logger must not cost the kubelet its answer.
+  }
+  const message = `The ${kind} probe could not be answered; the error is in the application's log`;
+  return { statusCode, contentType: PROBE_HEADERS['Content-Type'], body: JSON.stringify({ statusCode, message }) };
+}
