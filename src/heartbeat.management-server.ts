@@ -134,6 +134,8 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
 
   private write(response: ServerResponse, { statusCode, contentType, body }: ProbeResponse, head = false): void {
     try {
+      // Once shutting down, a keep-alive poller is told to reconnect, so it cannot hold the port open.
+      if (this.service.isShuttingDown()) response.setHeader('Connection', 'close');
       response.writeHead(statusCode, {
         'Content-Type': contentType,
         'Cache-Control': PROBE_HEADERS['Cache-Control'],

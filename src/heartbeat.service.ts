@@ -122,6 +122,11 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.shuttingDown = true;
   }
 
+  /** Whether the app has started shutting down (SIGTERM or a close). */
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
   /** The HTTP status code for a report: 200 when it passes, else `failureStatusCode`. */
   statusCodeOf(report: { status: boolean }): number {
     return report.status ? 200 : this.options.failureStatusCode;

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import { Agent, get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from '../src/heartbeat.constants.js';
 import { HeartbeatManagementServer, HeartbeatService } from '../src/index.js';
@@ -132,5 +133,28 @@ describe('the management port against slow clients', () => {
     expect(res.status).toBe(431);
     const small = await send(`http://127.0.0.1:${port}`, 'GET', `${BASE}/readiness`, { 'x-small': 'a'.repeat(1_000) });
     expect(small.status).toBe(200);
+  });
+});
+
+describe('the management port while shutting down', () => {
+  it('tells keep-alive pollers to reconnect (Connection: close), so they cannot hold the port open', async () => {
+    const app = await createApp('express', { imports: [HeartbeatModule.forRoot({ logger: false, port: 0 })] });
+    try {
+      const { port } = app.get(HeartbeatManagementServer).address()!;
+      const agent = new Agent({ keepAlive: true });
+      const ask = () =>
+        new Promise<IncomingHttpHeaders>((resolve, reject) =>
+          httpGet({ host: '127.0.0.1', port, path: '/.well-known/heartbeat/liveliness', agent }, (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.headers));
+          }).on('error', reject),
+        );
+      expect((await ask()).connection).toBe('keep-alive');
+      app.get(HeartbeatService).markShuttingDown();
+      expect((await ask()).connection).toBe('close');
+      agent.destroy();
+    } finally {
+      await app.close();
+    }
   });
 });
