@@ -1,194 +1,169 @@
 #!/usr/bin/env node
-// Compatibility check, as a user meets the package: pack it, then in temporary folders write and
-// install two consumer apps (Nest 12 ESM and Nest 11 CommonJS), each run on Express and on Fastify,
-// and assert the three routes over real HTTP. Nothing of our source is used there: only the tarball.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Compatibility check, as a user meets the package: pack it, install the tarball into apps written
+// as `nest new` writes them (scripts/compat/apps.mjs), type-check each with the TypeScript versions
+// Nest projects pin, then on each Node version build it, start it on Express and on Fastify, GET its
+// probes over real HTTP, run its generated e2e test, and load the package with both require() and
+// import in one process. One line per app and Node version; any miss fails the run.
+//
+// COMPAT_NODES: space-separated Node binaries to run the apps on (default: the Node running this).
+// The dependencies of each Nest major are installed once, from npm's cache when it has them, and
+// shared by that major's apps through a node_modules symlink.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { APPS, NEST, appFiles, e2eArguments } from './compat/apps.mjs';
+import { checkTarball } from './compat/tarball.mjs';
+import { startAndProbe } from './compat/probe.mjs';
+import { pnpmWorkspace } from './compat/pnpm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const work = mkdtempSync(join(tmpdir(), 'heartbeat-compat-'));
-const run = (command, args, cwd) =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const nodes = (process.env.COMPAT_NODES ?? process.execPath).split(/\s+/).filter(Boolean);
+/** TypeScript versions the apps are type-checked with: Nest 11's minimum, the last 5.x, Nest 12's. */
+const TYPESCRIPT = [...new Set(APPS.flatMap((app) => app.typescript))].sort();
+
+const exec = promisify(execFile);
+const run = async (command, args, cwd, env = {}) => {
+  try {
+    const { stdout } = await exec(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+    });
+    return stdout;
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+    throw new Error(`${[command, ...args].join(' ')} (in ${cwd}) failed:\n${output}`, { cause: error });
+  }
+};
+const npmInstall = (cwd) =>
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], cwd);
 
 let failures = 0;
-const check = (ok, what) => {
+const check = (ok, what, detail) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures++;
+  if (!ok) {
+    failures++;
+    if (detail) console.log(detail.replace(/^/gm, '     '));
+  }
 };
+const started = Date.now();
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-// 1. The tarball holds what users need and nothing else.
-const [packed] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root));
-const tarball = join(work, packed.filename);
-const stray = packed.files
-  .map((file) => file.path)
-  .filter((path) => !/^(dist\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/.test(path));
-check(
-  stray.length === 0,
-  `tarball holds only dist/, README, LICENSE, CHANGELOG and package.json${stray.length ? `; also: ${stray.join(', ')}` : ''}`,
-);
-check(
-  packed.files.some((file) => file.path === 'dist/index.d.ts'),
-  'tarball carries type declarations',
-);
-check(
-  !packed.files.some((file) => /(^|\/)(test|sample|bench)\//.test(file.path) || file.path.endsWith('.spec.js')),
-  'no test, sample or bench code in the tarball',
-);
-
-const APP = `import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { EnvironProbe, HeartbeatModule, LivelinessProbe, ReadinessProbe } from 'nestjs-heartbeat';
-
-@Injectable()
-class Checks {
-  @ReadinessProbe()
-  @LivelinessProbe()
-  database() {
-    return ['database', true, { consumer: 'CONSUMER' }] as const;
-  }
-
-  @EnvironProbe()
-  build() {
-    return { consumer: 'CONSUMER' };
-  }
-}
-
-@Module({ imports: [HeartbeatModule.forRoot({ logger: false })], providers: [Checks] })
-class AppModule {}
-
-// The first line of every README and user's AppModule: it must type-check with no argument.
-@Module({ imports: [HeartbeatModule.forRoot()] })
-export class MinimalModule {}
-
-async function main(adapter: string) {
-  const app =
-    adapter === 'fastify'
-      ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false })
-      : await NestFactory.create(AppModule, { logger: false });
-  await app.listen(0, '127.0.0.1');
-  const url = await app.getUrl();
-  const results: Record<string, { status: number; type: string | null; body: unknown }> = {};
-  for (const probe of ['readiness', 'liveliness', 'environ']) {
-    const response = await fetch(url + '/.well-known/heartbeat/' + probe);
-    results[probe] = { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
-  }
-  await app.close();
-  console.log(JSON.stringify(results));
-}
-
-main(process.argv[2]).catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
-`;
-
-const CONSUMERS = [
-  {
-    name: 'nest12-esm',
-    nest: '^12.0.0',
-    type: 'module',
-    tsconfig: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022' },
-  },
-  {
-    // The tsconfig of a Nest 11 CLI project: CommonJS output, classic resolution of `types`.
-    name: 'nest11-cjs',
-    nest: '^11.0.0',
-    type: 'commonjs',
-    tsconfig: { module: 'commonjs', target: 'ES2023' },
-  },
-];
-
-for (const consumer of CONSUMERS) {
-  const dir = join(work, consumer.name);
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  const nest = (name) => [`@nestjs/${name}`, consumer.nest];
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify(
-      {
-        name: `heartbeat-consumer-${consumer.name}`,
-        private: true,
-        type: consumer.type,
-        dependencies: Object.fromEntries([
-          nest('common'),
-          nest('core'),
-          nest('platform-express'),
-          nest('platform-fastify'),
-          ['reflect-metadata', '^0.2.2'],
-          ['rxjs', '^7.8.1'],
-          ['nestjs-heartbeat', `file:${tarball}`],
-        ]),
-        devDependencies: { '@types/node': '^20.0.0' },
-      },
-      null,
-      2,
-    ),
-  );
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        ...consumer.tsconfig,
-        outDir: 'dist',
-        rootDir: 'src',
-        strict: true,
-        experimentalDecorators: true,
-        emitDecoratorMetadata: true,
-        skipLibCheck: true,
-        types: ['node'],
-      },
-      include: ['src'],
+/** Runs `task` over `items` with at most `limit` at a time, in order of the list. */
+async function pool(items, limit, task) {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (queue.length > 0) await task(queue.shift());
     }),
   );
-  writeFileSync(join(dir, 'src', 'main.ts'), APP.replaceAll('CONSUMER', consumer.name));
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
-  const installed = JSON.parse(
-    run('node', ['-p', "JSON.stringify(require('@nestjs/core/package.json').version)"], dir),
-  );
-  run('node', [tsc, '-p', 'tsconfig.json'], dir);
-  check(
-    true,
-    `${consumer.name}: installed the tarball with @nestjs/core ${installed} and type-checked against its declarations`,
-  );
+}
+const parallel = Math.max(2, availableParallelism());
 
-  for (const adapter of ['express', 'fastify']) {
-    const what = `${consumer.name} on ${adapter}`;
-    let results;
-    try {
-      results = JSON.parse(run('node', ['dist/main.js', adapter], dir).trim().split('\n').pop());
-    } catch (error) {
-      check(false, `${what}: the app failed to run (${error.message.split('\n')[0]})`);
-      continue;
-    }
-    const probeBody = { status: true, checks: { database: { status: true, consumer: consumer.name } } };
-    for (const probe of ['readiness', 'liveliness']) {
-      const { status, type, body } = results[probe];
-      check(
-        status === 200 &&
-          type === 'application/json; charset=utf-8' &&
-          JSON.stringify(body) === JSON.stringify(probeBody),
-        `${what}: GET ${probe} -> ${status} ${JSON.stringify(body)}`,
-      );
-    }
-    const environ = results.environ;
-    check(
-      environ.status === 200 &&
-        environ.body.status === true &&
-        environ.body.consumer === consumer.name &&
-        environ.body.libraries['@nestjs/core']?.version === installed &&
-        Array.isArray(environ.body.node),
-      `${what}: GET environ -> ${environ.status}, @nestjs/core ${environ.body.libraries?.['@nestjs/core']?.version}`,
-    );
+// 1. The tarball: what it holds, its metadata, and that both entries exist.
+const tarball = await checkTarball(root, work, run, check);
+
+// 2. One install per Nest major, one of the TypeScript versions and the pnpm workspace, side by side.
+const typescripts = join(work, 'typescript');
+mkdirSync(typescripts);
+writeFileSync(
+  join(typescripts, 'package.json'),
+  JSON.stringify({
+    private: true,
+    dependencies: Object.fromEntries(TYPESCRIPT.map((version) => [`ts-${version}`, `npm:typescript@${version}`])),
+  }),
+);
+const installs = [npmInstall(typescripts)];
+for (const [major, deps] of Object.entries(NEST)) {
+  const dir = join(work, `nest${major}`);
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      private: true,
+      dependencies: { ...deps.dependencies, 'nestjs-heartbeat': `file:${tarball}` },
+      devDependencies: deps.devDependencies,
+    }),
+  );
+  installs.push(npmInstall(dir));
+}
+const installing = Date.now();
+const [pnpmApp] = await Promise.all([pnpmWorkspace({ work, tarball, run, npmInstall }), ...installs]);
+console.log(
+  `     installed Nest ${Object.keys(NEST).join(' and ')}, TypeScript ${TYPESCRIPT.join(', ')} and the pnpm workspace in ${seconds(installing)}`,
+);
+
+const apps = APPS.map((app) => ({ app, dir: join(work, `nest${app.nest}`, app.name) }));
+for (const { app, dir } of apps) {
+  for (const [path, text] of Object.entries(appFiles(app))) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
   }
+  symlinkSync('../node_modules', join(dir, 'node_modules'), 'dir');
+}
+
+// 3. Type-check every app against the tarball's declarations with each TypeScript version.
+await pool(apps, parallel, async ({ app, dir }) => {
+  const passed = [];
+  for (const version of app.typescript) {
+    const tsc = join(typescripts, 'node_modules', `ts-${version}`, 'bin', 'tsc');
+    try {
+      await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit', '--incremental', 'false'], dir);
+      passed.push(version);
+    } catch (error) {
+      check(false, `${app.name}: type-check with TypeScript ${version}`, error.message);
+    }
+  }
+  if (passed.length > 0)
+    check(
+      true,
+      `${app.name}: type-checks (app, e2e test, forRoot() with no argument) with TypeScript ${passed.join(', ')}`,
+    );
+});
+
+// 4. On each Node, each app and the pnpm workspace's: build, start on both adapters, probe, e2e test, one copy of the package.
+for (const node of nodes) {
+  const version = (await run(node, ['--version'], work)).trim();
+  const env = { PATH: `${dirname(node)}:${process.env.PATH}` };
+  const onNode = Date.now();
+  await pool([...apps, pnpmApp], parallel, async ({ app, dir }) => {
+    const what = `${app.name} on Node ${version}`;
+    const since = Date.now();
+    try {
+      await run(node, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir, env);
+      const probes = [];
+      for (const adapter of ['express', 'fastify']) {
+        probes.push(await startAndProbe({ node, dir, adapter, app: app.name, env }));
+      }
+      const [major, minor] = version.slice(1).split('.').map(Number);
+      const [fromMajor, fromMinor] = app.e2eFromNode ?? [0, 0];
+      let e2e = 'e2e test passed';
+      if (major > fromMajor || (major === fromMajor && minor >= fromMinor))
+        await run(node, e2eArguments(app), dir, env);
+      else e2e = `e2e test not run (Jest loads Nest 12 in CommonJS mode from Node ${fromMajor}.${fromMinor})`;
+      const identity = JSON.parse(await run(node, ['identity.mjs'], dir, env));
+      const bad = probes.filter((probe) => probe.problem).map((probe) => probe.problem);
+      if (!identity.same) bad.push('require() and import gave two different HeartbeatModule classes');
+      if (identity.names !== true) bad.push(`require() and import expose different names: ${identity.names}`);
+      check(
+        bad.length === 0,
+        `${what}: built; ${probes.map((probe) => probe.summary).join('; ')}; ${e2e}; one copy for require() and import (${seconds(since)})`,
+        bad.join('\n'),
+      );
+    } catch (error) {
+      check(false, `${what} (${seconds(since)})`, error.message);
+    }
+  });
+  console.log(`     Node ${version}: ${apps.length + 1} apps in ${seconds(onNode)}`);
 }
 
 rmSync(work, { recursive: true, force: true });
+console.log(`     compat took ${seconds(started)}`);
 if (failures > 0) {
   console.error(`compat: ${failures} check(s) failed`);
   process.exit(1);

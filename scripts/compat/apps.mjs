@@ -1,0 +1,342 @@
+// The consumer apps of `npm run compat`, written as `nest new` writes them (the application
+// templates of @nestjs/schematics 11.1 and 12.0), plus what a user adds for this package: a checks
+// provider, HeartbeatModule in AppModule, an e2e test that GETs readiness on Express and on Fastify.
+
+/** The dependencies of one Nest major's apps, installed once and shared by its variants. */
+export const NEST = {
+  // schematics 11: CommonJS, Jest with ts-jest in CommonJS mode, TypeScript ^5.7.3.
+  11: {
+    dependencies: {
+      '@nestjs/common': '^11.0.1',
+      '@nestjs/core': '^11.0.1',
+      '@nestjs/platform-express': '^11.0.1',
+      '@nestjs/platform-fastify': '^11.0.1',
+      'reflect-metadata': '^0.2.2',
+      rxjs: '^7.8.1',
+    },
+    devDependencies: {
+      '@nestjs/testing': '^11.0.1',
+      '@types/express': '^5.0.0',
+      '@types/jest': '^30.0.0',
+      '@types/node': '^24.0.0',
+      '@types/supertest': '^7.0.0',
+      jest: '^30.0.0',
+      supertest: '^7.0.0',
+      'ts-jest': '^29.2.5',
+      typescript: '^5.7.3',
+    },
+  },
+  // schematics 12: `nest new` asks for ESM (the default, tested with Vitest) or CommonJS (Jest with
+  // ts-jest in CommonJS mode, run with --experimental-vm-modules); TypeScript ^6.0.2.
+  12: {
+    dependencies: {
+      '@nestjs/common': '^12.0.1',
+      '@nestjs/core': '^12.0.1',
+      '@nestjs/platform-express': '^12.0.1',
+      '@nestjs/platform-fastify': '^12.0.1',
+      'reflect-metadata': '^0.2.2',
+      rxjs: '^7.8.1',
+    },
+    devDependencies: {
+      '@nestjs/testing': '^12.0.1',
+      '@types/express': '^5.0.0',
+      '@types/jest': '^30.0.0',
+      '@types/node': '^24.0.0',
+      '@types/supertest': '^7.0.0',
+      jest: '^30.0.0',
+      supertest: '^7.0.0',
+      'ts-jest': '^29.4.0',
+      typescript: '^6.0.2',
+      vitest: '^4.1.2',
+      'vite-tsconfig-paths': '^5.1.4',
+    },
+  },
+};
+
+// The templates' compilerOptions ("strict" answered yes), before a variant's module setting.
+const TSCONFIG = {
+  11: {
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    resolvePackageJsonExports: true,
+    esModuleInterop: true,
+    isolatedModules: true,
+    declaration: true,
+    removeComments: true,
+    emitDecoratorMetadata: true,
+    experimentalDecorators: true,
+    allowSyntheticDefaultImports: true,
+    target: 'ES2023',
+    sourceMap: true,
+    outDir: './dist',
+    baseUrl: './',
+    incremental: true,
+    skipLibCheck: true,
+    strictNullChecks: true,
+    forceConsistentCasingInFileNames: true,
+    noImplicitAny: true,
+    strictBindCallApply: true,
+    noFallthroughCasesInSwitch: true,
+  },
+  12: {
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    resolvePackageJsonExports: true,
+    esModuleInterop: true,
+    isolatedModules: true,
+    declaration: true,
+    removeComments: true,
+    emitDecoratorMetadata: true,
+    experimentalDecorators: true,
+    allowSyntheticDefaultImports: true,
+    target: 'ES2023',
+    sourceMap: true,
+    outDir: './dist',
+    rootDir: '.',
+    incremental: true,
+    skipLibCheck: true,
+    strict: true,
+    strictPropertyInitialization: false,
+  },
+};
+
+/** Module settings a user may change the template's to. */
+const MODULE = {
+  nodenext: {},
+  node16: { module: 'node16', moduleResolution: 'node16' },
+  // `module: commonjs` resolves the classic way (main/types), which rejects resolvePackageJsonExports.
+  commonjs: { module: 'commonjs', moduleResolution: undefined, resolvePackageJsonExports: undefined },
+  bundler: { module: 'esnext', moduleResolution: 'bundler' },
+};
+
+/**
+ * The matrix: `nest` is the major, `esm` whether the app is "type": "module" (tested with Vitest,
+ * else with Jest), `module` the tsconfig variant, `typescript` the versions it is type-checked with.
+ * Left out, for reasons of Nest's and not of this package: TypeScript 6 on Nest 11's template (TS5101,
+ * its `baseUrl` is deprecated), and TypeScript 5.7 on a CommonJS Nest 12 app (TS1479 on
+ * `@nestjs/common`, which is ESM-only; TypeScript allows require() of ESM from 5.8).
+ * `e2eFromNode`: Jest in CommonJS mode loads ESM-only Nest 12 only where Node lets it (24.9+).
+ */
+export const APPS = [
+  { name: 'nest11-cjs-commonjs', nest: 11, esm: false, module: 'commonjs', typescript: ['5.7.3', '5.9.3'] },
+  { name: 'nest11-cjs-node16', nest: 11, esm: false, module: 'node16', typescript: ['5.7.3', '5.9.3'] },
+  { name: 'nest11-cjs-nodenext', nest: 11, esm: false, module: 'nodenext', typescript: ['5.7.3', '5.9.3'] },
+  {
+    name: 'nest12-cjs-nodenext',
+    nest: 12,
+    esm: false,
+    module: 'nodenext',
+    typescript: ['5.9.3', '6.0.3'],
+    e2eFromNode: [24, 9],
+  },
+  { name: 'nest12-esm-nodenext', nest: 12, esm: true, module: 'nodenext', typescript: ['5.7.3', '5.9.3', '6.0.3'] },
+  { name: 'nest12-esm-bundler', nest: 12, esm: true, module: 'bundler', typescript: ['5.7.3', '5.9.3', '6.0.3'] },
+];
+
+// The templates' test:e2e scripts (`nest build` is tsc with tsconfig.build.json underneath).
+const TEST_E2E = (app) =>
+  app.esm
+    ? 'vitest run --config ./vitest.config.e2e.ts'
+    : `${app.nest === 12 ? 'node --experimental-vm-modules ' : ''}jest --config ./test/jest-e2e.json`;
+
+/** The Node arguments that run an app's test:e2e script, for a given Node binary. */
+export const e2eArguments = (app) =>
+  app.esm
+    ? ['node_modules/vitest/vitest.mjs', 'run', '--config', './vitest.config.e2e.ts']
+    : [
+        ...(app.nest === 12 ? ['--experimental-vm-modules'] : []),
+        'node_modules/jest/bin/jest.js',
+        '--config',
+        './test/jest-e2e.json',
+      ];
+
+const json = (value) => JSON.stringify(value, null, 2) + '\n';
+
+/** The files of one app, by path relative to its folder. */
+export function appFiles(app) {
+  const js = app.esm ? '.js' : ''; // ESM apps write relative imports with their extension
+  const tsconfig = { ...TSCONFIG[app.nest], ...MODULE[app.module] };
+  if (app.esm) tsconfig.types = ['vitest/globals', 'node'];
+  else if (app.nest === 12) tsconfig.types = ['node', 'jest'];
+  const files = {
+    'package.json': json({
+      name: app.name,
+      version: '0.0.1',
+      private: true,
+      license: 'UNLICENSED',
+      ...(app.esm ? { type: 'module' } : {}),
+      scripts: { build: 'tsc -p tsconfig.build.json', 'start:prod': 'node dist/main', 'test:e2e': TEST_E2E(app) },
+    }),
+    'tsconfig.json': json({ compilerOptions: tsconfig }),
+    'tsconfig.build.json': json(
+      app.nest === 11
+        ? { extends: './tsconfig.json', exclude: ['node_modules', 'test', 'dist', '**/*spec.ts'] }
+        : {
+            extends: './tsconfig.json',
+            compilerOptions: { rootDir: './src' },
+            include: ['src'],
+            exclude: ['node_modules', 'test', 'dist', '**/*spec.ts'],
+          },
+    ),
+    'src/main.ts': MAIN(js, app.esm),
+    'src/app.module.ts': APP_MODULE(js, app.name),
+    'src/app.controller.ts': CONTROLLER,
+    'test/app.e2e-spec.ts': E2E(js, app.name),
+    // Run by compat: require() and import() of the package in one process meet one HeartbeatModule.
+    'identity.mjs': IDENTITY,
+  };
+  if (app.esm) {
+    files['vitest.config.e2e.ts'] = VITEST;
+  } else {
+    files['test/jest-e2e.json'] = json({
+      moduleFileExtensions: ['js', 'json', 'ts'],
+      rootDir: '.',
+      testEnvironment: 'node',
+      testRegex: '.e2e-spec.ts$',
+      transform: { '^.+\\.(t|j)s$': 'ts-jest' },
+    });
+  }
+  return files;
+}
+
+// The template's main.ts; HTTP_ADAPTER picks Fastify so that compat starts each app on both.
+const MAIN = (js, esm) => `import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module${js}';
+
+async function bootstrap() {
+  const app =
+    process.env.HTTP_ADAPTER === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter())
+      : await NestFactory.create(AppModule);
+  await app.listen(process.env.PORT ?? 3000);
+}
+${esm ? 'await bootstrap();' : 'void bootstrap();'}
+`;
+
+const APP_MODULE = (js, name) => `import { Injectable, Module } from '@nestjs/common';
+import { EnvironProbe, HeartbeatModule, LivelinessProbe, ReadinessProbe } from 'nestjs-heartbeat';
+import { AppController } from './app.controller${js}';
+
+@Injectable()
+export class HealthChecks {
+  @ReadinessProbe()
+  @LivelinessProbe()
+  database() {
+    return ['database', true, { app: '${name}' }] as const;
+  }
+
+  @EnvironProbe()
+  build() {
+    return { app: '${name}' };
+  }
+}
+
+@Module({
+  imports: [HeartbeatModule.forRoot({ logger: false })],
+  controllers: [AppController],
+  providers: [HealthChecks],
+})
+export class AppModule {}
+
+// The first line of the README and of most users' AppModule: it must type-check with no argument.
+@Module({ imports: [HeartbeatModule.forRoot()] })
+export class MinimalModule {}
+`;
+
+const CONTROLLER = `import { Controller, Get } from '@nestjs/common';
+
+@Controller()
+export class AppController {
+  @Get()
+  getHello(): string {
+    return 'Hello World!';
+  }
+}
+`;
+
+const E2E = (js, name) => `import { Test, TestingModule } from '@nestjs/testing';
+import { INestApplication } from '@nestjs/common';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { App } from 'supertest/types${js}';
+import { AppModule } from './../src/app.module${js}';
+
+const readiness = { status: true, checks: { database: { status: true, app: '${name}' } } };
+
+describe('AppController (e2e)', () => {
+  let app: INestApplication<App>;
+
+  beforeEach(async () => {
+    const moduleFixture: TestingModule = await Test.createTestingModule({
+      imports: [AppModule],
+    }).compile();
+
+    app = moduleFixture.createNestApplication();
+    await app.init();
+  });
+
+  it('/ (GET)', () => {
+    return request(app.getHttpServer()).get('/').expect(200).expect('Hello World!');
+  });
+
+  it('/.well-known/heartbeat/readiness (GET)', () => {
+    return request(app.getHttpServer()).get('/.well-known/heartbeat/readiness').expect(200).expect(readiness);
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+});
+
+describe('readiness on Fastify (e2e)', () => {
+  let app: NestFastifyApplication;
+
+  beforeEach(async () => {
+    const moduleFixture: TestingModule = await Test.createTestingModule({
+      imports: [AppModule],
+    }).compile();
+
+    app = moduleFixture.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  it('/.well-known/heartbeat/readiness (GET)', () => {
+    return request(app.getHttpServer()).get('/.well-known/heartbeat/readiness').expect(200).expect(readiness);
+  });
+
+  afterEach(async () => {
+    await app.close();
+  });
+});
+`;
+
+const VITEST = `import { defineConfig } from 'vitest/config';
+import tsconfigPaths from 'vite-tsconfig-paths';
+
+export default defineConfig({
+  plugins: [tsconfigPaths()],
+  test: {
+    globals: true,
+    root: './',
+    include: ['**/*.e2e-spec.ts'],
+  },
+});
+`;
+
+const IDENTITY = `import { createRequire } from 'node:module';
+
+const required = createRequire(import.meta.url)('nestjs-heartbeat');
+const imported = await import('nestjs-heartbeat');
+// Names the module systems add themselves (Node 23+ adds 'module.exports' to a CommonJS namespace).
+const own = new Set(['__esModule', 'default', 'module.exports']);
+const names = (entry) => Object.keys(entry).filter((name) => !own.has(name)).sort().join();
+const shared = ['HeartbeatModule', 'ProbeRegistry', 'HeartbeatService', 'HEARTBEAT_MODULE_OPTIONS'];
+console.log(
+  JSON.stringify({
+    same: shared.every((name) => required[name] !== undefined && required[name] === imported[name]),
+    names: names(required) === names(imported) || \`require(): \${names(required)}; import: \${names(imported)}\`,
+  }),
+);
+`;

@@ -1,0 +1,60 @@
+// Starts a built consumer app as `npm run start:prod` would (node dist/main), on a free port and
+// the chosen adapter, and GETs its probes over real HTTP.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+
+/** `{ summary }` when readiness, liveliness and environ answered as expected, else `{ problem }`. */
+export async function startAndProbe({ node, dir, adapter, app, env }) {
+  const port = await freePort();
+  const child = spawn(node, ['dist/main'], {
+    cwd: dir,
+    env: { ...process.env, ...env, PORT: String(port), HTTP_ADAPTER: adapter },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}/.well-known/heartbeat/`;
+  try {
+    const deadline = Date.now() + 20_000;
+    let readiness;
+    while (!readiness) {
+      if (child.exitCode !== null) return { problem: `${adapter}: the app exited with ${child.exitCode}\n${stderr}` };
+      if (Date.now() > deadline) return { problem: `${adapter}: no answer on port ${port} within 20 s\n${stderr}` };
+      readiness = await fetch(url + 'readiness').catch(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    }
+    const expected = JSON.stringify({ status: true, checks: { database: { status: true, app } } });
+    const got = {};
+    for (const [probe, response] of [
+      ['readiness', readiness],
+      ['liveliness', await fetch(url + 'liveliness')],
+      ['environ', await fetch(url + 'environ')],
+    ]) {
+      got[probe] = { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
+    }
+    for (const probe of ['readiness', 'liveliness']) {
+      const { status, type, body } = got[probe];
+      if (status !== 200 || type !== 'application/json; charset=utf-8' || JSON.stringify(body) !== expected) {
+        return { problem: `${adapter}: GET ${probe} -> ${status} ${type} ${JSON.stringify(body)}` };
+      }
+    }
+    const environ = got.environ.body;
+    const core = environ.libraries?.['@nestjs/core']?.version;
+    if (got.environ.status !== 200 || environ.app !== app || !core || !Array.isArray(environ.node)) {
+      return { problem: `${adapter}: GET environ -> ${got.environ.status} ${JSON.stringify(environ).slice(0, 300)}` };
+    }
+    return { summary: `${adapter} answers (environ: @nestjs/core ${core})` };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
