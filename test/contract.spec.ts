@@ -2,6 +2,7 @@ import { Injectable, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { EnvironProbe, HeartbeatModule, LivelinessProbe, LivenessProbe, ReadinessProbe } from '../src/index.js';
 import { ADAPTERS, createApp } from './support/app.js';
+import { createEnvironRoot, removeEnvironRoot } from './support/transports.js';
 
 const BASE = '/.well-known/heartbeat';
 
@@ -182,8 +183,14 @@ describe.each(ADAPTERS)('the seed contract (%s)', (adapter) => {
   });
 
   it('merges environ contributors shallowly in order, keeping the aggregate status', async () => {
-    app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false })], providers: [Environ] });
+    // A generated app root: the machine's own node_modules may have conflicts or be mid-install.
+    const root = createEnvironRoot();
+    app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ logger: false, environ: { root } })],
+      providers: [Environ],
+    });
     const res = await get('environ');
+    removeEnvironRoot(root);
     expect(res.status).toBe(200);
     // Built-in contributors come first; a later key (here `app`) replaces an earlier one.
     expect(Object.keys(res.body)).toEqual(['status', 'libraries', 'node', 'runtime', 'app', 'region', 'build']);
