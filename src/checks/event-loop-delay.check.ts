@@ -8,11 +8,14 @@ export interface EventLoopDelayCheckOptions {
   maxMs?: number;
   /** Which percentile of the delays sampled since the previous run is reported. Default 99. */
   percentile?: number;
-  /** Sampling resolution of the histogram in milliseconds. Default 10. */
+  /** Sampling resolution of the histogram in milliseconds (subtracted from each reading). Default 10. */
   resolutionMs?: number;
   /** Default `event-loop`. */
   name?: string;
-  /** The histogram to read; default a new `monitorEventLoopDelay({ resolution: resolutionMs })`. For tests. */
+  /**
+   * The histogram to read; default a new `monitorEventLoopDelay({ resolution: resolutionMs })`. For
+   * tests: its samples are read as Node's are, each including the `resolutionMs` sampling interval.
+   */
   histogram?: EventLoopDelaySource;
 }
 
@@ -38,8 +41,11 @@ export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): H
     name,
     health: { componentType: 'system', observedKey: 'delayMs', observedUnit: 'ms' },
     async run() {
-      // With no sample yet (a window shorter than the resolution), the delay is 0.
-      const delayMs = histogram.count > 0 ? roundTenth(histogram.percentile(percentile) / 1e6) : 0;
+      // Each sample is the delay of a `resolutionMs` timer, so it includes that interval: an idle loop
+      // reads about resolutionMs + 1. Only what lies beyond it is delay. With no sample yet (a window
+      // shorter than the resolution), the delay is 0.
+      const sampledMs = histogram.count > 0 ? histogram.percentile(percentile) / 1e6 : resolutionMs;
+      const delayMs = roundTenth(Math.max(0, sampledMs - resolutionMs));
       histogram.reset();
       return { status: delayMs <= maxMs, delayMs, maxMs };
     },
