@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { numberOption, textOption } from './check-options.js';
 import { roundTenth } from './measure.js';
 
 /** Options of `diskCheck`. */
@@ -16,7 +17,17 @@ export interface DiskCheckOptions {
 
 /** Free space of the file system holding `path` (`fs.statfs`), in bytes or percent. Reports `{ freeBytes, freePercent, … }`. */
 export function diskCheck(options: DiskCheckOptions): HeartbeatCheck {
-  const { path, minFreeBytes, minFreePercent, name = 'disk' } = options;
+  const path = textOption('diskCheck', 'path', options.path, 'a non-empty path');
+  const minFreeBytes = numberOption('diskCheck', 'minFreeBytes', options.minFreeBytes, {
+    from: 0,
+    expected: 'a number of bytes from 0',
+  });
+  const minFreePercent = numberOption('diskCheck', 'minFreePercent', options.minFreePercent, {
+    from: 0,
+    to: 100,
+    expected: 'a percentage from 0 to 100',
+  });
+  const { name = 'disk' } = options;
   return {
     name,
     health: { componentType: 'system', observedKey: 'freeBytes', observedUnit: 'bytes' },

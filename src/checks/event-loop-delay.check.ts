@@ -1,52 +1,80 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { numberOption } from './check-options.js';
+import { MAX_TIMER_MS } from './checks.messages.js';
+import { EventLoopSampler } from './event-loop-sampler.js';
 import { roundTenth } from './measure.js';
 
 /** Options of `eventLoopDelayCheck`. */
 export interface EventLoopDelayCheckOptions {
   /** Fail when the delay exceeds this many milliseconds. Default 1000. */
   maxMs?: number;
-  /** Which percentile of the delays sampled since the previous run is reported. Default 99. */
+  /** Which percentile of the delays sampled since the previous run is reported, above 0 and at most 100. Default 99. */
   percentile?: number;
-  /** Sampling resolution of the histogram in milliseconds (subtracted from each reading). Default 10. */
+  /** Sampling interval in whole milliseconds; subtracted from every sample. Default 10. */
   resolutionMs?: number;
   /** Default `event-loop`. */
   name?: string;
   /**
-   * The histogram to read; default a new `monitorEventLoopDelay({ resolution: resolutionMs })`. For
-   * tests: its samples are read as Node's are, each including the `resolutionMs` sampling interval.
+   * The samples to read, each the time between two ticks of a `resolutionMs` timer (as a
+   * `monitorEventLoopDelay({ resolution: resolutionMs })` histogram records them). Default: an
+   * interval sampler that, unlike perf_hooks' histogram, keeps measuring across each run's reset.
    */
   histogram?: EventLoopDelaySource;
 }
 
-/** What the check reads of a `perf_hooks` event-loop delay histogram (delays in nanoseconds). */
+/** What the check reads of an event-loop delay histogram (samples in nanoseconds). */
 export interface EventLoopDelaySource {
+  /** Samples taken since the last reset. */
   readonly count: number;
+  /** The given percentile of the samples, in nanoseconds. */
   percentile(percentile: number): number;
+  /** Starts a new window. */
   reset(): void;
+  /** Starts sampling. */
   enable?(): void;
+  /** Stops sampling. */
   disable?(): void;
 }
 
+const CHECK = 'eventLoopDelayCheck';
+
 /**
- * Event-loop delay over the window since the previous run (`perf_hooks.monitorEventLoopDelay`),
- * failing above `maxMs`: the one check that belongs in liveness, since only a restart fixes a
- * loop that stays blocked. Reports `{ delayMs, maxMs }`.
+ * Event-loop delay over the window since the previous run, failing above `maxMs`: the one check
+ * that belongs in liveness, since only a restart fixes a loop that stays blocked. A sample is the
+ * time between two ticks of a `resolutionMs` timer, so the resolution is subtracted (floor 0): an
+ * idle loop reports about 0 ms, not 10. Reports `{ delayMs, maxMs }`.
  */
 export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): HeartbeatCheck {
-  const { maxMs = 1000, percentile = 99, resolutionMs = 10, name = 'event-loop' } = options;
-  const histogram: EventLoopDelaySource = options.histogram ?? monitorEventLoopDelay({ resolution: resolutionMs });
+  const maxMs =
+    numberOption(CHECK, 'maxMs', options.maxMs, {
+      from: 0,
+      to: MAX_TIMER_MS,
+      expected: `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
+    }) ?? 1000;
+  const percentile =
+    numberOption(CHECK, 'percentile', options.percentile, {
+      above: 0,
+      to: 100,
+      expected: 'a number above 0 and at most 100',
+    }) ?? 99;
+  const resolutionMs =
+    numberOption(CHECK, 'resolutionMs', options.resolutionMs, {
+      from: 1,
+      to: MAX_TIMER_MS,
+      whole: true,
+      expected: `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`,
+    }) ?? 10;
+  const { name = 'event-loop' } = options;
+  const histogram: EventLoopDelaySource = options.histogram ?? new EventLoopSampler(resolutionMs);
   histogram.enable?.();
   return {
     name,
     health: { componentType: 'system', observedKey: 'delayMs', observedUnit: 'ms' },
     async run() {
-      // Each sample is the delay of a `resolutionMs` timer, so it includes that interval: an idle loop
-      // reads about resolutionMs + 1. Only what lies beyond it is delay. With no sample yet (a window
-      // shorter than the resolution), the delay is 0.
+      // With no sample yet (a window shorter than the resolution), the delay is 0.
       const sampledMs = histogram.count > 0 ? histogram.percentile(percentile) / 1e6 : resolutionMs;
-      const delayMs = roundTenth(Math.max(0, sampledMs - resolutionMs));
       histogram.reset();
+      const delayMs = roundTenth(Math.max(0, sampledMs - resolutionMs));
       return { status: delayMs <= maxMs, delayMs, maxMs };
     },
     dispose() {

@@ -1,4 +1,5 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { numberOption } from './check-options.js';
 
 /** Options of `memoryCheck`; at least one threshold is usually given. */
 export interface MemoryCheckOptions {
@@ -10,9 +11,13 @@ export interface MemoryCheckOptions {
   name?: string;
 }
 
+const BYTES = { above: 0, expected: 'a number of bytes above 0' } as const;
+
 /** Heap used and RSS against thresholds. Reports `{ heapUsedBytes, rssBytes }` and the thresholds given. */
 export function memoryCheck(options: MemoryCheckOptions = {}): HeartbeatCheck {
-  const { heapUsedMaxBytes, rssMaxBytes, name = 'memory' } = options;
+  const heapUsedMaxBytes = numberOption('memoryCheck', 'heapUsedMaxBytes', options.heapUsedMaxBytes, BYTES);
+  const rssMaxBytes = numberOption('memoryCheck', 'rssMaxBytes', options.rssMaxBytes, BYTES);
+  const { name = 'memory' } = options;
   return {
     name,
     health: { componentType: 'system', observedKey: 'heapUsedBytes', observedUnit: 'bytes' },

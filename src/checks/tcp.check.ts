@@ -1,12 +1,15 @@
 import { connect } from 'node:net';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { numberOption, requiredNumberOption, textOption, TIMEOUT_RULE } from './check-options.js';
 import { stopwatch } from './measure.js';
 
 /** Options of `tcpCheck`. */
 export interface TcpCheckOptions {
+  /** Host name or address to connect to. */
   host: string;
+  /** Port, 1 to 65535. */
   port: number;
-  /** Give up after this many milliseconds. Default 500. */
+  /** Give up after this many milliseconds, 1 to 2^31-1. Default 500. */
   timeoutMs?: number;
   /** Default `host:port`. */
   name?: string;
@@ -14,7 +17,15 @@ export interface TcpCheckOptions {
 
 /** A TCP connect to `host:port`, closed at once. Reports `{ timeMs }`. */
 export function tcpCheck(options: TcpCheckOptions): HeartbeatCheck {
-  const { host, port, timeoutMs = 500 } = options;
+  const host = textOption('tcpCheck', 'host', options.host, 'a non-empty host name or address');
+  // Validated here: net.connect throws on a bad port, which would make run() reject.
+  const port = requiredNumberOption('tcpCheck', 'port', options.port, {
+    from: 1,
+    to: 65535,
+    whole: true,
+    expected: 'a whole number from 1 to 65535',
+  });
+  const timeoutMs = numberOption('tcpCheck', 'timeoutMs', options.timeoutMs, TIMEOUT_RULE) ?? 500;
   return {
     name: options.name ?? `${host}:${port}`,
     health: { componentType: 'component', observedKey: 'timeMs', observedUnit: 'ms' },
