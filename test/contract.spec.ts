@@ -189,7 +189,9 @@ describe.each(ADAPTERS)('the seed contract (%s)', (adapter) => {
       imports: [HeartbeatModule.forRoot({ logger: false, environ: { root } })],
       providers: [Environ],
     });
-    const res = await get('environ');
+    // A loaded machine may answer before the one-time inventory has finished: ask until it has.
+    let res = await get('environ');
+    while (res.body.inventory?.complete === false) res = await get('environ');
     removeEnvironRoot(root);
     expect(res.status).toBe(200);
     // Built-in contributors come first; a later key (here `app`) replaces an earlier one.

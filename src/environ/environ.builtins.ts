@@ -53,7 +53,8 @@ export function registerEnvironBuiltins(
       uptimeSeconds: Math.round(process.uptime()),
     },
   }));
-  add('app', async () => ({ app: await (app ??= readApplication(fs, root)) }));
+  // Read once, with the inventory's care; no runner timeout of its own, like `libraries`.
+  add('app', async () => ({ app: await (app ??= readApplication(fs, root)) }), 0);
   if (env.length > 0) {
     add('env', () => ({ env: Object.fromEntries(env.map((name) => [name, process.env[name] ?? null])) }));
   }
