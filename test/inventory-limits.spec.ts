@@ -61,7 +61,7 @@ describe('the inventory’s use of the machine', () => {
     }
     expect(Object.keys((await scan).libraries)).toHaveLength(300);
     expect(most).toBe(MAX_FILE_OPERATIONS);
-  });
+  }, 60_000);
 
   it('lets the event loop turn while it works, even when every read completes at once', async () => {
     const count = 2000;
