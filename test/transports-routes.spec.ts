@@ -1,6 +1,8 @@
 import { Controller, Get, Injectable, Module, Param, Post } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { ReadinessProbe } from '../src/index.js';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
 import { createApp } from './support/app.js';
 import { HeartbeatModule } from '../src/index.js';
 import { type Answer, createEnvironRoot, removeEnvironRoot, send, serve, TRANSPORTS } from './support/transports.js';
@@ -153,18 +155,32 @@ describe.each(['express', 'fastify'] as const)('an empty path (%s)', (adapter) =
     app = await createApp(adapter, {
       imports: [HeartbeatModule.forRoot({ path: '', logger: false }), ItemsModule],
     });
-    app.listen(0, '127.0.0.1');
-    const { port } = (await new Promise<{ port: number }>((resolve) => {
-      const server = app!.getHttpServer();
-      if (server.listening) resolve(server.address());
-      else server.once('listening', () => resolve(server.address()));
-    })) as { port: number };
-    const url = `http://127.0.0.1:${port}`;
+    await app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     expect((await send(url, 'GET', '/readiness')).status).toBe(200);
     expect((await send(url, 'GET', '/readiness/nope')).status).toBe(404);
     const created = await send(url, 'POST', '/items');
     expect({ status: created.status, body: created.body }).toEqual({ status: 201, body: 'created' });
     expect(JSON.parse((await send(url, 'GET', '/items/7/name')).body)).toEqual({ id: '7', part: 'name' });
     expect(JSON.parse((await send(url, 'GET', '/items')).body)).toEqual(['listed']);
+  });
+});
+
+describe.each(['express', 'fastify'] as const)("Nest's route conflict policy (%s)", (adapter) => {
+  it.each(['.well-known/heartbeat', ''])('finds no overlapping routes of the module under path %j', async (path) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [HeartbeatModule.forRoot({ path, logger: false, environ: { root } })],
+    }).compile();
+    const options = { logger: false as const, routeConflictPolicy: { duplicate: 'error', shadow: 'error' } as const };
+    const app =
+      adapter === 'express'
+        ? moduleRef.createNestApplication(options)
+        : moduleRef.createNestApplication(new FastifyAdapter(), options);
+    await app.init();
+    await app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    const prefix = path ? `/${path}` : '';
+    expect((await send(url, 'GET', `${prefix}/readiness`)).status).toBe(200);
+    await app.close();
   });
 });
