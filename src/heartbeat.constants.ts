@@ -18,6 +18,9 @@ export const PROBE_ROUTES = {
   environ: 'environ',
 } as const;
 
+/** The longest delay a Node timer can hold: beyond 2^31-1 ms, `setTimeout` fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The seed's route prefix. */
 export const DEFAULT_PATH = '.well-known/heartbeat';
 /** The seed answers 500 for a failing probe; 503 is the usual alternative. */

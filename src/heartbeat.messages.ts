@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from './heartbeat.constants.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 
 export const UNKNOWN_PROBE_KIND = (kind: unknown) =>
@@ -5,7 +6,7 @@ export const UNKNOWN_PROBE_KIND = (kind: unknown) =>
 export const HANDLER_NOT_A_FUNCTION = (kind: ProbeKind) =>
   `ProbeRegistry.register('${kind}', handler): handler must be a function.`;
 export const INVALID_NUMBER_OPTION = (owner: string, option: string, value: unknown) =>
-  `${owner}: option "${option}" must be a number of milliseconds from 0 to 2147483647 (got ${String(value)}).`;
+  `${owner}: option "${option}" must be a number of milliseconds from 0 to ${MAX_TIMER_MS} (got ${String(value)}).`;
 export const INVALID_OPTION = (option: string, expected: string, value: unknown) =>
   `HeartbeatModule: option "${option}" must be ${expected} (got ${String(value)}).`;
 export const UNKNOWN_OPTION = (option: string, closest: string | null, known: string) =>
@@ -44,4 +45,7 @@ export const SHUTDOWN_DELAY = (ms: number) =>
   `SIGTERM received: readiness fails from now on; closing in ${ms} ms so that routing can catch up`;
 export const MANAGEMENT_LISTEN_FAILED = (host: string, port: number, reason: string) =>
   `HeartbeatModule: the management server could not listen on ${host}:${port}: ${reason}`;
+/** Logged when a transport could not produce a probe's answer (a bug in the module: the service does not throw). */
+export const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) =>
+  `the ${kind} probe could not be answered: ${reason}`;
 export const NO_SUCH_CHECK = (kind: ProbeKind, name: string) => `No ${kind} check named ${JSON.stringify(name)}`;

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { MAX_NAME_LENGTH, PROBE_ROUTES } from './heartbeat.constants.js';
 import type { ProbeResponse } from './heartbeat.service.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
+import { TRANSPORT_FAILED } from './heartbeat.messages.js';
 import { oneLine, truncate } from './probe-result.normalizer.js';
 import { maskUrlCredentials } from './redact.js';
 
@@ -84,9 +85,6 @@ function safeDecode(segment: string): string | null {
     return null;
   }
 }
-
-/** Logged when a transport could not produce a probe's answer (a bug in the module: the service does not throw). */
-const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) => `the ${kind} probe could not be answered: ${reason}`;
 
 /**
  * The answer when producing a probe's response threw: `failureStatusCode` (the kubelet counts the

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MAX_TIMER_MS } from './heartbeat.constants.js';
 import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from './heartbeat.messages.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { ProbeHandler, ProbeKind, ProbeOptions } from './interfaces/probe.interface.js';
@@ -39,13 +40,10 @@ export function toProbeKind(kind: unknown): ProbeKind {
   return KINDS[kind as ProbeKindInput];
 }
 
-/** The longest delay `setTimeout` honours; a longer one fires at once. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
-
 /** Throws a readable error unless each named duration is absent or a number from 0 to 2^31-1 milliseconds. */
 export function assertNonNegativeNumbers(owner: string, values: Record<string, unknown>): void {
   for (const [option, value] of Object.entries(values)) {
-    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= MAX_DELAY_MS))) {
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS))) {
       throw new Error(INVALID_NUMBER_OPTION(owner, option, value));
     }
   }

@@ -1,4 +1,5 @@
-import { INVALID_CHECK_OPTION, MAX_TIMER_MS } from './checks.messages.js';
+import { MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { INVALID_CHECK_OPTION } from './checks.messages.js';
 
 /** Bounds of one numeric option; `above` excludes its bound, `from` includes it. */
 interface NumberRule {

@@ -1,8 +1,5 @@
 import { maskUrlCredentials } from '../redact.js';
 
-/** The longest timer Node can hold: beyond 2^31-1 ms, setTimeout fires at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Error text of a built-in check's factory given an option it cannot use. */
 export const INVALID_CHECK_OPTION = (check: string, option: string, expected: string, value: unknown) =>
   `${check}: option "${option}" must be ${expected} (got ${describeValue(value)}).`;

@@ -1,6 +1,6 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import { numberOption } from './check-options.js';
-import { MAX_TIMER_MS } from './checks.messages.js';
+import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { EventLoopSampler } from './event-loop-sampler.js';
 import { roundTenth } from './measure.js';
 

@@ -1,13 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
+import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { maskUrlCredentials } from '../redact.js';
 
 /** Default of `--timeout`: the kubelet's default exec-probe timeout is 1 s, Docker's HEALTHCHECK 30 s. */
 export const DEFAULT_CLI_TIMEOUT_MS = 2000;
-
-/** The longest `--timeout`: a Node timer holds at most 2^31-1 ms and fires at once beyond it. */
-export const MAX_CLI_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** What `--help` and every usage error print. */
 export const USAGE = `usage: nestjs-heartbeat check <url> [--timeout <ms>]
@@ -17,7 +15,7 @@ export const USAGE = `usage: nestjs-heartbeat check <url> [--timeout <ms>]
   read, never the body. A password in <url> is sent (Basic auth) but printed as ***.
   For Docker HEALTHCHECK and Kubernetes exec probes.
 options (before or after <url>):
-  -t, --timeout <ms>  give up after <ms> milliseconds, 1 to ${MAX_CLI_TIMEOUT_MS} (default ${DEFAULT_CLI_TIMEOUT_MS});
+  -t, --timeout <ms>  give up after <ms> milliseconds, 1 to ${MAX_TIMER_MS} (default ${DEFAULT_CLI_TIMEOUT_MS});
                       also --timeout=<ms> or -t<ms>
   -h, --help          print this text and exit 0`;
 
@@ -73,7 +71,7 @@ function parse(args: readonly string[]): Parsed {
   if (timeoutMs === undefined) {
     return {
       kind: 'usage',
-      problem: `invalid --timeout ${JSON.stringify(values.timeout)}: whole milliseconds from 1 to ${MAX_CLI_TIMEOUT_MS}`,
+      problem: `invalid --timeout ${JSON.stringify(values.timeout)}: whole milliseconds from 1 to ${MAX_TIMER_MS}`,
     };
   }
   const target = URL.canParse(url) ? new URL(url) : undefined;
@@ -83,7 +81,7 @@ function parse(args: readonly string[]): Parsed {
 
 function toTimeout(value: string): number | undefined {
   const ms = /^\d{1,10}$/.test(value) ? Number(value) : 0;
-  return ms >= 1 && ms <= MAX_CLI_TIMEOUT_MS ? ms : undefined;
+  return ms >= 1 && ms <= MAX_TIMER_MS ? ms : undefined;
 }
 
 /** parseArgs' messages run to several sentences of advice; the first one names the problem. */
