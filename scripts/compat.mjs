@@ -7,9 +7,9 @@
 //
 // COMPAT_NODES: space-separated Node binaries to run the apps on (default: the Node running this).
 // The dependencies of each Nest major are installed once, from npm's cache when it has them, and
-// shared by that major's apps through a node_modules symlink.
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// shared by that major's apps through hard-linked copies of one node_modules.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +104,9 @@ for (const { app, dir } of apps) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  symlinkSync('../node_modules', join(dir, 'node_modules'), 'dir');
+  // Hard links, not a symlink: environ never follows a link out of the app root (node_modules
+  // included), so a linked node_modules would list no library. Hard links cost no copy.
+  execFileSync('cp', ['-al', join(dirname(dir), 'node_modules'), join(dir, 'node_modules')]);
 }
 
 // 3. Type-check every app against the tarball's declarations with each TypeScript version.
@@ -131,14 +133,15 @@ for (const node of nodes) {
   const version = (await run(node, ['--version'], work)).trim();
   const env = { PATH: `${dirname(node)}:${process.env.PATH}` };
   const onNode = Date.now();
-  await pool([...apps, pnpmApp], parallel, async ({ app, dir }) => {
+  await pool([...apps, pnpmApp], parallel, async ({ app, dir, environRoot }) => {
     const what = `${app.name} on Node ${version}`;
     const since = Date.now();
     try {
       await run(node, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir, env);
       const probes = [];
       for (const adapter of ['express', 'fastify']) {
-        probes.push(await startAndProbe({ node, dir, adapter, app: app.name, env }));
+        const appEnv = environRoot ? { ...env, HEARTBEAT_ENVIRON_ROOT: environRoot } : env;
+        probes.push(await startAndProbe({ node, dir, adapter, app: app.name, env: appEnv }));
       }
       const [major, minor] = version.slice(1).split('.').map(Number);
       const [fromMajor, fromMinor] = app.e2eFromNode ?? [0, 0];

@@ -233,7 +233,8 @@ export class HealthChecks {
 }
 
 @Module({
-  imports: [HeartbeatModule.forRoot({ logger: false })],
+  // In a workspace, environ's root is the workspace's (where the package manager installs).
+  imports: [HeartbeatModule.forRoot({ logger: false, environ: { root: process.env.HEARTBEAT_ENVIRON_ROOT } })],
   controllers: [AppController],
   providers: [HealthChecks],
 })
