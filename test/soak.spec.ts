@@ -125,7 +125,7 @@ describe.each(ADAPTERS)('heap under hanging and hostile handlers (%s)', (adapter
   let app: INestApplication;
   afterEach(() => app?.close());
 
-  it('stays flat over three rounds of 20,000 requests', async () => {
+  it('stays flat over five rounds of 20,000 requests', async () => {
     app = await createApp(adapter, {
       imports: [HeartbeatModule.forRoot({ logger: false, timeoutMs: 2, abandonAfterMs: 20 })],
     });
@@ -161,12 +161,16 @@ describe.each(ADAPTERS)('heap under hanging and hostile handlers (%s)', (adapter
       }
     };
     const heap: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       await round();
       heap.push(heapAfterGc());
     }
-    // A waiter or call left behind per request would add megabytes per round (11.5 MiB before the fix).
-    expect(heap[2] - heap[0]).toBeLessThan(2 * 1024 * 1024);
-    expect(heap[2] - heap[1]).toBeLessThan(2 * 1024 * 1024);
+    // A waiter or call left behind per request grows the heap every round (11.5 MiB a round before
+    // the fix). A single reading can sit a megabyte high (code and feedback the engine kept from that
+    // round; seen in CI on a busy machine), so each end is the lower of two readings: a leak lifts
+    // both late readings, a spike lifts one.
+    const early = Math.min(heap[0], heap[1]);
+    const late = Math.min(heap[3], heap[4]);
+    expect(late - early).toBeLessThan(2 * 1024 * 1024);
   }, 120_000);
 });
