@@ -53,15 +53,31 @@ const REFUSED_METHODS = [
 
 /** The controller's own members, which the generated route handlers call. */
 interface ProbeAnswering {
-  answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<string>;
-  refuse(response: unknown, probe: string, check?: string): string;
+  answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void>;
+  refuse(response: unknown, probe: string, check?: string): void;
 }
 
 /**
- * Builds the controller serving the probes under `path`. It is a thin transport: the route table
- * (`matchRoute`) and the service decide what is answered; the controller only hands it to Nest.
+ * The metadata keys `@nestjs/swagger` reads (the same in its versions 7 to 12), set here without
+ * depending on it: `@ApiExcludeController()` on the class, `@ApiExcludeEndpoint()` and
+ * `@ApiOperation()` on a handler.
  */
-export function createHeartbeatController(path: string, decorators: readonly ClassDecorator[] = []): Type<unknown> {
+const OPENAPI_EXCLUDE_CONTROLLER = 'swagger/apiExcludeController';
+const OPENAPI_EXCLUDE_ENDPOINT = 'swagger/apiExcludeEndpoint';
+const OPENAPI_OPERATION = 'swagger/apiOperation';
+
+/**
+ * Builds the controller serving the probes under `path`. It is a thin transport: the route table
+ * (`matchRoute`) and the service decide what is answered; the controller writes it to the response
+ * itself (`@Res()`), so that the app's global interceptors, serializers and filters, which see the
+ * handler's result, cannot rewrap or re-encode a probe's body: the handler's result is `undefined`.
+ * `openApi` documents the GET routes in Swagger; without it the controller is left out.
+ */
+export function createHeartbeatController(
+  path: string,
+  decorators: readonly ClassDecorator[] = [],
+  openApi = false,
+): Type<unknown> {
   @Controller({ path, version: VERSION_NEUTRAL })
   class HeartbeatController implements ProbeAnswering {
     constructor(
@@ -71,7 +87,7 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
     ) {}
 
     /** GET and HEAD: the probe's answer, or the module's 404 for a route it does not serve here. */
-    async answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<string> {
+    async answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void> {
       const route = matchRoute(probe, check);
       let answer = NOT_FOUND;
       if (route && servedOnApp(this.options, route.kind)) {
@@ -90,19 +106,18 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
       const adapter = this.adapterHost.httpAdapter;
       adapter.setHeader(response, 'Content-Type', answer.contentType);
       adapter.setHeader(response, 'Cache-Control', PROBE_HEADERS['Cache-Control']);
-      if (answer.statusCode !== HttpStatus.OK) adapter.status(response, answer.statusCode);
-      return answer.body;
+      adapter.reply(response, answer.body, answer.statusCode);
     }
 
     /** Any other method: 405 on a route served here, the module's 404 elsewhere under the prefix. */
-    refuse(response: unknown, probe: string, check?: string): string {
+    refuse(response: unknown, probe: string, check?: string): void {
       const route = matchRoute(probe, check);
       const allowed = route !== null && servedOnApp(this.options, route.kind);
       const adapter = this.adapterHost.httpAdapter;
       for (const [name, value] of Object.entries(PROBE_HEADERS)) adapter.setHeader(response, name, value);
       if (allowed) adapter.setHeader(response, 'Allow', ALLOWED_METHODS);
-      adapter.status(response, allowed ? HttpStatus.METHOD_NOT_ALLOWED : HttpStatus.NOT_FOUND);
-      return allowed ? METHOD_NOT_ALLOWED_BODY : NOT_FOUND_BODY;
+      if (allowed) adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
+      else adapter.reply(response, NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
     }
   }
   const prototype = HeartbeatController.prototype;
@@ -116,6 +131,8 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
     defineRoute(prototype, 'check', RequestMethod.GET, ':probe/:check', (self, request, response) =>
       self.answer(request, response, param(request, 'probe'), param(request, 'check')),
     );
+    document(prototype, 'probe', 'A probe: readiness, liveliness, startup or environ');
+    document(prototype, 'check', 'One check of the readiness, liveliness or startup probe');
     for (const method of REFUSED_METHODS) {
       defineRoute(
         prototype,
@@ -123,6 +140,11 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
         method,
         [':probe', ':probe/:check'],
         (self, request, response) => self.refuse(response, param(request, 'probe'), request.params?.check),
+      );
+      Reflect.defineMetadata(
+        OPENAPI_EXCLUDE_ENDPOINT,
+        { disable: true },
+        Reflect.get(prototype, `refuse${RequestMethod[method]}`),
       );
     }
   } else {
@@ -132,17 +154,25 @@ export function createHeartbeatController(path: string, decorators: readonly Cla
       defineRoute(prototype, probe, RequestMethod.GET, probe, (self, request, response) =>
         self.answer(request, response, probe),
       );
+      document(prototype, probe, `The ${probe} probe`);
       if (PROBE_ROUTES[probe as keyof typeof PROBE_ROUTES] === 'environ') continue;
       defineRoute(prototype, `${probe}Check`, RequestMethod.GET, `${probe}/:check`, (self, request, response) =>
         self.answer(request, response, probe, param(request, 'check')),
       );
+      document(prototype, `${probe}Check`, `One check of the ${probe} probe`);
     }
   }
+  if (!openApi) Reflect.defineMetadata(OPENAPI_EXCLUDE_CONTROLLER, [true], HeartbeatController);
   for (const decorate of decorators) decorate(HeartbeatController);
   return HeartbeatController;
 }
 
-/** Adds a route handler `key` to the controller's prototype, taking the request and the response. */
+/** Names a documented GET route's operation for OpenAPI (`@ApiOperation({ summary })`). */
+function document(prototype: ProbeAnswering, key: string, summary: string): void {
+  Reflect.defineMetadata(OPENAPI_OPERATION, { summary }, Reflect.get(prototype, key));
+}
+
+/** Adds a route handler `key` to the controller's prototype, taking the request and the response it answers. */
 function defineRoute(
   prototype: ProbeAnswering,
   key: string,
@@ -158,7 +188,7 @@ function defineRoute(
     writable: true,
   });
   Req()(prototype, key, 0);
-  Res({ passthrough: true })(prototype, key, 1);
+  Res()(prototype, key, 1);
   RequestMapping({ path, method })(prototype, key, Object.getOwnPropertyDescriptor(prototype, key)!);
 }
 

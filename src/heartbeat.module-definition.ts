@@ -22,9 +22,9 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createHeartbeatOptions')
   .setExtras<HeartbeatModuleExtras>(
-    { path: DEFAULT_PATH, isGlobal: false, routeDecorators: [] },
+    { path: DEFAULT_PATH, isGlobal: false, routeDecorators: [], openApi: false },
     (definition, extras) => {
-      const controller = createHeartbeatController(extras.path, extras.routeDecorators);
+      const controller = createHeartbeatController(extras.path, extras.routeDecorators, extras.openApi === true);
       const route: HeartbeatRouteDeclaration = {
         path: extras.path,
         decorated: extras.routeDecorators.length > 0,

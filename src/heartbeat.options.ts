@@ -53,7 +53,7 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'path',
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
-const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators'];
+const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
 const ENVIRON_OPTIONS = ['root', 'env'];
 
 /** Applies defaults and throws a readable error for an option that cannot work. */

@@ -77,6 +77,12 @@ export interface HeartbeatModuleExtras {
    * so that global guards let the kubelet through.
    */
   routeDecorators: ClassDecorator[];
+  /**
+   * Show the probes' GET routes in OpenAPI documents (`@nestjs/swagger`). Default `false`: the
+   * controller carries the metadata `@ApiExcludeController()` sets, so Swagger leaves it out. With
+   * `true` only the GET routes are documented, never the 405 answers to other methods.
+   */
+  openApi: boolean;
 }
 
 /** A `forRootAsync` options class (`useClass` / `useExisting`) implements this. */
