@@ -13,6 +13,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE, HttpAdapterHost } from '@nestjs/core';
+import { CacheInterceptor, CacheModule } from '@nestjs/cache-manager';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
 import { HeartbeatModule, LivelinessProbe, ReadinessProbe } from '../src/index.js';
@@ -155,6 +156,55 @@ describe.each(ADAPTERS)('global app machinery (%s)', (adapter) => {
     const body = JSON.parse(res.body);
     expect(body).not.toHaveProperty('data');
     expect(body).toHaveProperty('status');
+  });
+});
+
+let healthy = true;
+let counted = 0;
+
+@Injectable()
+class Switchable {
+  @ReadinessProbe()
+  flips() {
+    return healthy;
+  }
+}
+
+@Controller()
+class CountingController {
+  @Get('count')
+  count() {
+    return { count: ++counted };
+  }
+}
+
+describe.each(ADAPTERS)('a global CacheInterceptor (%s)', (adapter) => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('caches the app’s routes but never a probe', async () => {
+    app = await createApp(adapter, {
+      imports: [HeartbeatModule.forRoot({ logger: false, environ: false }), CacheModule.register({ ttl: 60_000 })],
+      controllers: [CountingController],
+      providers: [Switchable, { provide: APP_INTERCEPTOR, useClass: CacheInterceptor }],
+    });
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as { port: number };
+    const url = `http://127.0.0.1:${port}`;
+    const first = await send(url, 'GET', '/count');
+    expect(JSON.parse((await send(url, 'GET', '/count')).body)).toEqual(JSON.parse(first.body));
+
+    healthy = true;
+    expect((await send(url, 'GET', `${BASE}/readiness`)).status).toBe(200);
+    healthy = false;
+    const failing = await send(url, 'GET', `${BASE}/readiness`);
+    expect(failing.status).toBe(500);
+    expect(JSON.parse(failing.body)).toEqual({ status: false, checks: { flips: { status: false } } });
+    healthy = true;
+    expect((await send(url, 'GET', `${BASE}/readiness`)).status).toBe(200);
   });
 });
 
