@@ -133,15 +133,14 @@ for (const node of nodes) {
   const version = (await run(node, ['--version'], work)).trim();
   const env = { PATH: `${dirname(node)}:${process.env.PATH}` };
   const onNode = Date.now();
-  await pool([...apps, pnpmApp], parallel, async ({ app, dir, environRoot }) => {
+  await pool([...apps, pnpmApp], parallel, async ({ app, dir }) => {
     const what = `${app.name} on Node ${version}`;
     const since = Date.now();
     try {
       await run(node, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir, env);
       const probes = [];
       for (const adapter of ['express', 'fastify']) {
-        const appEnv = environRoot ? { ...env, HEARTBEAT_ENVIRON_ROOT: environRoot } : env;
-        probes.push(await startAndProbe({ node, dir, adapter, app: app.name, env: appEnv }));
+        probes.push(await startAndProbe({ node, dir, adapter, app: app.name, env }));
       }
       const [major, minor] = version.slice(1).split('.').map(Number);
       const [fromMajor, fromMinor] = app.e2eFromNode ?? [0, 0];

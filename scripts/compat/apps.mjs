@@ -233,8 +233,8 @@ export class HealthChecks {
 }
 
 @Module({
-  // In a workspace, environ's root is the workspace's (where the package manager installs).
-  imports: [HeartbeatModule.forRoot({ logger: false, environ: { root: process.env.HEARTBEAT_ENVIRON_ROOT } })],
+  // In a workspace too: environ finds the workspace root (where the package manager installs) by itself.
+  imports: [HeartbeatModule.forRoot({ logger: false })],
   controllers: [AppController],
   providers: [HealthChecks],
 })

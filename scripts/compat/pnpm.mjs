@@ -40,5 +40,5 @@ export async function pnpmWorkspace({ work, tarball, run, npmInstall }) {
     [pnpm, 'install', '--prefer-offline', '--store-dir', join(cache, 'pnpm-store'), '--reporter=silent'],
     workspace,
   );
-  return { app, dir, environRoot: workspace };
+  return { app, dir };
 }

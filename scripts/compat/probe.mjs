@@ -37,10 +37,14 @@ export async function startAndProbe({ node, dir, adapter, app, env }) {
     for (const [probe, response] of [
       ['readiness', readiness],
       ['liveliness', await fetch(url + 'liveliness')],
-      ['environ', await fetch(url + 'environ')],
     ]) {
       got[probe] = { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
     }
+    // environ answers what is known while the one-time inventory runs: ask until it is complete.
+    do {
+      const response = await fetch(url + 'environ');
+      got.environ = { status: response.status, body: await response.json() };
+    } while (got.environ.body.inventory?.complete === false && Date.now() < deadline);
     for (const probe of ['readiness', 'liveliness']) {
       const { status, type, body } = got[probe];
       if (status !== 200 || type !== 'application/json; charset=utf-8' || JSON.stringify(body) !== expected) {
@@ -52,7 +56,12 @@ export async function startAndProbe({ node, dir, adapter, app, env }) {
     if (got.environ.status !== 200 || environ.app !== app || !core || !Array.isArray(environ.node)) {
       return { problem: `${adapter}: GET environ -> ${got.environ.status} ${JSON.stringify(environ).slice(0, 300)}` };
     }
-    return { summary: `${adapter} answers (environ: @nestjs/core ${core})` };
+    // Every dependency of the app is installed (in a workspace, hoisted or in pnpm's store): none may be missing.
+    const { missing = [], complete } = environ.inventory ?? {};
+    if (complete === false || missing.length > 0) {
+      return { problem: `${adapter}: environ inventory ${JSON.stringify(environ.inventory).slice(0, 300)}` };
+    }
+    return { summary: `${adapter} answers (environ: @nestjs/core ${core}, nothing missing)` };
   } finally {
     child.kill('SIGTERM');
     await exited;

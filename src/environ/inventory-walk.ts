@@ -62,10 +62,15 @@ export class PackageWalk {
   private readonly visited = new Set<string>();
   private readonly realpaths = new Map<string, Promise<Resolved>>();
 
+  /**
+   * `realRoot` bounds the walk (the app root, or its workspace's root); `starts` are the
+   * `node_modules` folders it begins with, by default the root's own.
+   */
   constructor(
     readonly fs: InventoryFs,
     readonly realRoot: string,
     private readonly onPackage: (installed: Installed) => void = () => undefined,
+    private readonly starts: readonly string[] = [join(realRoot, 'node_modules')],
   ) {}
 
   /** The real path of `path`, resolved once however often it is asked for, or `null`. */
@@ -76,7 +81,7 @@ export class PackageWalk {
 
   /** Walks the whole tree, once; `packages` and `skipped` grow as it goes. */
   async run(): Promise<void> {
-    let level = [join(this.realRoot, 'node_modules')];
+    let level = [...this.starts];
     while (level.length > 0) {
       const folders = (await inBatches(level, (path) => this.enter(path))).filter((dir) => dir !== null);
       const entries = (await inBatches(folders, (modules) => this.entriesOf(modules))).flat();

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { LibraryReport } from '../interfaces/probe.interface.js';
 import { defineKey } from '../report.serializer.js';
@@ -6,6 +6,7 @@ import { type InventoryFs, limitFileOperations, nodeInventoryFs } from './invent
 import { type Problem, problemsOf, type Resolver, resolverOf } from './inventory-requirements.js';
 import { inBatches, type Installed, PackageWalk } from './inventory-walk.js';
 import { readManifest } from './package-manifest.js';
+import { findWorkspaceRoot } from './workspace-root.js';
 
 /** What the walk found: the libraries, the packages it could not read, and the app's own missing dependencies. */
 export interface LibraryInventory {
@@ -31,16 +32,20 @@ interface Library {
 }
 
 /**
- * Reports each package installed under `root`, every installed version, and the requirements the
- * installed versions break, the way `npm ls` reports `invalid` and `missing`. Broken and hostile
- * input (unreadable, invalid or oversized package.json, FIFOs, devices, symlink loops, dangling
- * links, links out of the root) is skipped with a reason; messages hold only paths relative to the
- * root. Steps: walk, check the requirements, report.
+ * Reports each package installed for the app at `root`, every installed version, and the
+ * requirements the installed versions break, the way `npm ls` reports `invalid` and `missing`. In an
+ * npm, yarn or pnpm workspace that includes the app, the workspace's root is where the package
+ * manager installs, so the walk starts in the app's `node_modules` and each one above it up to the
+ * workspace root, and it stays inside the workspace. Broken and hostile input (unreadable, invalid
+ * or oversized package.json, FIFOs, devices, symlink loops, dangling links, links out of the app or
+ * its workspace) is skipped with a reason; messages hold only paths relative to that root. Steps:
+ * walk, check the requirements, report.
  */
 export async function scanLibraries(root: string, options: InventoryOptions = {}): Promise<LibraryInventory> {
   const fs = limitFileOperations(options.fs ?? nodeInventoryFs);
-  const realRoot = await fs.realpath(root).catch(() => root);
-  const walk = new PackageWalk(fs, realRoot, options.onPackage);
+  const realApp = await fs.realpath(root).catch(() => root);
+  const realRoot = await findWorkspaceRoot(fs, realApp);
+  const walk = new PackageWalk(fs, realRoot, options.onPackage, modulesFolders(realApp, realRoot));
   await walk.run();
 
   const libraries = new Map<string, Library>();
@@ -51,26 +56,31 @@ export async function scanLibraries(root: string, options: InventoryOptions = {}
   }
   const resolve = resolverOf(walk);
   const problems = await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, resolve, true));
-  const missing = await checkApp(fs, realRoot, resolve, problems);
+  const missing = await checkApp(fs, realApp, resolve, problems);
   for (const { library, text } of problems.flat()) libraries.get(library)?.conflicts.add(text);
   return {
-    libraries: await report(libraries, realRoot, resolve),
+    libraries: await report(libraries, realApp, resolve),
     skipped: walk.skipped.sort(),
     missing: missing.sort(),
   };
 }
 
+/** The `node_modules` folders Node looks in from the app: the app's own, then each one above it up to `realRoot`. */
+function modulesFolders(realApp: string, realRoot: string): string[] {
+  const folders = [join(realApp, 'node_modules')];
+  for (let dir = realApp; dir !== realRoot && dirname(dir) !== dir;) {
+    dir = dirname(dir);
+    folders.push(join(dir, 'node_modules'));
+  }
+  return folders;
+}
+
 /** The app's own dependencies: missing ones are returned as `name@range`, invalid ones added to `problems`. */
-async function checkApp(
-  fs: InventoryFs,
-  realRoot: string,
-  resolve: Resolver,
-  problems: Problem[][],
-): Promise<string[]> {
-  const app = await readManifest(fs, join(realRoot, 'package.json'), realRoot);
+async function checkApp(fs: InventoryFs, realApp: string, resolve: Resolver, problems: Problem[][]): Promise<string[]> {
+  const app = await readManifest(fs, join(realApp, 'package.json'), realApp);
   if (typeof app === 'string') return [];
   const missing: string[] = [];
-  for (const problem of await problemsOf(app, realRoot, resolve, false)) {
+  for (const problem of await problemsOf(app, realApp, resolve, false)) {
     if (problem.kind === 'missing') missing.push(`${problem.name}@${problem.range}`);
     else problems.push([problem]);
   }
@@ -80,11 +90,11 @@ async function checkApp(
 /** The reported version is the one the app resolves from its root; else the highest installed. */
 async function report(
   libraries: Map<string, Library>,
-  realRoot: string,
+  realApp: string,
   resolve: Resolver,
 ): Promise<Record<string, LibraryReport>> {
   const names = [...libraries.keys()].sort();
-  const resolved = await inBatches(names, async (name) => (await resolve(realRoot, name))?.manifest.version);
+  const resolved = await inBatches(names, async (name) => (await resolve(realApp, name))?.manifest.version);
   const entries: Record<string, LibraryReport> = {};
   names.forEach((name, index) => {
     const { versions, conflicts } = libraries.get(name)!;

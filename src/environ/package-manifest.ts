@@ -10,38 +10,49 @@ export interface Manifest {
   optionalPeers: Set<string>;
 }
 
-const TOO_LARGE = `package.json larger than ${MANIFEST_MAX_BYTES / 1024 / 1024} MiB`;
+const tooLarge = (label: string) => `${label} larger than ${MANIFEST_MAX_BYTES / 1024 / 1024} MiB`;
 
 /**
- * The parsed package.json at `file`, or the reason it was not read. It is read only if its real
- * path is inside `realRoot` and it is a regular file under the size cap: a FIFO, a device or a link
- * out of the app is refused without being opened.
+ * The bytes of the file at `file` (named `label` in reasons), or the reason it was not read. It is
+ * read only if its real path is inside `realRoot` and it is a regular file under the size cap: a
+ * FIFO, a device or a link out of the app is refused without being opened.
  */
-export async function readPackageJson(fs: InventoryFs, file: string, realRoot: string): Promise<object | string> {
+export async function readCappedFile(
+  fs: InventoryFs,
+  file: string,
+  realRoot: string,
+  label: string,
+): Promise<Buffer | string> {
   let real: string;
   try {
     real = await fs.realpath(file);
   } catch (error) {
     const code = errorCode(error);
     return code === 'ENOENT'
-      ? 'no package.json'
+      ? `no ${label}`
       : code === 'ELOOP'
-        ? 'package.json is a symlink loop'
-        : `unreadable package.json (${code})`;
+        ? `${label} is a symlink loop`
+        : `unreadable ${label} (${code})`;
   }
-  if (!isInside(realRoot, real)) return 'package.json links outside the app root';
+  if (!isInside(realRoot, real)) return `${label} links outside the app root`;
   let text: Buffer;
   try {
     const facts = await fs.stat(real);
-    if (!facts.isFile()) return 'package.json is not a regular file';
-    if (facts.size > MANIFEST_MAX_BYTES) return TOO_LARGE;
+    if (!facts.isFile()) return `${label} is not a regular file`;
+    if (facts.size > MANIFEST_MAX_BYTES) return tooLarge(label);
     text = await fs.readHead(real, MANIFEST_MAX_BYTES);
   } catch (error) {
     const code = errorCode(error);
-    return code === 'ENOTREG' ? 'package.json is not a regular file' : `unreadable package.json (${code})`;
+    return code === 'ENOTREG' ? `${label} is not a regular file` : `unreadable ${label} (${code})`;
   }
   // The file may have grown since the stat.
-  if (text.length > MANIFEST_MAX_BYTES) return TOO_LARGE;
+  return text.length > MANIFEST_MAX_BYTES ? tooLarge(label) : text;
+}
+
+/** The parsed package.json at `file`, or the reason it was not read (see `readCappedFile`). */
+export async function readPackageJson(fs: InventoryFs, file: string, realRoot: string): Promise<object | string> {
+  const text = await readCappedFile(fs, file, realRoot, 'package.json');
+  if (typeof text === 'string') return text;
   let json: unknown;
   try {
     json = JSON.parse(text.toString('utf8'));
