@@ -1,5 +1,5 @@
 import { type OnApplicationBootstrap, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { registerEnvironBuiltins } from './environ/environ.builtins.js';
+import { type InventoryControl, registerEnvironBuiltins } from './environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { ENVIRON_ON_PUBLIC_PORT, NO_SUCH_CHECK, OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
 import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
@@ -34,7 +34,7 @@ const NO_MEMBERS: EnvironMembers = [];
  */
 @Injectable()
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly startInventory?: () => Promise<unknown>;
+  private readonly inventory?: InventoryControl;
   /** Startup checks that have passed once, with the run they passed in. */
   private readonly startedUp = new Map<RegisteredProbe, CheckRun>();
   /** Every startup check's passing run, once all critical ones have passed. */
@@ -49,12 +49,13 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     private readonly runner: ProbeRunner,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
   ) {
-    if (options.environ.enabled) this.startInventory = registerEnvironBuiltins(registry, options);
+    if (options.environ.enabled) this.inventory = registerEnvironBuiltins(registry, options);
     for (const { kind, check } of options.checks) registry.register(kind, check);
   }
 
-  /** Releases what the configured checks hold (the event-loop histogram). */
+  /** Releases what the configured checks hold (the event-loop sampler) and stops an unfinished inventory. */
   onApplicationShutdown(): void {
+    this.inventory?.stop();
     for (const { check } of this.options.checks) check.dispose?.();
   }
 
@@ -63,7 +64,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
    * to the bootstrap), so that the first environ request usually finds it ready.
    */
   onApplicationBootstrap(): void {
-    void this.startInventory?.();
+    void this.inventory?.start();
     const { options } = this;
     if (process.env.NODE_ENV === 'production' && servedOnApp(options, 'environ') && !options.routeDecorated) {
       options.logger?.warn(ENVIRON_ON_PUBLIC_PORT(options.path));

@@ -1,7 +1,9 @@
+import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { registerEnvironBuiltins } from '../src/environ/environ.builtins.js';
 import { type InventoryFs, nodeInventoryFs } from '../src/environ/inventory-fs.js';
+import { RunningInventory } from '../src/environ/inventory-progress.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../src/heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from '../src/heartbeat.options.js';
 import { ProbeRunner } from '../src/probe.runner.js';
@@ -45,7 +47,7 @@ describe('environ while the inventory runs', () => {
   function environ(root: string, fs: InventoryFs, waitMs: number) {
     const options = app.get<ResolvedHeartbeatOptions>(HEARTBEAT_RESOLVED_OPTIONS);
     const registry = new ProbeRegistry();
-    const start = registerEnvironBuiltins(
+    const control = registerEnvironBuiltins(
       registry,
       { ...options, environ: { ...options.environ, root } },
       { fs, waitMs },
@@ -53,7 +55,8 @@ describe('environ while the inventory runs', () => {
     const runner = app.get(ProbeRunner);
     const libraries = registry.get('environ').find((probe) => probe.name === 'libraries')!;
     return {
-      start,
+      start: () => control.start(),
+      stop: () => control.stop(),
       libraries: () => (libraries.handler as () => Promise<Record<string, unknown>>)(),
       report: async () => environReport(await runner.run('environ', registry.get('environ')), true),
     };
@@ -83,6 +86,46 @@ describe('environ while the inventory runs', () => {
     expect(done.inventory).toBeUndefined();
     expect(Object.keys(done.libraries as object)).toHaveLength(100);
     expect((await probe.report()).status).toBe(true);
+  });
+
+  it('once stopped (the app closing), starts no further file operation and settles', async () => {
+    const { root, fs: gated, release, atGate } = gatedInventory();
+    let operations = 0;
+    const counted: InventoryFs = {
+      realpath: (path) => (operations++, gated.realpath(path)),
+      readdir: (path) => (operations++, gated.readdir(path)),
+      stat: (path) => (operations++, gated.stat(path)),
+      readHead: (path, max) => (operations++, gated.readHead(path, max)),
+    };
+    const probe = environ(root, counted, 0);
+    const started = probe.start();
+    await atGate;
+    probe.stop();
+    const before = operations;
+    release();
+    await started;
+    // The walk had 36 packages and every requirement check still to do: none of it touched the disk.
+    expect(operations).toBe(before);
+    expect(await probe.libraries()).toEqual({
+      libraries: {},
+      inventory: { skipped: ['.: inventory failed (AbortError)'], missing: [] },
+    });
+  });
+
+  it('is stopped when the app closes', async () => {
+    const root = writeTree(tempDir(), { 'package.json': { name: 'app', version: '1.0.0' }, ...pkg('b', '1.0.0') });
+    const stop = jest.spyOn(RunningInventory.prototype, 'stop');
+    try {
+      const closing = await createApp('express', {
+        imports: [HeartbeatModule.forRoot({ logger: false, environ: { root } })],
+      });
+      expect((await request(closing.getHttpServer()).get('/.well-known/heartbeat/environ')).status).toBe(200);
+      expect(stop).not.toHaveBeenCalled();
+      await closing.close();
+      expect(stop).toHaveBeenCalledTimes(1);
+    } finally {
+      stop.mockRestore();
+    }
   });
 
   it('stays a success when the inventory never finishes within the wait', async () => {

@@ -13,17 +13,22 @@ export interface EnvironBuiltinsDeps {
   waitMs?: number;
 }
 
+/** Starts the one-time library inventory (at bootstrap), and stops it if unfinished (at shutdown). */
+export interface InventoryControl {
+  start(): Promise<unknown>;
+  stop(): void;
+}
+
 /**
  * Registers the built-in environ contributors, in this order: `libraries` (with `inventory` when
  * something was skipped or missing, or while the inventory is not finished), `node`, `runtime`,
- * `app` and, when asked for, `env`. Returns a function that starts the one-time inventory (called
- * at bootstrap).
+ * `app` and, when asked for, `env`. Returns what starts and stops the one-time inventory.
  */
 export function registerEnvironBuiltins(
   registry: ProbeRegistry,
   options: ResolvedHeartbeatOptions,
   deps: EnvironBuiltinsDeps = {},
-): () => Promise<unknown> {
+): InventoryControl {
   const { root, env } = options.environ;
   const fs = deps.fs ?? nodeInventoryFs;
   const waitMs = deps.waitMs ?? INVENTORY_WAIT_MS;
@@ -58,7 +63,7 @@ export function registerEnvironBuiltins(
   if (env.length > 0) {
     add('env', () => ({ env: Object.fromEntries(env.map((name) => [name, process.env[name] ?? null])) }));
   }
-  return () => inventory.start();
+  return { start: () => inventory.start(), stop: () => inventory.stop() };
 }
 
 /** The app's name and version, read with the inventory's care (inside the root, a regular file, capped). */

@@ -61,14 +61,26 @@ export const nodeInventoryFs: InventoryFs = {
   },
 };
 
-/** `fs` with at most `max` operations in flight; the rest wait their turn in call order. */
-export function limitFileOperations(fs: InventoryFs, max: number = MAX_FILE_OPERATIONS): InventoryFs {
+/**
+ * `fs` with at most `max` operations in flight; the rest wait their turn in call order. Once
+ * `signal` is aborted, waiting and new operations reject with its reason, so a stopped inventory
+ * makes no further file operation.
+ */
+export function limitFileOperations(
+  fs: InventoryFs,
+  max: number = MAX_FILE_OPERATIONS,
+  signal?: AbortSignal,
+): InventoryFs {
   let active = 0;
   const waiting: (() => void)[] = [];
+  signal?.addEventListener('abort', () => waiting.splice(0).forEach((resume) => resume()), { once: true });
   const limited = async <T>(operation: () => Promise<T>): Promise<T> => {
+    signal?.throwIfAborted();
     if (active < max) active++;
     else await new Promise<void>((resume) => waiting.push(resume));
     try {
+      // (After an abort the count no longer matters: every operation rejects before using a slot.)
+      signal?.throwIfAborted();
       return await operation();
     } finally {
       // The slot passes straight to the next caller, so `active` never overshoots.
@@ -92,6 +104,7 @@ export function isInside(root: string, path: string): boolean {
 
 /** An error's code, for messages: never its text, which holds absolute paths. */
 export function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error';
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  // By name rather than `instanceof Error`: a DOMException (an abort) comes from another realm under a test runner.
+  return typeof code === 'string' ? code : typeof name === 'string' && name !== '' ? name : 'unknown error';
 }

@@ -33,6 +33,7 @@ export class RunningInventory {
   private readonly found = new Map<string, string[]>();
   private count = 0;
   private snapshot: { count: number; data: LibrariesData } | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly root: string,
@@ -41,7 +42,11 @@ export class RunningInventory {
 
   /** Starts the inventory, once; resolves with the finished data and never rejects. */
   start(): Promise<LibrariesData> {
-    this.started ??= scanLibraries(this.root, { fs: this.fs, onPackage: (installed) => this.record(installed) })
+    this.started ??= scanLibraries(this.root, {
+      fs: this.fs,
+      onPackage: (installed) => this.record(installed),
+      signal: this.stopping.signal,
+    })
       .catch((error: unknown): LibraryInventory => {
         return { libraries: {}, skipped: [`.: inventory failed (${errorCode(error)})`], missing: [] };
       })
@@ -53,6 +58,14 @@ export class RunningInventory {
         return this.finished;
       });
     return this.started;
+  }
+
+  /**
+   * Stops an unfinished inventory (the app is closing): no file operation starts after this, so a
+   * closed app leaves no walk behind it. A finished inventory is kept.
+   */
+  stop(): void {
+    this.stopping.abort(new DOMException('the app is shutting down', 'AbortError'));
   }
 
   /** The data now, after waiting at most `waitMs` for the inventory to finish. */

@@ -23,6 +23,8 @@ export interface InventoryOptions {
   fs?: InventoryFs;
   /** Called for each package as the walk reads it, in the order it is found (shallowest first). */
   onPackage?: (installed: Installed) => void;
+  /** Stops the inventory: no file operation starts after it is aborted, and the scan rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /** The installed versions of one library and the problems reported for it. */
@@ -42,11 +44,13 @@ interface Library {
  * walk, check the requirements, report.
  */
 export async function scanLibraries(root: string, options: InventoryOptions = {}): Promise<LibraryInventory> {
-  const fs = limitFileOperations(options.fs ?? nodeInventoryFs);
+  const { signal } = options;
+  const fs = limitFileOperations(options.fs ?? nodeInventoryFs, undefined, signal);
   const realApp = await fs.realpath(root).catch(() => root);
   const realRoot = await findWorkspaceRoot(fs, realApp);
   const walk = new PackageWalk(fs, realRoot, options.onPackage, modulesFolders(realApp, realRoot));
   await walk.run();
+  signal?.throwIfAborted();
 
   const libraries = new Map<string, Library>();
   for (const { manifest } of walk.packages) {
