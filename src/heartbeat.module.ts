@@ -15,6 +15,7 @@ import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
 import { ProbeExplorer } from './probe.explorer.js';
 import { ProbeRegistry } from './probe.registry.js';
 import { ProbeRunner } from './probe.runner.js';
+import { HealthState } from './health-state.js';
 
 /**
  * The route prefix once the options are known. A `path` from the `forRootAsync` factory is applied
@@ -40,6 +41,7 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     },
     { provide: HEARTBEAT_ROUTE_PATH, useFactory: routePath, inject: [HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE] },
     ProbeRegistry,
+    HealthState,
     ProbeRunner,
     ProbeMetadataAccessor,
     ProbeExplorer,

@@ -4,6 +4,9 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { ENVIRON_ON_PUBLIC_PORT, NO_SUCH_CHECK, OUT_OF_ROTATION, SHUTTING_DOWN } from './heartbeat.messages.js';
 import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
 import { checkName } from './probe-result.normalizer.js';
+import type { Observable } from 'rxjs';
+import { HealthState } from './health-state.js';
+import type { HealthChange, HealthSnapshot, ProbeHealth } from './interfaces/health-state.interface.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
 import { type CheckRun, ProbeRunner } from './probe.runner.js';
@@ -43,12 +46,19 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   private readonly kept = new Map<ProbeKind, KeptResponse>();
   private shuttingDown = false;
   private outOfRotation: string | null = null;
+  /**
+   * Every change of a check's status (its first result included): probe, check, new and previous
+   * status, reason and time. Changes happen when probes run the checks.
+   */
+  readonly changes$: Observable<HealthChange>;
 
   constructor(
     private readonly registry: ProbeRegistry,
     private readonly runner: ProbeRunner,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    private readonly health: HealthState,
   ) {
+    this.changes$ = health.changes$;
     if (options.environ.enabled) this.inventory = registerEnvironBuiltins(registry, options);
     for (const { kind, check } of options.checks) registry.register(kind, check);
   }
@@ -101,6 +111,29 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   async environ(): Promise<EnvironReport> {
     const runs = await this.runner.run('environ', this.registry.get('environ'));
     return environReport(runs, this.details);
+  }
+
+  /**
+   * A snapshot of the health state, without running any check: per probe its status and per check
+   * its last result, duration, when it was checked, since when it has been in its state and its
+   * consecutive failures.
+   */
+  state(): HealthSnapshot {
+    const of = (kind: ProbeKind): ProbeHealth => this.health.probe(this.registry.get(kind));
+    const readiness = of('readiness');
+    const startup = of('startup');
+    const inRotation = this.isInRotation();
+    return {
+      time: Date.now(),
+      shuttingDown: this.shuttingDown,
+      inRotation,
+      probes: {
+        readiness: inRotation ? readiness : { ...readiness, status: false },
+        liveliness: of('liveliness'),
+        startup: this.startupLatched ? { ...startup, status: true } : startup,
+        environ: of('environ'),
+      },
+    };
   }
 
   /** Takes the instance out of rotation (readiness fails with `reason`) until `returnToRotation()`. */

@@ -6,6 +6,7 @@ export { HeartbeatManagementServer } from './heartbeat.management-server.js';
 export { ProbeRegistry, type ProbeKindInput } from './probe.registry.js';
 export * from './interfaces/heartbeat-options.interface.js';
 export * from './interfaces/probe.interface.js';
+export * from './interfaces/health-state.interface.js';
 export * from './checks/index.js';
 export * from './interfaces/heartbeat-check.interface.js';
 export type { ProbeFormat, ProbeView } from './report.views.js';

@@ -1,12 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import {
-  CALL_ABORTED,
-  CHECK_ABANDONED,
-  CHECK_NOW_FAILING,
-  CHECK_NOW_PASSING,
-  CHECK_TIMED_OUT,
-} from './heartbeat.messages.js';
+import { CALL_ABORTED, CHECK_ABANDONED, CHECK_TIMED_OUT } from './heartbeat.messages.js';
+import { HealthState } from './health-state.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import {
   type CheckOutcome,
@@ -128,7 +123,7 @@ class Run {
       call.abort(entry.timeoutMs);
       const message = CHECK_TIMED_OUT(entry.probe.source, entry.timeoutMs, entry.runningForMs, call.abandonedBefore);
       const timedOut = failed(entry.probe, message);
-      this.deliver(entry, this.runner.record(entry.state, timedOut));
+      this.deliver(entry, this.runner.record(entry.state, timedOut, call.startedAt));
     }
     this.arm();
   }
@@ -145,7 +140,10 @@ export class ProbeRunner {
   /** Runs started in this turn of the event loop with checks still pending, to arm timers for. */
   private unarmed: Run[] = [];
 
-  constructor(@Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions) {}
+  constructor(
+    @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    private readonly health: HealthState,
+  ) {}
 
   /**
    * Runs `probes`; callers that ask for the same `key` while a run is under way share it.
@@ -224,15 +222,15 @@ export class ProbeRunner {
     try {
       value = probe.handler(controller?.signal as AbortSignal);
     } catch (error) {
-      return this.record(state, thrown(probe, error, this.showErrors));
+      return this.record(state, thrown(probe, error, this.showErrors), now);
     }
     let thenable: boolean;
     try {
       thenable = isThenable(value);
     } catch (error) {
-      return this.record(state, unreadable(probe, error));
+      return this.record(state, unreadable(probe, error), now);
     }
-    if (!thenable) return this.record(state, this.normalize(probe, value));
+    if (!thenable) return this.record(state, this.normalize(probe, value), now);
     const call = new Call(this, state, now, controller);
     call.abandonedBefore = abandonedBefore;
     state.pending = call;
@@ -249,7 +247,7 @@ export class ProbeRunner {
     if (call.waiters.length === 0) return;
     const probe = state.probe;
     const fresh = rejected ? thrown(probe, value, this.showErrors) : this.normalize(probe, value);
-    const outcome = this.record(state, fresh);
+    const outcome = this.record(state, fresh, call.startedAt);
     for (const entry of call.waiters.splice(0)) entry.run.deliver(entry, outcome);
   }
 
@@ -262,11 +260,12 @@ export class ProbeRunner {
   }
 
   /**
-   * Records the outcome of a call: caches it when asked to and logs a change of state once. An
-   * outcome equal to the previous one is replaced by it, so a check that keeps answering the same
-   * keeps one outcome object (which lets the service answer its previous response again).
+   * Records the outcome of a call started at `startedAt`: caches it when asked to and writes it to
+   * the health state (which publishes and logs a change of status). An outcome equal to the
+   * previous one is replaced by it, so a check that keeps answering the same keeps one outcome
+   * object (which lets the service answer its previous response again).
    */
-  record(state: CheckState, fresh: CheckOutcome): CheckOutcome {
+  record(state: CheckState, fresh: CheckOutcome, startedAt: number): CheckOutcome {
     const probe = state.probe;
     const previous = state.last;
     const outcome = previous !== null && (previous === fresh || sameOutcome(previous, fresh)) ? previous : fresh;
@@ -277,20 +276,8 @@ export class ProbeRunner {
       state.cached = outcome;
       state.cachedUntil = state.settledAt + ttl;
     }
-    if (outcome.status !== previous?.status) this.logChange(probe, outcome, previous);
+    this.health.record(probe, outcome, startedAt, state.settledAt);
     return outcome;
-  }
-
-  /** Logs a change of state; a logger that throws costs its line, never the probe. */
-  private logChange(probe: RegisteredProbe, outcome: CheckOutcome, previous: CheckOutcome | null): void {
-    const logger = this.options.logger;
-    try {
-      if (!outcome.status) {
-        logger?.warn(CHECK_NOW_FAILING(probe.kind, outcome.name, outcome.logReason ?? outcome.reason));
-      } else if (previous?.status === false) logger?.log(CHECK_NOW_PASSING(probe.kind, outcome.name));
-    } catch {
-      // The user's logger failed; the probe's answer does not depend on it.
-    }
   }
 
   private stateOf(probe: RegisteredProbe): CheckState {

@@ -1,0 +1,145 @@
+import { Inject, Injectable, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
+import { map, type Observable, Subject } from 'rxjs';
+import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
+import { CHECK_NOW_FAILING, CHECK_NOW_PASSING } from './heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
+import type { CheckHealth, HealthChange, ProbeHealth } from './interfaces/health-state.interface.js';
+import type { CheckData } from './interfaces/probe.interface.js';
+import type { CheckOutcome } from './probe-result.normalizer.js';
+import type { RegisteredProbe } from './probe.registry.js';
+
+/** What the state keeps of one check; updated in place on each result. */
+interface Entry {
+  status: boolean;
+  reason: string | undefined;
+  data: CheckData;
+  durationMs: number;
+  checkedAt: number;
+  since: number;
+  consecutiveFailures: number;
+}
+
+/** A change of a check's status, with the outcome that made it (the log needs its log-only reason). */
+interface Transition {
+  readonly check: RegisteredProbe;
+  readonly outcome: CheckOutcome;
+  readonly previous: boolean | null;
+  readonly time: number;
+}
+
+const NO_DATA: CheckData = Object.freeze({});
+
+/**
+ * The health state: the runner writes each check's results here, and everything else reads it.
+ * Per check it keeps the status, last result, duration, when it was checked, since when it has been
+ * in its state and its run of consecutive failures; each change of status is published on
+ * `changes$`. The state-change log is one subscriber of those changes.
+ */
+@Injectable()
+export class HealthState implements OnModuleDestroy {
+  private readonly entries = new WeakMap<RegisteredProbe, Entry>();
+  private readonly transitions = new Subject<Transition>();
+  /** Every change of a check's status, its first result included. */
+  readonly changes$: Observable<HealthChange> = this.transitions.pipe(map(toChange));
+
+  constructor(@Inject(HEARTBEAT_RESOLVED_OPTIONS) options: ResolvedHeartbeatOptions) {
+    const logger = options.logger;
+    if (logger) this.transitions.subscribe((transition) => logTransition(logger, transition));
+  }
+
+  /** Records a result of `check` produced at `time` by a call started at `startedAt`. */
+  record(check: RegisteredProbe, outcome: CheckOutcome, startedAt: number, time: number): void {
+    const entry = this.entries.get(check);
+    const durationMs = Math.max(0, time - startedAt);
+    if (!entry) {
+      this.entries.set(check, {
+        status: outcome.status,
+        reason: outcome.reason,
+        data: outcome.data,
+        durationMs,
+        checkedAt: time,
+        since: time,
+        consecutiveFailures: outcome.status ? 0 : 1,
+      });
+      this.transitions.next({ check, outcome, previous: null, time });
+      return;
+    }
+    const previous = entry.status;
+    entry.status = outcome.status;
+    entry.reason = outcome.reason;
+    entry.data = outcome.data;
+    entry.durationMs = durationMs;
+    entry.checkedAt = time;
+    entry.consecutiveFailures = outcome.status ? 0 : entry.consecutiveFailures + 1;
+    if (previous === outcome.status) return;
+    entry.since = time;
+    this.transitions.next({ check, outcome, previous, time });
+  }
+
+  /** What is known of `check` now (a copy). */
+  check(check: RegisteredProbe): CheckHealth {
+    const entry = this.entries.get(check);
+    const known = {
+      name: check.name,
+      source: check.source,
+      critical: check.options.critical !== false,
+    };
+    if (!entry) {
+      return {
+        ...known,
+        status: null,
+        data: NO_DATA,
+        durationMs: null,
+        checkedAt: null,
+        since: null,
+        consecutiveFailures: 0,
+      };
+    }
+    const { status, reason, data, durationMs, checkedAt, since, consecutiveFailures } = entry;
+    return {
+      ...known,
+      status,
+      ...(reason === undefined ? {} : { reason }),
+      data,
+      durationMs,
+      checkedAt,
+      since,
+      consecutiveFailures,
+    };
+  }
+
+  /** What is known of a probe of `checks`: `false` if a critical one fails, else `null` if one has not run, else `true`. */
+  probe(checks: readonly RegisteredProbe[]): ProbeHealth {
+    const healths = checks.map((check) => this.check(check));
+    let status: boolean | null = true;
+    for (const health of healths) {
+      if (!health.critical) continue;
+      if (health.status === false) {
+        status = false;
+        break;
+      }
+      if (health.status === null) status = null;
+    }
+    return { status, checks: healths };
+  }
+
+  onModuleDestroy(): void {
+    this.transitions.complete();
+  }
+}
+
+function toChange({ check, outcome, previous, time }: Transition): HealthChange {
+  const change = { probe: check.kind, check: check.name, source: check.source, status: outcome.status, previous, time };
+  return outcome.reason === undefined ? change : { ...change, reason: outcome.reason };
+}
+
+/** The state-change log: a failure each time a check starts failing, a recovery when it passes again. */
+function logTransition(logger: LoggerService, { check, outcome, previous }: Transition): void {
+  try {
+    if (!outcome.status) {
+      logger.warn(CHECK_NOW_FAILING(check.kind, outcome.name, outcome.logReason ?? outcome.reason));
+    } else if (previous === false) logger.log(CHECK_NOW_PASSING(check.kind, outcome.name));
+  } catch {
+    // The user's logger failed; the probe's answer does not depend on it.
+  }
+}
