@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import { DEFAULT_PATH, HEARTBEAT_ROUTE } from './heartbeat.constants.js';
-import { createHeartbeatController } from './heartbeat.controller.js';
+import { createHeartbeatController } from './transport/heartbeat.controller.js';
 import type { HeartbeatModuleExtras, HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 
 /** What the module's declaration fixed about its routes, for the options resolved once the factory has run. */

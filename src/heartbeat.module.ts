@@ -9,13 +9,15 @@ import {
 } from './heartbeat.module-definition.js';
 import { resolveOptions, type ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import { HeartbeatService } from './heartbeat.service.js';
-import { ShutdownCoordinator } from './heartbeat.lifecycle.js';
-import { HeartbeatManagementServer } from './heartbeat.management-server.js';
-import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
-import { ProbeExplorer } from './probe.explorer.js';
-import { ProbeRegistry } from './probe.registry.js';
-import { ProbeRunner } from './probe.runner.js';
-import { HealthState } from './health-state.js';
+import { ShutdownCoordinator } from './transport/heartbeat.lifecycle.js';
+import { HeartbeatManagementServer } from './transport/heartbeat.management-server.js';
+import { ProbeMetadataAccessor } from './discovery/probe-metadata.accessor.js';
+import { ProbeExplorer } from './discovery/probe.explorer.js';
+import { ProbeRegistry } from './discovery/probe.registry.js';
+import { ProbeRunner } from './run/probe.runner.js';
+import { HealthState } from './run/health-state.js';
+import { ProbeEvaluator } from './run/probe-evaluator.js';
+import { ProbeResponder } from './report/probe-responder.js';
 
 /**
  * The route prefix once the options are known. A `path` from the `forRootAsync` factory is applied
@@ -43,6 +45,8 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     ProbeRegistry,
     HealthState,
     ProbeRunner,
+    ProbeEvaluator,
+    ProbeResponder,
     ProbeMetadataAccessor,
     ProbeExplorer,
     HeartbeatService,

@@ -14,7 +14,7 @@ import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import { closestName } from './option-names.js';
-import { assertNonNegativeNumbers, toProbeKind } from './probe.registry.js';
+import { assertNonNegativeNumbers, toProbeKind } from './discovery/probe.registry.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
 export interface ResolvedHeartbeatOptions {

@@ -5,10 +5,10 @@ import { Injectable } from '@nestjs/common';
 import request from 'supertest';
 import { scanLibraries } from '../src/environ/library-inventory.js';
 import { EnvironProbe, HeartbeatModule } from '../src/index.js';
-import type { CheckOutcome } from '../src/probe-result.normalizer.js';
-import type { RegisteredProbe } from '../src/probe.registry.js';
-import { environReport, environSummary } from '../src/report.builder.js';
-import { environBody, environMembers } from '../src/report.serializer.js';
+import type { CheckOutcome } from '../src/run/probe-result.normalizer.js';
+import type { RegisteredProbe } from '../src/discovery/probe.registry.js';
+import { environReport, environSummary } from '../src/report/report.builder.js';
+import { environBody, environMembers } from '../src/report/report.serializer.js';
 import { ADAPTERS, createApp } from './support/app.js';
 
 const roots: string[] = [];

@@ -2,10 +2,10 @@ import { jest } from '@jest/globals';
 import type { Config } from '@jest/types';
 import type { INestApplication } from '@nestjs/common';
 import { config as rxjsConfig } from 'rxjs';
-import { HealthState } from '../src/health-state.js';
+import { HealthState } from '../src/run/health-state.js';
 import { type HealthChange, HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
-import type { CheckOutcome } from '../src/probe-result.normalizer.js';
-import type { RegisteredProbe } from '../src/probe.registry.js';
+import type { CheckOutcome } from '../src/run/probe-result.normalizer.js';
+import type { RegisteredProbe } from '../src/discovery/probe.registry.js';
 import { createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
 

@@ -6,9 +6,9 @@ import { type InventoryFs, nodeInventoryFs } from '../src/environ/inventory-fs.j
 import { RunningInventory } from '../src/environ/inventory-progress.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../src/heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from '../src/heartbeat.options.js';
-import { ProbeRunner } from '../src/probe.runner.js';
+import { ProbeRunner } from '../src/run/probe.runner.js';
 import { HeartbeatModule, ProbeRegistry } from '../src/index.js';
-import { environReport } from '../src/report.builder.js';
+import { environReport } from '../src/report/report.builder.js';
 import { pkg, removeTrees, tempDir, writeTree } from './fixtures/inventory-tree.js';
 import { createApp } from './support/app.js';
 

@@ -8,7 +8,7 @@ import { createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
 import { send, serve, TRANSPORTS } from './support/transports.js';
 import { HeartbeatModule } from '../src/index.js';
-import type { ManagementServerLimits } from '../src/heartbeat.management-server.js';
+import type { ManagementServerLimits } from '../src/transport/heartbeat.management-server.js';
 
 const BASE = '/.well-known/heartbeat';
 

@@ -33,7 +33,7 @@ class Root {}
 // varies by tens of milliseconds from run to run on a shared machine.
 let discoveryMs = 0;
 // The module's own build (the same file the package entry loads), to time its discovery step alone.
-const { ProbeExplorer } = (await import(new URL('../../dist/probe.explorer.js', import.meta.url).href)) as {
+const { ProbeExplorer } = (await import(new URL('../../dist/discovery/probe.explorer.js', import.meta.url).href)) as {
   ProbeExplorer: { prototype: { onModuleInit(): void } };
 };
 const explore = ProbeExplorer.prototype.onModuleInit;

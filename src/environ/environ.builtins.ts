@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import type { ProbeRegistry } from '../probe.registry.js';
+import type { ProbeRegistry } from '../discovery/probe.registry.js';
 import { type InventoryFs, nodeInventoryFs } from './inventory-fs.js';
 import { INVENTORY_WAIT_MS, RunningInventory } from './inventory-progress.js';
 import { readPackageJson } from './package-manifest.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ProbeMetadata } from './decorators/probe-decorator.factory.js';
-import { PROBE_METADATA, PROBE_METHODS_METADATA } from './heartbeat.constants.js';
+import type { ProbeMetadata } from '../decorators/probe-decorator.factory.js';
+import { PROBE_METADATA, PROBE_METHODS_METADATA } from '../heartbeat.constants.js';
 
 const NONE: readonly string[] = [];
 

@@ -10,8 +10,8 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from './heartbeat.constants.js';
-import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
+import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants.js';
+import { type ResolvedHeartbeatOptions, servedOnApp } from '../heartbeat.options.js';
 import {
   ALLOWED_METHODS,
   matchRoute,
@@ -20,8 +20,8 @@ import {
   PROBE_HEADERS,
   transportFailure,
 } from './heartbeat.routes.js';
-import { HeartbeatService, type ProbeResponse } from './heartbeat.service.js';
-import { parseView } from './report.views.js';
+import { HeartbeatService, type ProbeResponse } from '../heartbeat.service.js';
+import { parseView } from '../report/report.views.js';
 
 /** What the controller reads of a request, on Express and Fastify alike. */
 interface ProbeRequest {

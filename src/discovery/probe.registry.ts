@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { MAX_TIMER_MS } from './heartbeat.constants.js';
-import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from './heartbeat.messages.js';
-import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
-import type { ProbeHandler, ProbeKind, ProbeOptions } from './interfaces/probe.interface.js';
+import { MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
+import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import type { ProbeHandler, ProbeKind, ProbeOptions } from '../interfaces/probe.interface.js';
 
 /** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
 export type ProbeKindInput = ProbeKind | 'liveness';

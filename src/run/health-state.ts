@@ -1,12 +1,12 @@
 import { Inject, Injectable, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
 import { map, type Observable, Subject } from 'rxjs';
-import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { CHECK_NOW_FAILING, CHECK_NOW_PASSING } from './heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import type { CheckHealth, HealthChange, ProbeHealth } from './interfaces/health-state.interface.js';
-import type { CheckData } from './interfaces/probe.interface.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { CHECK_NOW_FAILING, CHECK_NOW_PASSING } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { CheckHealth, HealthChange, ProbeHealth } from '../interfaces/health-state.interface.js';
+import type { CheckData } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
-import type { RegisteredProbe } from './probe.registry.js';
+import type { RegisteredProbe } from '../discovery/probe.registry.js';
 
 /** What the state keeps of one check; updated in place on each result. */
 interface Entry {

@@ -9,10 +9,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { SHUTDOWN_DELAY } from './heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import { HeartbeatService } from './heartbeat.service.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { SHUTDOWN_DELAY } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import { HeartbeatService } from '../heartbeat.service.js';
 
 /** What the shutdown needs of an HTTP server (`http.Server`, `https.Server`, an HTTP/2 server allowing HTTP/1). */
 type DrainableServer = Pick<Server, 'prependListener' | 'removeListener'> &

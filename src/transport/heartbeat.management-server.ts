@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
-import { MANAGEMENT_LISTEN_FAILED } from './heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
+import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from '../heartbeat.constants.js';
+import { MANAGEMENT_LISTEN_FAILED } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import {
   ALLOWED_METHODS,
   BAD_PATH_BODY,
@@ -13,8 +13,8 @@ import {
   PROBE_HEADERS,
   transportFailure,
 } from './heartbeat.routes.js';
-import { HeartbeatService, type ProbeResponse } from './heartbeat.service.js';
-import { parseView } from './report.views.js';
+import { HeartbeatService, type ProbeResponse } from '../heartbeat.service.js';
+import { parseView } from '../report/report.views.js';
 
 /** Limits of the management port's HTTP server; every time is in milliseconds. */
 export interface ManagementServerLimits {

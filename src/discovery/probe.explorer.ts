@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { REQUEST_SCOPED_PROBE } from './heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
-import type { ProbeHandler } from './interfaces/probe.interface.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { REQUEST_SCOPED_PROBE } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { ProbeHandler } from '../interfaces/probe.interface.js';
 import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
 import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
 

@@ -1,10 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
-import { MAX_NAME_LENGTH, PROBE_ROUTES } from './heartbeat.constants.js';
-import type { ProbeResponse } from './heartbeat.service.js';
-import type { ProbeKind } from './interfaces/probe.interface.js';
-import { TRANSPORT_FAILED } from './heartbeat.messages.js';
-import { oneLine, truncate } from './probe-result.normalizer.js';
-import { maskUrlCredentials } from './redact.js';
+import { MAX_NAME_LENGTH, PROBE_ROUTES } from '../heartbeat.constants.js';
+import type { ProbeResponse } from '../heartbeat.service.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
+import { TRANSPORT_FAILED } from '../heartbeat.messages.js';
+import { oneLine, truncate } from '../run/outcome-text.js';
+import { maskUrlCredentials } from '../redact.js';
 
 /** Headers of every probe response, on the app and on the management port. */
 export const PROBE_HEADERS = {

@@ -1,4 +1,4 @@
-import type { CheckOutcome } from './probe-result.normalizer.js';
+import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 
 /** Sets an own enumerable property, even for keys such as `__proto__` that plain assignment treats specially. */
 export function defineKey(target: object, key: string, value: unknown): void {

@@ -1,7 +1,7 @@
-import type { CheckReport, EnvironReport, ProbeReport } from './interfaces/probe.interface.js';
-import type { CheckOutcome } from './probe-result.normalizer.js';
-import type { RegisteredProbe } from './probe.registry.js';
-import type { CheckRun } from './probe.runner.js';
+import type { CheckReport, EnvironReport, ProbeReport } from '../interfaces/probe.interface.js';
+import type { CheckOutcome } from '../run/probe-result.normalizer.js';
+import type { RegisteredProbe } from '../discovery/probe.registry.js';
+import type { CheckRun } from '../run/probe.runner.js';
 import { defineKey } from './report.serializer.js';
 
 /** One check of an evaluated probe: the key it has in the report and what came of it. */

@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProbeRegistry } from '../discovery/probe.registry.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { NO_SUCH_CHECK } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { ProbeKind, ProbeReport } from '../interfaces/probe.interface.js';
+import { checkName } from '../run/outcome-text.js';
+import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
+import { type CheckRun, ProbeRunner } from '../run/probe.runner.js';
+import { environSummary, evaluate, narrow } from './report.builder.js';
+import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
+import { CONTENT_TYPES, type ProbeView, renderHealthJson, renderText } from './report.views.js';
+
+/** A serialised probe response, as every transport sends it. */
+export interface ProbeResponse {
+  readonly statusCode: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** A seed-JSON response kept with the runs it was built from, answered again while they have not changed. */
+interface KeptResponse {
+  readonly runs: readonly CheckRun[];
+  readonly response: ProbeResponse;
+  /** Environ only: each run's serialised contribution, reused while its outcome is the same object. */
+  readonly members?: readonly EnvironMembers[];
+}
+
+const NO_MEMBERS: EnvironMembers = [];
+
+/**
+ * The only producer of a probe's bytes: status code, content type and body in the view a request
+ * asked for, with the memo that answers an unchanged whole probe again.
+ */
+@Injectable()
+export class ProbeResponder {
+  /** The last seed-JSON response of each probe. */
+  private readonly kept = new Map<ProbeKind, KeptResponse>();
+
+  constructor(
+    private readonly evaluator: ProbeEvaluator,
+    private readonly registry: ProbeRegistry,
+    private readonly runner: ProbeRunner,
+    @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+  ) {}
+
+  /** The HTTP status code for a report: 200 when it passes, else `failureStatusCode`. */
+  statusCodeOf(report: { status: boolean }): number {
+    return report.status ? 200 : this.options.failureStatusCode;
+  }
+
+  /**
+   * The response every transport sends for a probe, in the view the request asked for. The seed's
+   * JSON of a whole probe, the kubelet's request, is built once and answered again for as long as
+   * every check's outcome stays the same (the runner keeps an unchanged outcome's identity).
+   */
+  respond(kind: ProbeKind, view: ProbeView = {}): Promise<ProbeResponse> {
+    if (kind === 'environ') return this.environResponse();
+    const whole = (view.format ?? 'json') === 'json' && view.check === undefined && !view.exclude?.length;
+    if (whole && (kind !== 'readiness' || this.evaluator.isInRotation())) return this.seedResponse(kind);
+    return this.viewResponse(kind, view);
+  }
+
+  /** The seed's JSON of the whole probe: the response kept from last time while the runs are the same. */
+  private async seedResponse(kind: HealthProbe): Promise<ProbeResponse> {
+    const runs = await this.evaluator.runsOf(kind);
+    const kept = this.kept.get(kind);
+    if (kept && sameRuns(kept.runs, runs)) return kept.response;
+    const response = this.json(evaluate(runs, this.evaluator.details).report);
+    this.kept.set(kind, { runs, response });
+    return response;
+  }
+
+  private async viewResponse(kind: HealthProbe, view: ProbeView): Promise<ProbeResponse> {
+    const format = view.format ?? 'json';
+    const blocked = this.evaluator.blocked(kind);
+    let evaluation =
+      blocked ?? evaluate(await this.evaluator.runsOf(kind, view.exclude, view.check), this.evaluator.details);
+    const unknownExcludes = view.exclude?.filter(
+      (name) => !this.registry.get(kind).some((probe) => probe.name === name),
+    );
+    if (view.check !== undefined) {
+      const narrowed = narrow(evaluation, view.check);
+      if (!narrowed) {
+        const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, checkName(view.check)) });
+        return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
+      }
+      evaluation = narrowed;
+    }
+    const statusCode = this.statusCodeOf(evaluation.report);
+    if (format === 'text')
+      return {
+        statusCode,
+        contentType: CONTENT_TYPES.text,
+        body: renderText(kind, evaluation, this.evaluator.details),
+      };
+    if (format === 'health+json') {
+      return {
+        statusCode,
+        contentType: CONTENT_TYPES['health+json'],
+        body: renderHealthJson(evaluation, this.evaluator.details, unknownExcludes),
+      };
+    }
+    const report: ProbeReport & { unknownExcludes?: string[] } = unknownExcludes?.length
+      ? { ...evaluation.report, unknownExcludes }
+      : evaluation.report;
+    return this.json(report);
+  }
+
+  private json(report: { status: boolean }): ProbeResponse {
+    return { statusCode: this.statusCodeOf(report), contentType: CONTENT_TYPES.json, body: JSON.stringify(report) };
+  }
+
+  /**
+   * The environ body, assembled from each contributor's serialised members: only contributors whose
+   * outcome changed (the runtime's uptime, say) are serialised again, not the library inventory.
+   */
+  private async environResponse(): Promise<ProbeResponse> {
+    const runs = await this.runner.run('environ', this.registry.get('environ'));
+    const kept = this.kept.get('environ');
+    if (kept && sameRuns(kept.runs, runs)) return kept.response;
+    const { status, errors } = environSummary(runs, this.evaluator.details);
+    const members = runs.map(({ probe, outcome }, index) => {
+      if (outcome.error !== undefined) return NO_MEMBERS;
+      const before = kept?.runs[index];
+      return before?.probe === probe && before.outcome === outcome ? kept!.members![index] : environMembers(outcome);
+    });
+    const response = {
+      statusCode: this.statusCodeOf({ status }),
+      contentType: CONTENT_TYPES.json,
+      body: environBody(status, members, errors),
+    };
+    this.kept.set('environ', { runs, response, members });
+    return response;
+  }
+}
+
+/** Whether two runs are the same checks with the same outcome objects. */
+function sameRuns(a: readonly CheckRun[], b: readonly CheckRun[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].probe !== b[i].probe || a[i].outcome !== b[i].outcome) return false;
+  return true;
+}

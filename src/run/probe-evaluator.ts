@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProbeRegistry, type RegisteredProbe } from '../discovery/probe.registry.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { OUT_OF_ROTATION, SHUTTING_DOWN } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
+import { type Evaluation, evaluate, passes, unready } from '../report/report.builder.js';
+import { type CheckRun, ProbeRunner } from './probe.runner.js';
+
+/** A probe that reports the health of checks (every probe but environ). */
+export type HealthProbe = Exclude<ProbeKind, 'environ'>;
+
+/**
+ * Decides what a probe runs: readiness fails without running anything while the instance is
+ * shutting down or out of rotation; startup runs only the checks that have not passed yet, and once
+ * every critical one has, its result is kept for good; `exclude` and a single check narrow the run.
+ */
+@Injectable()
+export class ProbeEvaluator {
+  /** Startup checks that have passed once, with the run they passed in. */
+  private readonly startedUp = new Map<RegisteredProbe, CheckRun>();
+  /** Every startup check's passing run, once all critical ones have passed. */
+  private startupLatched: readonly CheckRun[] | null = null;
+  private shuttingDown = false;
+  private outOfRotation: string | null = null;
+
+  constructor(
+    private readonly registry: ProbeRegistry,
+    private readonly runner: ProbeRunner,
+    @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+  ) {}
+
+  takeOutOfRotation(reason: string): void {
+    this.outOfRotation = reason;
+  }
+
+  returnToRotation(): void {
+    this.outOfRotation = null;
+  }
+
+  isInRotation(): boolean {
+    return !this.shuttingDown && this.outOfRotation === null;
+  }
+
+  markShuttingDown(): void {
+    this.shuttingDown = true;
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Whether startup has passed for good. */
+  hasStartedUp(): boolean {
+    return this.startupLatched !== null;
+  }
+
+  /** Whether bodies carry messages and data (the error text of a throw is decided by the runner). */
+  get details(): boolean {
+    return this.options.details !== 'never';
+  }
+
+  /** The evaluation of a whole probe. */
+  async evaluate(kind: HealthProbe): Promise<Evaluation> {
+    return this.blocked(kind) ?? evaluate(await this.runsOf(kind), this.details);
+  }
+
+  /** Readiness fails without running the checks while shutting down or out of rotation. */
+  blocked(kind: ProbeKind): Evaluation | null {
+    if (kind !== 'readiness') return null;
+    if (this.shuttingDown) return unready('shutdown', SHUTTING_DOWN, this.details);
+    if (this.outOfRotation !== null) return unready('rotation', OUT_OF_ROTATION(this.outOfRotation), this.details);
+    return null;
+  }
+
+  /**
+   * Runs the checks of a probe, less those named in `exclude` (not applied to startup). For one
+   * check (`<probe>/<name>`), only the checks registered under that name (`db` for `db#2`) run; a
+   * name that only a result tuple gives runs them all, as nothing else can tell which check gives it.
+   */
+  runsOf(kind: HealthProbe, exclude?: readonly string[], check?: string): Promise<readonly CheckRun[]> {
+    if (kind === 'startup') return this.startupRuns();
+    const probes = this.registry.get(kind);
+    if (check !== undefined) {
+      const name = check.replace(/#\d+$/, '');
+      const named = probes.filter((probe) => probe.name === name);
+      if (named.length) return this.runner.run(`${kind}/${name}`, named);
+    }
+    if (!exclude?.length) return this.runner.run(kind, probes);
+    return this.runner.run(
+      `${kind}?exclude=${[...exclude].sort().join(',')}`,
+      probes.filter((probe) => !exclude.includes(probe.name)),
+    );
+  }
+
+  /** Startup runs only the checks that have not passed yet; once every critical one has, the result is kept for good. */
+  private async startupRuns(): Promise<readonly CheckRun[]> {
+    if (this.startupLatched) return this.startupLatched;
+    const all = this.registry.get('startup');
+    const runs = await this.runner.run(
+      'startup',
+      all.filter((probe) => !this.startedUp.has(probe)),
+    );
+    const latest = new Map(runs.map((run) => [run.probe, run]));
+    for (const run of runs) if (run.outcome.status) this.startedUp.set(run.probe, run);
+    const combined = all.map((probe) => this.startedUp.get(probe) ?? latest.get(probe)!);
+    if (passes(combined)) this.startupLatched = combined;
+    return combined;
+  }
+}
