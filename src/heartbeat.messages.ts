@@ -1,8 +1,8 @@
-import { MAX_TIMER_MS } from './heartbeat.constants.js';
+import { MAX_TIMER_MS, PROBE_NAMES } from './heartbeat.constants.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 
 export const UNKNOWN_PROBE_KIND = (kind: unknown) =>
-  `Unknown probe kind ${JSON.stringify(String(kind))}: expected one of readiness, liveliness, liveness, startup, environ.`;
+  `Unknown probe kind ${JSON.stringify(String(kind))}: expected one of ${PROBE_NAMES.join(', ')}.`;
 export const HANDLER_NOT_A_FUNCTION = (kind: ProbeKind) =>
   `ProbeRegistry.register('${kind}', handler): handler must be a function.`;
 export const INVALID_NUMBER_OPTION = (owner: string, option: string, value: unknown) =>

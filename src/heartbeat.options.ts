@@ -1,12 +1,14 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { resolve as resolvePath } from 'node:path';
-import { findPackageRoot } from './environ/package-root.js';
+import { findPackageRoot } from './package-root.js';
 import {
   DEFAULT_ABANDON_AFTER_MS,
   DEFAULT_FAILURE_STATUS_CODE,
   DEFAULT_PATH,
   DEFAULT_SHUTDOWN_DELAY_MS,
   DEFAULT_TIMEOUT_MS,
+  isProbeName,
+  PROBE_ROUTES,
 } from './heartbeat.constants.js';
 import { DECLARATION_ONLY_OPTION, INVALID_OPTION, UNKNOWN_OPTION } from './heartbeat.messages.js';
 import type { HeartbeatRouteDeclaration } from './heartbeat.module-definition.js';
@@ -126,7 +128,7 @@ export function resolveOptions(
 
 function configuredChecks(checks: NonNullable<HeartbeatModuleOptions['checks']>): ResolvedHeartbeatOptions['checks'] {
   return Object.entries(checks).flatMap(([kind, list]) => {
-    if (!['readiness', 'liveliness', 'liveness', 'startup'].includes(kind) || !Array.isArray(list)) {
+    if (!isProbeName(kind) || PROBE_ROUTES[kind] === 'environ' || !Array.isArray(list)) {
       throw new Error(
         INVALID_OPTION(`checks.${kind}`, 'an array of checks under readiness, liveliness or startup', list),
       );

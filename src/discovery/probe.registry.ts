@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { isProbeName, MAX_TIMER_MS, PROBE_ROUTES, type ProbeName } from '../heartbeat.constants.js';
 import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import type { ProbeHandler, ProbeKind, ProbeOptions } from '../interfaces/probe.interface.js';
 
 /** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
-export type ProbeKindInput = ProbeKind | 'liveness';
+export type ProbeKindInput = ProbeName;
 
 /** A check held by the registry. */
 export interface RegisteredProbe {
@@ -22,22 +22,14 @@ export interface RegisteredProbe {
   readonly health?: HeartbeatCheck['health'];
 }
 
-const KINDS: Record<ProbeKindInput, ProbeKind> = {
-  readiness: 'readiness',
-  liveliness: 'liveliness',
-  liveness: 'liveliness',
-  startup: 'startup',
-  environ: 'environ',
-};
-
 function isHeartbeatCheck(value: unknown): value is HeartbeatCheck {
   return typeof value === 'object' && value !== null && typeof (value as HeartbeatCheck).run === 'function';
 }
 
 /** Resolves `liveness` to `liveliness` and rejects anything that is not a probe kind. */
 export function toProbeKind(kind: unknown): ProbeKind {
-  if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind)) throw new Error(UNKNOWN_PROBE_KIND(kind));
-  return KINDS[kind as ProbeKindInput];
+  if (!isProbeName(kind)) throw new Error(UNKNOWN_PROBE_KIND(kind));
+  return PROBE_ROUTES[kind];
 }
 
 /** Throws a readable error unless each named duration is absent or a number from 0 to 2^31-1 milliseconds. */
@@ -92,12 +84,18 @@ export class ProbeRegistry {
     return this.probes[kind];
   }
 
-  /** Adds a fully described check; used by the built-in contributors. */
+  /**
+   * Adds a fully described check; used by the built-in contributors.
+   * @internal `trusted` skips the sanitising copy of results: not for checks of the app's.
+   */
   add(probe: RegisteredProbe): () => void {
     return this.addAll([probe])[0];
   }
 
-  /** Adds several checks at once (one copy of each list, however many there are); used by the explorer. */
+  /**
+   * Adds several checks at once (one copy of each list, however many there are); used by the explorer.
+   * @internal
+   */
   addAll(probes: readonly RegisteredProbe[]): (() => void)[] {
     const entries = probes.map((probe) => {
       const { timeoutMs, cacheTtlMs, abandonAfterMs } = probe.options;
