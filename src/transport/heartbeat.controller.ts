@@ -14,7 +14,8 @@ import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants
 import { type ResolvedHeartbeatOptions, servedOnApp } from '../heartbeat.options.js';
 import {
   ALLOWED_METHODS,
-  matchRoute,
+  decideRoute,
+  routeOf,
   METHOD_NOT_ALLOWED_BODY,
   NOT_FOUND_BODY,
   PROBE_HEADERS,
@@ -22,16 +23,16 @@ import {
 } from './heartbeat.routes.js';
 import { HeartbeatService, type ProbeResponse } from '../heartbeat.service.js';
 import { parseView } from '../report/report.views.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
 
 /** What the controller reads of a request, on Express and Fastify alike. */
 interface ProbeRequest {
+  method?: string;
   url?: string;
   params?: Record<string, string | undefined>;
   query?: Record<string, unknown>;
   headers?: Record<string, string | string[] | undefined>;
 }
-
-const NOT_FOUND: ProbeResponse = { statusCode: 404, contentType: PROBE_HEADERS['Content-Type'], body: NOT_FOUND_BODY };
 
 /** The methods Nest routes besides GET and HEAD: each gets 405 on a probe's route, as on the management port. */
 const REFUSED_METHODS = [
@@ -53,8 +54,7 @@ const REFUSED_METHODS = [
 
 /** The controller's own members, which the generated route handlers call. */
 interface ProbeAnswering {
-  answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void>;
-  refuse(response: unknown, probe: string, check?: string): void;
+  handle(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void>;
 }
 
 /**
@@ -86,39 +86,37 @@ export function createHeartbeatController(
       @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     ) {}
 
-    /** GET and HEAD: the probe's answer, or the module's 404 for a route it does not serve here. */
-    async answer(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void> {
-      const route = matchRoute(probe, check);
-      let answer = NOT_FOUND;
-      if (route && servedOnApp(this.options, route.kind)) {
-        try {
-          // Express parses the query string on each read of request.query: read it only when there is one.
-          const query = request.url?.includes('?') === false ? undefined : request.query;
-          const view = parseView(query, request.headers?.accept);
-          answer = await this.service.respond(
-            route.kind,
-            route.check === undefined ? view : { ...view, check: route.check },
-          );
-        } catch (error) {
-          answer = transportFailure(route.kind, error, this.options.failureStatusCode, this.options.logger);
-        }
-      }
+    /** Answers a request the route table matched: the probe's answer for GET and HEAD, else the module's 404 or 405. */
+    async handle(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void> {
+      const match = decideRoute(request.method ?? 'GET', routeOf(probe, check), this.served);
       const adapter = this.adapterHost.httpAdapter;
+      if (match.refused !== undefined) {
+        for (const [name, value] of Object.entries(PROBE_HEADERS)) adapter.setHeader(response, name, value);
+        if (match.refused === 405) {
+          adapter.setHeader(response, 'Allow', ALLOWED_METHODS);
+          return adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
+        }
+        return adapter.reply(response, NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
+      }
+      const { route } = match;
+      let answer: ProbeResponse;
+      try {
+        // Express parses the query string on each read of request.query: read it only when there is one.
+        const query = request.url?.includes('?') === false ? undefined : request.query;
+        const view = parseView(query, request.headers?.accept);
+        answer = await this.service.respond(
+          route.kind,
+          route.check === undefined ? view : { ...view, check: route.check },
+        );
+      } catch (error) {
+        answer = transportFailure(route.kind, error, this.options.failureStatusCode, this.options.logger);
+      }
       adapter.setHeader(response, 'Content-Type', answer.contentType);
       adapter.setHeader(response, 'Cache-Control', PROBE_HEADERS['Cache-Control']);
       adapter.reply(response, answer.body, answer.statusCode);
     }
 
-    /** Any other method: 405 on a route served here, the module's 404 elsewhere under the prefix. */
-    refuse(response: unknown, probe: string, check?: string): void {
-      const route = matchRoute(probe, check);
-      const allowed = route !== null && servedOnApp(this.options, route.kind);
-      const adapter = this.adapterHost.httpAdapter;
-      for (const [name, value] of Object.entries(PROBE_HEADERS)) adapter.setHeader(response, name, value);
-      if (allowed) adapter.setHeader(response, 'Allow', ALLOWED_METHODS);
-      if (allowed) adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
-      else adapter.reply(response, NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
-    }
+    private readonly served = (kind: ProbeKind): boolean => servedOnApp(this.options, kind);
   }
   const prototype = HeartbeatController.prototype;
   if (path !== '') {
@@ -126,10 +124,10 @@ export function createHeartbeatController(
     // for every method, so that unknown names get the module's 404 and other methods 405. No two
     // routes of one method overlap (Nest's routeConflictPolicy stays quiet), and none is a wildcard.
     defineRoute(prototype, 'probe', RequestMethod.GET, ':probe', (self, request, response) =>
-      self.answer(request, response, param(request, 'probe')),
+      self.handle(request, response, param(request, 'probe')),
     );
     defineRoute(prototype, 'check', RequestMethod.GET, ':probe/:check', (self, request, response) =>
-      self.answer(request, response, param(request, 'probe'), param(request, 'check')),
+      self.handle(request, response, param(request, 'probe'), param(request, 'check')),
     );
     document(prototype, 'probe', 'A probe: readiness, liveliness, startup or environ');
     document(prototype, 'check', 'One check of the readiness, liveliness or startup probe');
@@ -139,7 +137,7 @@ export function createHeartbeatController(
         `refuse${RequestMethod[method]}`,
         method,
         [':probe', ':probe/:check'],
-        (self, request, response) => self.refuse(response, param(request, 'probe'), request.params?.check),
+        (self, request, response) => self.handle(request, response, param(request, 'probe'), request.params?.check),
       );
       Reflect.defineMetadata(
         OPENAPI_EXCLUDE_ENDPOINT,
@@ -152,12 +150,12 @@ export function createHeartbeatController(
     // probe's GET routes by name, and leave every other path and method to the app.
     for (const probe of Object.keys(PROBE_ROUTES)) {
       defineRoute(prototype, probe, RequestMethod.GET, probe, (self, request, response) =>
-        self.answer(request, response, probe),
+        self.handle(request, response, probe),
       );
       document(prototype, probe, `The ${probe} probe`);
       if (PROBE_ROUTES[probe as keyof typeof PROBE_ROUTES] === 'environ') continue;
       defineRoute(prototype, `${probe}Check`, RequestMethod.GET, `${probe}/:check`, (self, request, response) =>
-        self.answer(request, response, probe, param(request, 'check')),
+        self.handle(request, response, probe, param(request, 'check')),
       );
       document(prototype, `${probe}Check`, `One check of the ${probe} probe`);
     }

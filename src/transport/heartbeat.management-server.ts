@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from '../heartbeat.constants.js';
 import { MANAGEMENT_LISTEN_FAILED } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
 import {
   ALLOWED_METHODS,
   BAD_PATH_BODY,
-  matchPath,
+  matchRoute,
   METHOD_NOT_ALLOWED_BODY,
   NOT_FOUND_BODY,
   PROBE_HEADERS,
@@ -49,6 +50,7 @@ export const MANAGEMENT_SERVER_LIMITS: ManagementServerLimits = Object.freeze({
 const NOT_FOUND: ProbeResponse = { statusCode: 404, contentType: PROBE_HEADERS['Content-Type'], body: NOT_FOUND_BODY };
 const NOT_ALLOWED: ProbeResponse = { ...NOT_FOUND, statusCode: 405, body: METHOD_NOT_ALLOWED_BODY };
 const BAD_PATH: ProbeResponse = { ...NOT_FOUND, statusCode: 400, body: BAD_PATH_BODY };
+const REFUSED = { 400: BAD_PATH, 404: NOT_FOUND, 405: NOT_ALLOWED } as const;
 
 /**
  * The management port: a plain `node:http` server owned by the module, serving the same routes
@@ -70,6 +72,9 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     this.prefix = path ? `/${path}/` : '/';
     this.limits = { ...MANAGEMENT_SERVER_LIMITS, ...limits };
   }
+
+  /** Every probe is served on the port, environ too unless switched off. */
+  private readonly served = (kind: ProbeKind): boolean => kind !== 'environ' || this.options.environ.enabled;
 
   /** Where the management server listens, once started; `null` without a `port` option. */
   address(): { host: string; port: number } | null {
@@ -108,14 +113,17 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const route = path.startsWith(this.prefix) ? matchPath(path.slice(this.prefix.length)) : null;
-    if (route === 'malformed') return this.write(response, BAD_PATH);
-    if (!route || (route.kind === 'environ' && !this.options.environ.enabled)) return this.write(response, NOT_FOUND);
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('Allow', ALLOWED_METHODS);
-      return this.write(response, NOT_ALLOWED);
+    const match = matchRoute(
+      this.prefix,
+      request.method ?? '',
+      queryAt === -1 ? url : url.slice(0, queryAt),
+      this.served,
+    );
+    if (match.refused !== undefined) {
+      if (match.refused === 405) response.setHeader('Allow', ALLOWED_METHODS);
+      return this.write(response, REFUSED[match.refused]);
     }
+    const { route } = match;
     let answer: ProbeResponse;
     try {
       const view = parseView(
