@@ -79,21 +79,7 @@ export function resolveOptions(
     checks = {},
     path = route?.path ?? DEFAULT_PATH,
   } = options ?? {};
-  const environOptions = environ === false ? {} : environ;
-  assertKnownKeys(environOptions, ENVIRON_OPTIONS, 'environ.');
-  if (
-    environOptions.env !== undefined &&
-    (!Array.isArray(environOptions.env) || environOptions.env.some((name) => typeof name !== 'string'))
-  ) {
-    throw new Error(INVALID_OPTION('environ.env', 'an array of variable names', environOptions.env));
-  }
-  if (!Number.isInteger(failureStatusCode) || failureStatusCode < 400 || failureStatusCode > 599) {
-    throw new Error(INVALID_OPTION('failureStatusCode', 'an integer from 400 to 599', failureStatusCode));
-  }
-  assertNonNegativeNumbers('HeartbeatModule', { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs });
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new Error(INVALID_OPTION('port', 'an integer from 0 to 65535', port));
-  }
+  assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs });
   if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
     throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
   }
@@ -117,12 +103,36 @@ export function resolveOptions(
     serveOn,
     path: path.replace(/^\/+|\/+$/g, ''),
     routeDecorated: route?.decorated ?? false,
-    environ: {
-      enabled: environ !== false,
-      root: resolvePath(environOptions.root ?? findPackageRoot()),
-      env: [...(environOptions.env ?? [])],
-    },
+    environ: environOptionsOf(environ),
     checks: configuredChecks(checks),
+  };
+}
+
+/** The status code, the port and the durations, each in its range. */
+function assertNumbers(failureStatusCode: number, port: number | undefined, durations: Record<string, unknown>): void {
+  if (!Number.isInteger(failureStatusCode) || failureStatusCode < 400 || failureStatusCode > 599) {
+    throw new Error(INVALID_OPTION('failureStatusCode', 'an integer from 400 to 599', failureStatusCode));
+  }
+  assertNonNegativeNumbers('HeartbeatModule', durations);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new Error(INVALID_OPTION('port', 'an integer from 0 to 65535', port));
+  }
+}
+
+/** The environ options, checked, with the app root resolved. */
+function environOptionsOf(
+  environ: NonNullable<HeartbeatModuleOptions['environ']>,
+): ResolvedHeartbeatOptions['environ'] {
+  const environOptions = environ === false ? {} : environ;
+  assertKnownKeys(environOptions, ENVIRON_OPTIONS, 'environ.');
+  const { env } = environOptions;
+  if (env !== undefined && (!Array.isArray(env) || env.some((name) => typeof name !== 'string'))) {
+    throw new Error(INVALID_OPTION('environ.env', 'an array of variable names', env));
+  }
+  return {
+    enabled: environ !== false,
+    root: resolvePath(environOptions.root ?? findPackageRoot()),
+    env: [...(env ?? [])],
   };
 }
 

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { scanLibraries } from '../src/environ/library-inventory.js';
 import { EnvironProbe, HeartbeatModule } from '../src/index.js';
 import type { CheckOutcome } from '../src/run/probe-result.normalizer.js';
-import type { RegisteredProbe } from '../src/discovery/probe.registry.js';
+import type { RegisteredCheck } from '../src/discovery/probe.registry.js';
 import { environReport, environSummary } from '../src/report/report.builder.js';
 import { environBody, environMembers } from '../src/report/report.serializer.js';
 import { ADAPTERS, createApp } from './support/app.js';
@@ -135,7 +135,7 @@ describe('the library inventory', () => {
 });
 
 describe('the environ body assembled from serialised contributions', () => {
-  const probe = (source: string): RegisteredProbe => ({
+  const probe = (source: string): RegisteredCheck => ({
     kind: 'environ',
     name: source,
     source,

@@ -5,7 +5,7 @@ import { config as rxjsConfig } from 'rxjs';
 import { HealthState } from '../src/run/health-state.js';
 import { type HealthChange, HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
 import type { CheckOutcome } from '../src/run/probe-result.normalizer.js';
-import type { RegisteredProbe } from '../src/discovery/probe.registry.js';
+import type { RegisteredCheck } from '../src/discovery/probe.registry.js';
 import { createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
 
@@ -214,7 +214,7 @@ describe('the health state', () => {
 });
 
 describe('HealthState on its own', () => {
-  const check = (name: string, critical = true): RegisteredProbe => ({
+  const check = (name: string, critical = true): RegisteredCheck => ({
     kind: 'readiness',
     name,
     source: `Checks.${name}`,

@@ -8,7 +8,15 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import request from 'supertest';
-import { HeartbeatManagementServer, HeartbeatModule, type HeartbeatModuleOptions } from '../src/index.js';
+import {
+  type CheckHandler,
+  type CheckOptions,
+  HeartbeatManagementServer,
+  HeartbeatModule,
+  type HeartbeatModuleOptions,
+  type ProbeHandler,
+  type ProbeOptions,
+} from '../src/index.js';
 import { resolveOptions } from '../src/heartbeat.options.js';
 import { ADAPTERS, createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
@@ -161,5 +169,13 @@ describe('environ on the public port in production', () => {
     expect(await warningsOf({}, [SetMetadata('public', false)])).toEqual([]);
     expect(await warningsOf({ port: 0 })).toEqual([]);
     expect(await warningsOf({ environ: false })).toEqual([]);
+  });
+});
+
+describe('renamed public types', () => {
+  it('keep their old names as deprecated aliases (type-checked by npm run typecheck)', () => {
+    const options: ProbeOptions = { name: 'db', timeoutMs: 100 } satisfies CheckOptions;
+    const handler: ProbeHandler = (() => true) satisfies CheckHandler;
+    expect([options.name, handler(new AbortController().signal)]).toEqual(['db', true]);
   });
 });

@@ -1,15 +1,15 @@
 import { PROBE_METADATA, PROBE_METHODS_METADATA } from '../heartbeat.constants.js';
-import type { ProbeKind, ProbeOptions } from '../interfaces/probe.interface.js';
+import type { ProbeKind, CheckOptions } from '../interfaces/probe.interface.js';
 
 /** What one probe decorator records on a method. A method may carry several. */
 export interface ProbeMetadata {
   kind: ProbeKind;
-  options: ProbeOptions;
+  options: CheckOptions;
 }
 
 /** Builds a method decorator that appends a probe registration to the method's metadata. */
-export function createProbeDecorator(kind: ProbeKind, nameOrOptions?: string | ProbeOptions): MethodDecorator {
-  const options: ProbeOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
+export function createProbeDecorator(kind: ProbeKind, nameOrOptions?: string | CheckOptions): MethodDecorator {
+  const options: CheckOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
   return (target, key, descriptor) => {
     const method = descriptor.value as object;
     const existing: ProbeMetadata[] = Reflect.getOwnMetadata(PROBE_METADATA, method) ?? [];

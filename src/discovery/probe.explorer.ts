@@ -3,9 +3,9 @@ import { DiscoveryService } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { REQUEST_SCOPED_PROBE } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import type { ProbeHandler } from '../interfaces/probe.interface.js';
+import type { CheckHandler } from '../interfaces/probe.interface.js';
 import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
-import { ProbeRegistry, type RegisteredProbe } from './probe.registry.js';
+import { ProbeRegistry, type RegisteredCheck } from './probe.registry.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
@@ -20,13 +20,13 @@ export class ProbeExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const found: RegisteredProbe[] = [];
+    const found: RegisteredCheck[] = [];
     for (const wrapper of this.discovery.getProviders()) this.explore(wrapper, found);
     for (const wrapper of this.discovery.getControllers()) this.explore(wrapper, found);
     this.registry.addAll(found);
   }
 
-  private explore(wrapper: InstanceWrapper, found: RegisteredProbe[]): void {
+  private explore(wrapper: InstanceWrapper, found: RegisteredCheck[]): void {
     const instance: unknown = wrapper.instance;
     // An alias (`useExisting`) shares its target's instance, which is explored through the target.
     if (!instance || typeof instance !== 'object' || wrapper.isAlias) return;
@@ -44,7 +44,7 @@ export class ProbeExplorer implements OnModuleInit {
         this.options.logger?.warn(REQUEST_SCOPED_PROBE(`${className}@${methodName}`));
         continue;
       }
-      const handler = (method as (...args: unknown[]) => unknown).bind(instance) as ProbeHandler;
+      const handler = (method as (...args: unknown[]) => unknown).bind(instance) as CheckHandler;
       for (const { kind, options } of probes) {
         found.push({
           kind,

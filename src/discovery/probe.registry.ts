@@ -2,20 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { isProbeName, MAX_TIMER_MS, PROBE_ROUTES, type ProbeName } from '../heartbeat.constants.js';
 import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import type { ProbeHandler, ProbeKind, ProbeOptions } from '../interfaces/probe.interface.js';
+import type { CheckHandler, ProbeKind, CheckOptions } from '../interfaces/probe.interface.js';
 
 /** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
 export type ProbeKindInput = ProbeName;
 
 /** A check held by the registry. */
-export interface RegisteredProbe {
+export interface RegisteredCheck {
   readonly kind: ProbeKind;
   /** The check's name unless its result names it. */
   readonly name: string;
   /** Who registered it (`Class.method`), used in failure messages and logs. */
   readonly source: string;
-  readonly handler: ProbeHandler;
-  readonly options: Readonly<ProbeOptions>;
+  readonly handler: CheckHandler;
+  readonly options: Readonly<CheckOptions>;
   /** Built-in contributors whose data are known to be plain JSON skip the sanitising copy. */
   readonly trusted: boolean;
   /** How the check appears in `application/health+json` (set by the built-in checks). */
@@ -47,7 +47,7 @@ export function assertNonNegativeNumbers(owner: string, values: Record<string, u
  */
 @Injectable()
 export class ProbeRegistry {
-  private readonly probes: Record<ProbeKind, readonly RegisteredProbe[]> = {
+  private readonly probes: Record<ProbeKind, readonly RegisteredCheck[]> = {
     readiness: [],
     liveliness: [],
     startup: [],
@@ -58,7 +58,7 @@ export class ProbeRegistry {
    * Registers `handler` as a check of the probe `kind` and returns a function that unregisters it.
    * The check is named `options.name`, else the function's name.
    */
-  register(kind: ProbeKindInput, handler: ProbeHandler | HeartbeatCheck, options: ProbeOptions = {}): () => void {
+  register(kind: ProbeKindInput, handler: CheckHandler | HeartbeatCheck, options: CheckOptions = {}): () => void {
     const resolved = toProbeKind(kind);
     if (isHeartbeatCheck(handler)) {
       const check = handler;
@@ -80,7 +80,7 @@ export class ProbeRegistry {
   }
 
   /** The checks of one probe, in registration order. The array is replaced, never mutated. */
-  get(kind: ProbeKind): readonly RegisteredProbe[] {
+  get(kind: ProbeKind): readonly RegisteredCheck[] {
     return this.probes[kind];
   }
 
@@ -88,7 +88,7 @@ export class ProbeRegistry {
    * Adds a fully described check; used by the built-in contributors.
    * @internal `trusted` skips the sanitising copy of results: not for checks of the app's.
    */
-  add(probe: RegisteredProbe): () => void {
+  add(probe: RegisteredCheck): () => void {
     return this.addAll([probe])[0];
   }
 
@@ -96,7 +96,7 @@ export class ProbeRegistry {
    * Adds several checks at once (one copy of each list, however many there are); used by the explorer.
    * @internal
    */
-  addAll(probes: readonly RegisteredProbe[]): (() => void)[] {
+  addAll(probes: readonly RegisteredCheck[]): (() => void)[] {
     const entries = probes.map((probe) => {
       const { timeoutMs, cacheTtlMs, abandonAfterMs } = probe.options;
       assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs, abandonAfterMs });

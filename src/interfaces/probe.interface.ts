@@ -21,10 +21,13 @@ export type EnvironResult = readonly [status: boolean, data: CheckData] | CheckD
  * A probe handler, sync or async. One that declares a parameter receives an `AbortSignal`, aborted
  * when the check's timeout passes, to cancel a driver call (`fetch(url, { signal })`).
  */
-export type ProbeHandler = (signal: AbortSignal) => unknown;
+export type CheckHandler = (signal: AbortSignal) => unknown;
+
+/** @deprecated Renamed `CheckHandler` (a probe is an endpoint, a check one handler of it). */
+export type ProbeHandler = CheckHandler;
 
 /** Options of one registered check, given to a decorator or to `ProbeRegistry.register`. */
-export interface ProbeOptions {
+export interface CheckOptions {
   /** The check's name in the report; defaults to the decorated method's (or function's) name. */
   name?: string;
   /** How long the check may take before it is reported as failing; defaults to the module's `timeoutMs`. */
@@ -36,6 +39,9 @@ export interface ProbeOptions {
   /** A non-critical check is reported but does not fail its probe. Default `true`. */
   critical?: boolean;
 }
+
+/** @deprecated Renamed `CheckOptions` (a probe is an endpoint, a check one handler of it). */
+export type ProbeOptions = CheckOptions;
 
 /** One check in a probe report: its status and the data it returned (or a failure message). */
 export interface CheckReport {

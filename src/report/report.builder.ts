@@ -1,6 +1,6 @@
 import type { CheckReport, EnvironReport, ProbeReport } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
-import type { RegisteredProbe } from '../discovery/probe.registry.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { CheckRun } from '../run/probe.runner.js';
 import { defineKey } from './report.serializer.js';
 
@@ -8,7 +8,7 @@ import { defineKey } from './report.serializer.js';
 export interface ReportEntry {
   readonly key: string;
   /** `null` for the module's own entries (shutdown, rotation). */
-  readonly probe: RegisteredProbe | null;
+  readonly probe: RegisteredCheck | null;
   readonly outcome: CheckOutcome;
   readonly time: number;
   readonly critical: boolean;
@@ -21,7 +21,7 @@ export interface Evaluation {
 }
 
 /** A non-critical check (`critical: false`) is reported but does not fail its probe. */
-function isCritical(probe: RegisteredProbe): boolean {
+function isCritical(probe: RegisteredCheck): boolean {
   return probe.options.critical !== false;
 }
 

@@ -1,4 +1,4 @@
-import type { RegisteredProbe } from '../discovery/probe.registry.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { Call } from './probe-run.js';
 import { isEmpty } from './outcome-text.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
@@ -16,7 +16,7 @@ export class CheckState {
   /** The last outcome recorded. */
   last: CheckOutcome | null = null;
 
-  constructor(readonly probe: RegisteredProbe) {}
+  constructor(readonly probe: RegisteredCheck) {}
 
   /** The cached outcome, while it is fresh at `now`. */
   cachedAt(now: number): CheckOutcome | null {

@@ -6,7 +6,7 @@ import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { CheckHealth, HealthChange, ProbeHealth } from '../interfaces/health-state.interface.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
-import type { RegisteredProbe } from '../discovery/probe.registry.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 
 /** What the state keeps of one check; updated in place on each result. */
 interface Entry {
@@ -21,7 +21,7 @@ interface Entry {
 
 /** A change of a check's status, with the outcome that made it (the log needs its log-only reason). */
 interface Transition {
-  readonly check: RegisteredProbe;
+  readonly check: RegisteredCheck;
   readonly outcome: CheckOutcome;
   readonly previous: boolean | null;
   readonly time: number;
@@ -37,7 +37,7 @@ const NO_DATA: CheckData = Object.freeze({});
  */
 @Injectable()
 export class HealthState implements OnModuleDestroy {
-  private readonly entries = new WeakMap<RegisteredProbe, Entry>();
+  private readonly entries = new WeakMap<RegisteredCheck, Entry>();
   private readonly transitions = new Subject<Transition>();
   /** Every change of a check's status, its first result included. */
   readonly changes$: Observable<HealthChange> = this.transitions.pipe(map(toChange));
@@ -48,7 +48,7 @@ export class HealthState implements OnModuleDestroy {
   }
 
   /** Records a result of `check` produced at `time` by a call started at `startedAt`. */
-  record(check: RegisteredProbe, outcome: CheckOutcome, startedAt: number, time: number): void {
+  record(check: RegisteredCheck, outcome: CheckOutcome, startedAt: number, time: number): void {
     const entry = this.entries.get(check);
     const durationMs = Math.max(0, time - startedAt);
     if (!entry) {
@@ -77,7 +77,7 @@ export class HealthState implements OnModuleDestroy {
   }
 
   /** What is known of `check` now (a copy). */
-  check(check: RegisteredProbe): CheckHealth {
+  check(check: RegisteredCheck): CheckHealth {
     const entry = this.entries.get(check);
     const known = {
       name: check.name,
@@ -109,7 +109,7 @@ export class HealthState implements OnModuleDestroy {
   }
 
   /** What is known of a probe of `checks`: `false` if a critical one fails, else `null` if one has not run, else `true`. */
-  probe(checks: readonly RegisteredProbe[]): ProbeHealth {
+  probe(checks: readonly RegisteredCheck[]): ProbeHealth {
     const healths = checks.map((check) => this.check(check));
     let status: boolean | null = true;
     for (const health of healths) {

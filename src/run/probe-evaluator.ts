@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProbeRegistry, type RegisteredProbe } from '../discovery/probe.registry.js';
+import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { OUT_OF_ROTATION, SHUTTING_DOWN } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
@@ -18,7 +18,7 @@ export type HealthProbe = Exclude<ProbeKind, 'environ'>;
 @Injectable()
 export class ProbeEvaluator {
   /** Startup checks that have passed once, with the run they passed in. */
-  private readonly startedUp = new Map<RegisteredProbe, CheckRun>();
+  private readonly startedUp = new Map<RegisteredCheck, CheckRun>();
   /** Every startup check's passing run, once all critical ones have passed. */
   private startupLatched: readonly CheckRun[] | null = null;
   private shuttingDown = false;

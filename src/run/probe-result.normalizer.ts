@@ -1,7 +1,7 @@
 import { MAX_CHECK_DATA_BYTES, MAX_NAME_LENGTH } from '../heartbeat.constants.js';
 import { CHECK_DATA_TOO_LARGE, CHECK_INVALID, CHECK_THREW, CHECK_THREW_WITHHELD } from '../heartbeat.messages.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
-import type { RegisteredProbe } from '../discovery/probe.registry.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import {
   HAS_CONTROL,
   oneLine,
@@ -29,7 +29,7 @@ export interface CheckOutcome {
 }
 
 /** A failing outcome produced by the module itself, carrying `message`. */
-export function failed(probe: RegisteredProbe, message: string, name = probe.name, logReason?: string): CheckOutcome {
+export function failed(probe: RegisteredCheck, message: string, name = probe.name, logReason?: string): CheckOutcome {
   const text = oneLine(message);
   const outcome: CheckOutcome = {
     name: checkName(name),
@@ -46,19 +46,19 @@ export function failed(probe: RegisteredProbe, message: string, name = probe.nam
  * hold a secret (a connection string, a key), so bodies show it only when `showErrors`; the log
  * always has it, with URL passwords masked.
  */
-export function thrown(probe: RegisteredProbe, error: unknown, showErrors: boolean): CheckOutcome {
+export function thrown(probe: RegisteredCheck, error: unknown, showErrors: boolean): CheckOutcome {
   const text = CHECK_THREW(probe.source, reasonOf(error));
   if (showErrors) return failed(probe, text);
   return failed(probe, CHECK_THREW_WITHHELD(probe.source, kindOf(error)), probe.name, oneLine(text));
 }
 
 /** The failing outcome of a result whose inspection threw (a getter, a Proxy trap, a revoked Proxy). */
-export function unreadable(probe: RegisteredProbe, error: unknown): CheckOutcome {
+export function unreadable(probe: RegisteredCheck, error: unknown): CheckOutcome {
   return invalid(probe, `a value that could not be read (${reasonOf(error)})`);
 }
 
 /** Normalises what a readiness, liveliness or startup handler returned. Never throws. */
-export function normalizeCheck(probe: RegisteredProbe, value: unknown): CheckOutcome {
+export function normalizeCheck(probe: RegisteredCheck, value: unknown): CheckOutcome {
   try {
     if (value === undefined || value === null) return { name: probe.name, status: true, data: {} };
     if (typeof value === 'boolean') return passOrFail(probe.name, value, {});
@@ -87,7 +87,7 @@ export function normalizeCheck(probe: RegisteredProbe, value: unknown): CheckOut
 }
 
 /** Normalises what an environ contributor returned: `[status, data]`, `data`, a boolean or nothing. Never throws. */
-export function normalizeEnviron(probe: RegisteredProbe, value: unknown): CheckOutcome {
+export function normalizeEnviron(probe: RegisteredCheck, value: unknown): CheckOutcome {
   try {
     if (value === undefined || value === null) return { name: probe.name, status: true, data: {} };
     if (typeof value === 'boolean') return passOrFail(probe.name, value, {});
@@ -112,12 +112,12 @@ function passOrFail(name: string, status: boolean, data: CheckData): CheckOutcom
   return status ? { name: reported, status, data } : { name: reported, status, data, reason: reasonFromData(data) };
 }
 
-function invalid(probe: RegisteredProbe, what: string, name = probe.name): CheckOutcome {
+function invalid(probe: RegisteredCheck, what: string, name = probe.name): CheckOutcome {
   return failed(probe, CHECK_INVALID(probe.source, what), name);
 }
 
 /** Copies the data through JSON, so the report holds only serialisable, bounded, detached values. */
-function sanitized(probe: RegisteredProbe, name: string, status: boolean, data: CheckData): CheckOutcome {
+function sanitized(probe: RegisteredCheck, name: string, status: boolean, data: CheckData): CheckOutcome {
   const { status: _ignored, ...rest } = data;
   if (probe.trusted) return passOrFail(name, status, rest);
   let json: string;

@@ -1,5 +1,5 @@
 import { CALL_ABORTED, CHECK_TIMED_OUT } from '../heartbeat.messages.js';
-import type { RegisteredProbe } from '../discovery/probe.registry.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { CheckState } from './check-state.js';
 import { type CheckOutcome, failed } from './probe-result.normalizer.js';
 import type { CheckRun, ProbeRunner } from './probe.runner.js';
@@ -13,7 +13,7 @@ import type { CheckRun, ProbeRunner } from './probe.runner.js';
 export interface Waiting {
   readonly run: Run;
   readonly index: number;
-  readonly probe: RegisteredProbe;
+  readonly probe: RegisteredCheck;
   readonly state: CheckState;
   /** The call of the handler this run waits for. */
   readonly call: Call;

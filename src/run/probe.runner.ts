@@ -4,14 +4,14 @@ import { CHECK_ABANDONED } from '../heartbeat.messages.js';
 import { HealthState } from './health-state.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { type CheckOutcome, normalizeCheck, normalizeEnviron, thrown, unreadable } from './probe-result.normalizer.js';
-import type { RegisteredProbe } from '../discovery/probe.registry.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { follow, isThenable } from './thenable.js';
 import { CheckState } from './check-state.js';
 import { Call, Run, type Waiting } from './probe-run.js';
 
 /** One check of a run: the registered check and what came of it. */
 export interface CheckRun {
-  readonly probe: RegisteredProbe;
+  readonly probe: RegisteredCheck;
   readonly outcome: CheckOutcome;
   /** When the outcome was produced (epoch ms); a cached outcome keeps the time it was produced. */
   readonly time: number;
@@ -23,7 +23,7 @@ export interface CheckRun {
  */
 @Injectable()
 export class ProbeRunner {
-  private readonly states = new WeakMap<RegisteredProbe, CheckState>();
+  private readonly states = new WeakMap<RegisteredCheck, CheckState>();
   private readonly inFlight = new Map<string, Run>();
   /** Runs started in this turn of the event loop with checks still pending, to arm timers for. */
   private unarmed: Run[] = [];
@@ -37,7 +37,7 @@ export class ProbeRunner {
    * Runs `probes`; callers that ask for the same `key` while a run is under way share it.
    * The returned promise never rejects.
    */
-  run(key: string, probes: readonly RegisteredProbe[]): Promise<readonly CheckRun[]> {
+  run(key: string, probes: readonly RegisteredCheck[]): Promise<readonly CheckRun[]> {
     const running = this.inFlight.get(key);
     if (running) return running.promise;
     const now = Date.now();
@@ -144,7 +144,7 @@ export class ProbeRunner {
     return this.options.details === 'always';
   }
 
-  private normalize(probe: RegisteredProbe, value: unknown): CheckOutcome {
+  private normalize(probe: RegisteredCheck, value: unknown): CheckOutcome {
     return probe.kind === 'environ' ? normalizeEnviron(probe, value) : normalizeCheck(probe, value);
   }
 
@@ -161,7 +161,7 @@ export class ProbeRunner {
     return outcome;
   }
 
-  private stateOf(probe: RegisteredProbe): CheckState {
+  private stateOf(probe: RegisteredCheck): CheckState {
     let state = this.states.get(probe);
     if (!state) {
       state = new CheckState(probe);

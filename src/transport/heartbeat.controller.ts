@@ -118,7 +118,17 @@ export function createHeartbeatController(
 
     private readonly served = (kind: ProbeKind): boolean => servedOnApp(this.options, kind);
   }
-  const prototype = HeartbeatController.prototype;
+  defineProbeRoutes(HeartbeatController.prototype, path);
+  if (!openApi) Reflect.defineMetadata(OPENAPI_EXCLUDE_CONTROLLER, [true], HeartbeatController);
+  for (const decorate of decorators) decorate(HeartbeatController);
+  return HeartbeatController;
+}
+
+/**
+ * The controller's routes. Under a prefix the module owns every path: `:probe` and `:probe/:check`
+ * reach the route table for every method. Under an empty prefix only each probe's GET routes.
+ */
+function defineProbeRoutes(prototype: ProbeAnswering, path: string): void {
   if (path !== '') {
     // Under its prefix the module owns every path: `:probe` and `:probe/:check` reach the route table
     // for every method, so that unknown names get the module's 404 and other methods 405. No two
@@ -160,9 +170,6 @@ export function createHeartbeatController(
       document(prototype, `${probe}Check`, `One check of the ${probe} probe`);
     }
   }
-  if (!openApi) Reflect.defineMetadata(OPENAPI_EXCLUDE_CONTROLLER, [true], HeartbeatController);
-  for (const decorate of decorators) decorate(HeartbeatController);
-  return HeartbeatController;
 }
 
 /** Names a documented GET route's operation for OpenAPI (`@ApiOperation({ summary })`). */
