@@ -49,3 +49,5 @@ export const MANAGEMENT_LISTEN_FAILED = (host: string, port: number, reason: str
 export const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) =>
   `the ${kind} probe could not be answered: ${reason}`;
 export const NO_SUCH_CHECK = (kind: ProbeKind, name: string) => `No ${kind} check named ${JSON.stringify(name)}`;
+export const LISTENER_THREW = (reason: string) =>
+  `A HeartbeatService.onChange listener threw (the change was still published): ${reason}`;

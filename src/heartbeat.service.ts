@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 import { ProbeRegistry } from './discovery/probe.registry.js';
 import { type InventoryControl, registerEnvironBuiltins } from './environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { ENVIRON_ON_PUBLIC_PORT } from './heartbeat.messages.js';
+import { ENVIRON_ON_PUBLIC_PORT, LISTENER_THREW } from './heartbeat.messages.js';
+import { oneLine, reasonOf } from './run/outcome-text.js';
 import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
 import type { HealthChange, HealthSnapshot, ProbeHealth } from './interfaces/health-state.interface.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
@@ -114,6 +115,30 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
         environ: of('environ'),
       },
     };
+  }
+
+  /**
+   * Calls `listener` with each change of a check's status (as `changes$` emits it) and returns a
+   * function that stops it. A listener that throws is logged and keeps its subscription; its error
+   * never reaches RxJS, which would rethrow it on a timer and end the process.
+   */
+  onChange(listener: (change: HealthChange) => void): () => void {
+    const subscription = this.changes$.subscribe((change) => {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logListenerError(error);
+      }
+    });
+    return () => subscription.unsubscribe();
+  }
+
+  private logListenerError(error: unknown): void {
+    try {
+      this.options.logger?.error(LISTENER_THREW(oneLine(reasonOf(error))));
+    } catch {
+      // A throwing logger costs its line only.
+    }
   }
 
   /** Takes the instance out of rotation (readiness fails with `reason`) until `returnToRotation()`. */

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Config } from '@jest/types';
-import type { INestApplication } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type INestApplication, Injectable } from '@nestjs/common';
 import { config as rxjsConfig } from 'rxjs';
 import { HealthState } from '../src/run/health-state.js';
 import { type HealthChange, HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
@@ -202,6 +202,57 @@ describe('the health state', () => {
     } finally {
       rxjsConfig.onUnhandledError = previous;
     }
+  });
+
+  it('onChange: a listener that throws is logged, keeps listening, and costs no one else the change', async () => {
+    await boot();
+    const seen: string[] = [];
+    const stop = service.onChange(() => {
+      throw new Error('listener broke');
+    });
+    service.onChange((change) => seen.push(`${change.check}:${change.status}`));
+    let healthy = false;
+    registry.register('readiness', () => healthy, { name: 'db' });
+    expect((await service.respond('readiness')).statusCode).toBe(500);
+    healthy = true;
+    await service.readiness();
+    expect(seen).toEqual(['db:false', 'db:true']);
+    expect(logger.messages('error')).toEqual([
+      'A HeartbeatService.onChange listener threw (the change was still published): listener broke',
+      'A HeartbeatService.onChange listener threw (the change was still published): listener broke',
+    ]);
+    stop();
+    healthy = false;
+    await service.readiness();
+    expect(logger.messages('error')).toHaveLength(2);
+    expect(seen).toEqual(['db:false', 'db:true', 'db:false']);
+  });
+
+  it('still publishes and logs changes while the app shuts down, until it has shut down', async () => {
+    const db = { healthy: true };
+    @Injectable()
+    class LateProbe implements BeforeApplicationShutdown {
+      constructor(private readonly heartbeat: HeartbeatService) {}
+      // As a probe during Nest 11's shutdown delay, which runs in the module-destroy hooks: later than
+      // any onModuleDestroy.
+      async beforeApplicationShutdown() {
+        db.healthy = false;
+        await this.heartbeat.liveness();
+      }
+    }
+    logger = new RecordingLogger();
+    app = await createApp('express', {
+      imports: [HeartbeatModule.forRoot({ logger, environ: false })],
+      providers: [LateProbe],
+    });
+    service = app.get(HeartbeatService);
+    const seen: boolean[] = [];
+    service.changes$.subscribe((change) => seen.push(change.status));
+    app.get(ProbeRegistry).register('liveness', () => db.healthy, { name: 'db' });
+    await service.liveness();
+    await app.close();
+    expect(seen).toEqual([true, false]);
+    expect(logger.messages('warn')).toEqual(['liveliness check "db" is failing']);
   });
 
   it('completes changes$ when the app closes', async () => {

@@ -195,6 +195,14 @@ describe('workspace patterns', () => {
     ['apps/apixv2', ['apps/api.v2'], false],
     ['libs/api', ['apps/*'], false],
     ['apps/api', [], false],
+    ['apps/api', ['{apps,libs}/*'], true],
+    ['libs/api', ['{apps,libs}/*'], true],
+    ['tools/api', ['{apps,libs}/*'], false],
+    ['apps/api', ['apps/[a-z]*'], true],
+    ['apps/9api', ['apps/[a-z]*'], false],
+    ['apps/9api', ['apps/[!a-z]*'], true],
+    ['apps/api', ['apps/[z-a]*', 'apps/*'], true],
+    ['apps/api', ['apps/[z-a]*'], false],
   ])('%s against %j: %s', (member, patterns, expected) => {
     expect(isWorkspaceMember(member, patterns)).toBe(expected);
   });
@@ -206,8 +214,13 @@ describe('workspace patterns', () => {
       "# comment\npackages:\n\n  - apps/* # trailing\n  - '!apps/legacy'\ncatalog:\n  react: ^18\n  - not/this\n",
       ['apps/*', '!apps/legacy'],
     ],
-    ['catalog:\n  react: ^18\n', []],
-    ['', []],
+    ['catalog:\n  react: ^18\n', ['**']],
+    ['', ['**']],
+    ['\uFEFFpackages:\n  - apps/*\n', ['apps/*']],
+    ["'packages':\n  - apps/*\n", ['apps/*']],
+    ['"packages": [apps/*]\n', ['apps/*']],
+    ["packages: [\n  'apps/*', # the apps\n  libs/*\n]\n", ['apps/*', 'libs/*']],
+    ['packages:\nonlyDependencies: []\n', ['**']],
     ['packages:\r\n  - apps/*\r\n', ['apps/*']],
   ])('pnpm-workspace.yaml %j lists %j', (text, patterns) => {
     expect(pnpmWorkspacePackages(text)).toEqual(patterns);

@@ -34,30 +34,35 @@ async function declaredWorkspaces(fs: InventoryFs, dir: string): Promise<string[
 
 /**
  * The `packages` list of a pnpm-workspace.yaml, as a block (`- 'apps/*'` lines) or a flow sequence
- * (`packages: [apps/*, libs/*]`); `[]` when there is none. Only this one key is read, so no YAML
+ * (`packages: [apps/*, libs/*]`, over one line or several); `['**']` when the file names none (a
+ * workspace of every folder below it, as pnpm long read it). Only this one key is read, so no YAML
  * parser is needed.
  */
 export function pnpmWorkspacePackages(text: string): string[] {
-  const patterns: string[] = [];
-  let inPackages = false;
-  for (const line of text.split(/\r?\n/)) {
-    const key = /^packages\s*:(.*)$/.exec(line);
-    if (key) {
-      const rest = stripComment(key[1]).trim();
-      if (rest.startsWith('['))
-        return rest
-          .replace(/^\[|\]$/g, '')
-          .split(',')
-          .map(unquote)
-          .filter(Boolean);
-      inPackages = true;
-    } else if (inPackages) {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const key = /^(["']?)packages\1\s*:(.*)$/.exec(lines[index]);
+    if (!key) continue;
+    let rest = stripComment(key[2]).trim();
+    if (rest.startsWith('[')) {
+      // A flow sequence may span lines: read up to its closing bracket.
+      while (!rest.includes(']') && index + 1 < lines.length) rest += ' ' + stripComment(lines[++index]).trim();
+      const items = rest.slice(1, rest.includes(']') ? rest.indexOf(']') : undefined).split(',');
+      return orEverything(items.map(unquote).filter(Boolean));
+    }
+    const patterns: string[] = [];
+    for (const line of lines.slice(index + 1)) {
       const item = /^\s*-\s*(.*)$/.exec(line);
       if (item) patterns.push(unquote(stripComment(item[1])));
-      else if (/^\S/.test(line) && !line.startsWith('#')) inPackages = false;
+      else if (/^\S/.test(line) && !line.startsWith('#')) break;
     }
+    return orEverything(patterns.filter(Boolean));
   }
-  return patterns.filter(Boolean);
+  return ['**'];
+}
+
+function orEverything(patterns: string[]): string[] {
+  return patterns.length > 0 ? patterns : ['**'];
 }
 
 function stripComment(text: string): string {
@@ -71,14 +76,20 @@ function unquote(text: string): string {
 /**
  * Whether the folder `member` (relative to the workspace root, with `/`) matches the workspace's
  * patterns: one pattern includes it and no `!pattern` excludes it. Patterns are globs: `*` within
- * a segment, `**` across segments, `?` one character.
+ * a segment, `**` across segments, `?` one character, `{a,b}` one of the words, `[a-z]` a class.
  */
 export function isWorkspaceMember(member: string, patterns: readonly string[]): boolean {
   let included = false;
   for (const raw of patterns) {
     const negated = raw.startsWith('!');
     const pattern = (negated ? raw.slice(1) : raw).trim().replace(/^\.\//, '').replace(/\/+$/, '');
-    if (!globToRegExp(pattern).test(member)) continue;
+    let matches: boolean;
+    try {
+      matches = globToRegExp(pattern).test(member);
+    } catch {
+      matches = false; // A class no regular expression can hold (`[z-a]`) matches nothing.
+    }
+    if (!matches) continue;
     if (negated) return false;
     included = true;
   }
@@ -95,7 +106,29 @@ function globToRegExp(pattern: string): RegExp {
       i += slash ? 2 : 1;
     } else if (char === '*') source += '[^/]*';
     else if (char === '?') source += '[^/]';
-    else source += char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+    else if (char === '{' && pattern.indexOf('}', i) > i) {
+      // `{apps,libs}`: one of the comma-separated words (no nesting).
+      const end = pattern.indexOf('}', i);
+      source += `(?:${pattern
+        .slice(i + 1, end)
+        .split(',')
+        .map(escapeRegExp)
+        .join('|')})`;
+      i = end;
+    } else if (char === '[' && /^\[!?[^\]/]+\]/.test(pattern.slice(i))) {
+      // `[a-z]`, `[!0-9]`: a character class within the segment.
+      const end = pattern.indexOf(']', i);
+      const body = pattern
+        .slice(i + 1, end)
+        .replace(/^!/, '^')
+        .replace(/[\\\]]/g, '\\$&');
+      source += `[${body}]`;
+      i = end;
+    } else source += escapeRegExp(char);
   }
   return new RegExp(`^${source}$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?|()[\]{}]/g, '\\$&');
 }

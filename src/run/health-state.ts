@@ -1,4 +1,4 @@
-import { Inject, Injectable, type LoggerService, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
 import { map, type Observable, Subject } from 'rxjs';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { CHECK_NOW_FAILING, CHECK_NOW_PASSING } from '../heartbeat.messages.js';
@@ -36,7 +36,7 @@ const NO_DATA: CheckData = Object.freeze({});
  * `changes$`. The state-change log is one subscriber of those changes.
  */
 @Injectable()
-export class HealthState implements OnModuleDestroy {
+export class HealthState implements OnApplicationShutdown {
   private readonly entries = new WeakMap<RegisteredCheck, Entry>();
   private readonly transitions = new Subject<Transition>();
   /** Every change of a check's status, its first result included. */
@@ -123,7 +123,11 @@ export class HealthState implements OnModuleDestroy {
     return { status, checks: healths };
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Completes `changes$` once the app has shut down: not before, since on Nest 11 the shutdown
+   * delay runs in `onModuleDestroy`, while probes (and the log of their changes) still run.
+   */
+  onApplicationShutdown(): void {
     this.transitions.complete();
   }
 }
