@@ -21,7 +21,7 @@ export interface Evaluation {
 }
 
 /** A non-critical check (`critical: false`) is reported but does not fail its probe. */
-function isCritical(probe: RegisteredCheck): boolean {
+export function isCritical(probe: RegisteredCheck): boolean {
   return probe.options.critical !== false;
 }
 

@@ -7,6 +7,7 @@ import type { CheckHealth, HealthChange, ProbeHealth } from '../interfaces/healt
 import type { CheckData } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
+import { isCritical } from '../report/report.builder.js';
 
 /** What the state keeps of one check; updated in place on each result. */
 interface Entry {
@@ -29,6 +30,16 @@ interface Transition {
 
 const NO_DATA: CheckData = Object.freeze({});
 
+/** An entry before its first result is written into it. */
+const FIRST_RESULT: Omit<Entry, 'since'> = {
+  status: false,
+  reason: undefined,
+  data: NO_DATA,
+  durationMs: 0,
+  checkedAt: 0,
+  consecutiveFailures: 0,
+};
+
 /**
  * The health state: the runner writes each check's results here, and everything else reads it.
  * Per check it keeps the status, last result, duration, when it was checked, since when it has been
@@ -49,26 +60,16 @@ export class HealthState implements OnApplicationShutdown {
 
   /** Records a result of `check` produced at `time` by a call started at `startedAt`. */
   record(check: RegisteredCheck, outcome: CheckOutcome, startedAt: number, time: number): void {
-    const entry = this.entries.get(check);
-    const durationMs = Math.max(0, time - startedAt);
+    let entry = this.entries.get(check);
+    const previous = entry?.status ?? null;
     if (!entry) {
-      this.entries.set(check, {
-        status: outcome.status,
-        reason: outcome.reason,
-        data: outcome.data,
-        durationMs,
-        checkedAt: time,
-        since: time,
-        consecutiveFailures: outcome.status ? 0 : 1,
-      });
-      this.transitions.next({ check, outcome, previous: null, time });
-      return;
+      entry = { ...FIRST_RESULT, since: time };
+      this.entries.set(check, entry);
     }
-    const previous = entry.status;
     entry.status = outcome.status;
     entry.reason = outcome.reason;
     entry.data = outcome.data;
-    entry.durationMs = durationMs;
+    entry.durationMs = Math.max(0, time - startedAt);
     entry.checkedAt = time;
     entry.consecutiveFailures = outcome.status ? 0 : entry.consecutiveFailures + 1;
     if (previous === outcome.status) return;
@@ -82,7 +83,7 @@ export class HealthState implements OnApplicationShutdown {
     const known = {
       name: check.name,
       source: check.source,
-      critical: check.options.critical !== false,
+      critical: isCritical(check),
     };
     if (!entry) {
       return {

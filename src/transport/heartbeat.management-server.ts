@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from '../heartbeat.constants.js';
 import { MANAGEMENT_LISTEN_FAILED } from '../heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import { type ResolvedHeartbeatOptions, servedOnPort } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import {
   ALLOWED_METHODS,
@@ -73,8 +73,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     this.limits = { ...MANAGEMENT_SERVER_LIMITS, ...limits };
   }
 
-  /** Every probe is served on the port, environ too unless switched off. */
-  private readonly served = (kind: ProbeKind): boolean => kind !== 'environ' || this.options.environ.enabled;
+  private readonly served = (kind: ProbeKind): boolean => servedOnPort(this.options, kind);
 
   /** Where the management server listens, once started; `null` without a `port` option. */
   address(): { host: string; port: number } | null {
