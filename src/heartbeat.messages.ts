@@ -51,3 +51,13 @@ export const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) =>
 export const NO_SUCH_CHECK = (kind: ProbeKind, name: string) => `No ${kind} check named ${JSON.stringify(name)}`;
 export const LISTENER_THREW = (reason: string) =>
   `A HeartbeatService.onChange listener threw (the change was still published): ${reason}`;
+export const INVALID_THRESHOLD = (owner: string, option: string, value: unknown) =>
+  `${owner}: option "${option}" must be a whole number from 1 to 1000 (got ${String(value)}).`;
+export const INVALID_INTERVAL = (owner: string, value: unknown) =>
+  `${owner}: option "intervalMs" must be 0 (run on each probe) or from 100 to ${MAX_TIMER_MS} milliseconds (got ${String(value)}).`;
+export const NO_RESULT_YET = (intervalMs: number) =>
+  `no result yet: the check runs in the background every ${intervalMs} ms and its first run has not finished`;
+export const CHECK_STALE = (source: string, ageMs: number, intervalMs: number) =>
+  `${source}: its last result is ${(ageMs / 1000).toFixed(1)} s old although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
+export const STILL_FAILING = (passes: number, threshold: number) =>
+  `still failing: the check passed ${passes} time(s) in a row of the ${threshold} it needs to count as passing again`;

@@ -13,8 +13,10 @@ import { ShutdownCoordinator } from './transport/heartbeat.lifecycle.js';
 import { HeartbeatManagementServer } from './transport/heartbeat.management-server.js';
 import { ProbeMetadataAccessor } from './discovery/probe-metadata.accessor.js';
 import { ProbeExplorer } from './discovery/probe.explorer.js';
+import { CheckSetup } from './discovery/check-setup.js';
 import { ProbeRegistry } from './discovery/probe.registry.js';
 import { ProbeRunner } from './run/probe.runner.js';
+import { BackgroundScheduler } from './run/background.scheduler.js';
 import { HealthState } from './run/health-state.js';
 import { ProbeEvaluator } from './run/probe-evaluator.js';
 import { ProbeResponder } from './report/probe-responder.js';
@@ -45,10 +47,12 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     ProbeRegistry,
     HealthState,
     ProbeRunner,
+    BackgroundScheduler,
     ProbeEvaluator,
     ProbeResponder,
     ProbeMetadataAccessor,
     ProbeExplorer,
+    CheckSetup,
     HeartbeatService,
     ShutdownCoordinator,
     HeartbeatManagementServer,

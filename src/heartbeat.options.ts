@@ -16,7 +16,7 @@ import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import { closestName } from './option-names.js';
-import { assertNonNegativeNumbers, toProbeKind } from './discovery/probe.registry.js';
+import { assertNonNegativeNumbers, assertSchedule, toProbeKind } from './discovery/probe.registry.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
 export interface ResolvedHeartbeatOptions {
@@ -24,6 +24,11 @@ export interface ResolvedHeartbeatOptions {
   readonly timeoutMs: number;
   readonly cacheTtlMs: number;
   readonly abandonAfterMs: number;
+  readonly intervalMs: number;
+  /** `undefined`: derived per check from its interval and timeout. */
+  readonly staleAfterMs: number | undefined;
+  readonly failureThreshold: number;
+  readonly successThreshold: number;
   readonly details: 'safe' | 'always' | 'never';
   readonly logger: LoggerService | null;
   readonly shutdownDelayMs: number;
@@ -44,6 +49,10 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'timeoutMs',
   'cacheTtlMs',
   'abandonAfterMs',
+  'intervalMs',
+  'staleAfterMs',
+  'failureThreshold',
+  'successThreshold',
   'details',
   'logger',
   'shutdownDelayMs',
@@ -69,6 +78,10 @@ export function resolveOptions(
     timeoutMs = DEFAULT_TIMEOUT_MS,
     cacheTtlMs = 0,
     abandonAfterMs = DEFAULT_ABANDON_AFTER_MS,
+    intervalMs = 0,
+    staleAfterMs,
+    failureThreshold = 1,
+    successThreshold = 1,
     details = 'safe',
     logger,
     shutdownDelayMs = process.env.KUBERNETES_SERVICE_HOST ? DEFAULT_SHUTDOWN_DELAY_MS : 0,
@@ -79,7 +92,8 @@ export function resolveOptions(
     checks = {},
     path = route?.path ?? DEFAULT_PATH,
   } = options ?? {};
-  assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs });
+  assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs, staleAfterMs });
+  assertSchedule('HeartbeatModule', { intervalMs, failureThreshold, successThreshold });
   if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
     throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
   }
@@ -95,6 +109,10 @@ export function resolveOptions(
     timeoutMs,
     cacheTtlMs,
     abandonAfterMs,
+    intervalMs,
+    staleAfterMs,
+    failureThreshold,
+    successThreshold,
     details,
     logger: logger === false ? null : (logger ?? new Logger('Heartbeat')),
     shutdownDelayMs,

@@ -1,11 +1,10 @@
-import { type OnApplicationBootstrap, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { ProbeRegistry } from './discovery/probe.registry.js';
-import { type InventoryControl, registerEnvironBuiltins } from './environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
-import { ENVIRON_ON_PUBLIC_PORT, LISTENER_THREW } from './heartbeat.messages.js';
+import { LISTENER_THREW } from './heartbeat.messages.js';
 import { oneLine, reasonOf } from './run/outcome-text.js';
-import { type ResolvedHeartbeatOptions, servedOnApp } from './heartbeat.options.js';
+import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { HealthChange, HealthSnapshot, ProbeHealth } from './interfaces/health-state.interface.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import { ProbeResponder, type ProbeResponse } from './report/probe-responder.js';
@@ -23,8 +22,7 @@ export type { ProbeResponse } from './report/probe-responder.js';
  * the health state records it and the responder turns it into bytes.
  */
 @Injectable()
-export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly inventory?: InventoryControl;
+export class HeartbeatService {
   /**
    * Every change of a check's status (its first result included): probe, check, new and previous
    * status, reason and time. Changes happen when probes run the checks.
@@ -40,26 +38,6 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     private readonly responder: ProbeResponder,
   ) {
     this.changes$ = health.changes$;
-    if (options.environ.enabled) this.inventory = registerEnvironBuiltins(registry, options);
-    for (const { kind, check } of options.checks) registry.register(kind, check);
-  }
-
-  /** Releases what the configured checks hold (the event-loop sampler) and stops an unfinished inventory. */
-  onApplicationShutdown(): void {
-    this.inventory?.stop();
-    for (const { check } of this.options.checks) check.dispose?.();
-  }
-
-  /**
-   * Starts the library inventory once the app has bootstrapped (not during it, so it adds nothing
-   * to the bootstrap), so that the first environ request usually finds it ready.
-   */
-  onApplicationBootstrap(): void {
-    void this.inventory?.start();
-    const { options } = this;
-    if (process.env.NODE_ENV === 'production' && servedOnApp(options, 'environ') && !options.routeDecorated) {
-      options.logger?.warn(ENVIRON_ON_PUBLIC_PORT(options.path));
-    }
   }
 
   /**

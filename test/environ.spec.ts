@@ -144,7 +144,7 @@ describe('the environ body assembled from serialised contributions', () => {
     trusted: true,
   });
   const run = (source: string, data: Record<string, unknown>, error?: string) => ({
-    probe: probe(source),
+    check: probe(source),
     outcome: { name: source, status: error === undefined, data, error, reason: error } as CheckOutcome,
     time: 0,
   });

@@ -99,6 +99,13 @@ describe('the health state', () => {
           checkedAt: null,
           since: null,
           consecutiveFailures: 0,
+          consecutiveSuccesses: 0,
+          lastResult: null,
+          mode: 'request',
+          intervalMs: 0,
+          failureThreshold: 1,
+          successThreshold: 1,
+          stale: false,
         },
       ],
     });
@@ -273,6 +280,7 @@ describe('HealthState on its own', () => {
     options: { critical },
     trusted: false,
   });
+  const OPTIONS = { logger: null, timeoutMs: 800, intervalMs: 0, failureThreshold: 1, successThreshold: 1 } as never;
   const outcome = (status: boolean, reason?: string): CheckOutcome => ({
     name: 'x',
     status,
@@ -281,10 +289,10 @@ describe('HealthState on its own', () => {
   });
 
   it('records durations, times and runs of failures from the times it is given', () => {
-    const state = new HealthState({ logger: null } as never);
+    const state = new HealthState(OPTIONS);
     const db = check('db');
-    state.record(db, outcome(false, 'down'), 1000, 1250);
-    state.record(db, outcome(false, 'down'), 2000, 2010);
+    state.record(db, outcome(false, 'down'), outcome(false, 'down'), 1000, 1250, -1);
+    state.record(db, outcome(false, 'down'), outcome(false, 'down'), 2000, 2010, -2);
     expect(state.check(db)).toEqual({
       name: 'db',
       source: 'Checks.db',
@@ -296,22 +304,29 @@ describe('HealthState on its own', () => {
       checkedAt: 2010,
       since: 1250,
       consecutiveFailures: 2,
+      consecutiveSuccesses: 0,
+      lastResult: { status: false, reason: 'down' },
+      mode: 'request',
+      intervalMs: 0,
+      failureThreshold: 1,
+      successThreshold: 1,
+      stale: false,
     });
-    state.record(db, outcome(true), 3000, 3000);
+    state.record(db, outcome(true), outcome(true), 3000, 3000, 1);
     expect(state.check(db)).toMatchObject({ status: true, since: 3000, consecutiveFailures: 0, durationMs: 0 });
   });
 
   it('aggregates a probe: false on a failing critical check, null while one has not run', () => {
-    const state = new HealthState({ logger: null } as never);
+    const state = new HealthState(OPTIONS);
     const [a, b, c] = [check('a'), check('b'), check('c', false)];
     expect(state.probe([a, b, c]).status).toBeNull();
-    state.record(a, outcome(true), 0, 0);
+    state.record(a, outcome(true), outcome(true), 0, 0, 1);
     expect(state.probe([a, b, c]).status).toBeNull();
-    state.record(b, outcome(true), 0, 0);
+    state.record(b, outcome(true), outcome(true), 0, 0, 1);
     expect(state.probe([a, b, c]).status).toBe(true);
-    state.record(c, outcome(false), 0, 0);
+    state.record(c, outcome(false), outcome(false), 0, 0, -1);
     expect(state.probe([a, b, c]).status).toBe(true);
-    state.record(b, outcome(false), 0, 0);
+    state.record(b, outcome(false), outcome(false), 0, 0, -1);
     expect(state.probe([a, b, c]).status).toBe(false);
     expect(state.probe([]).status).toBe(true);
   });

@@ -10,6 +10,7 @@ import {
   ProbeRegistry,
   ReadinessProbe,
 } from '../src/index.js';
+import { ProbeResponder } from '../src/report/probe-responder.js';
 import { ADAPTERS, createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
 
@@ -142,11 +143,11 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
     const release = gate();
     let calls = 0;
     registry.register('readiness', () => (calls++, release.promise.then(() => true)), { name: 'database' });
-    // The check is released once all 100 requests have reached the service (and so joined the run).
-    const service = app.get(HeartbeatService);
-    const respond = service.respond.bind(service);
+    // The check is released once all 100 requests have reached the responder (and so joined the run).
+    const responder = app.get(ProbeResponder);
+    const respond = responder.respond.bind(responder);
     let arrived = 0;
-    service.respond = (...args) => {
+    responder.respond = (...args) => {
       if (++arrived === 100) release.resolve();
       return respond(...args);
     };

@@ -1,32 +1,32 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { REQUEST_SCOPED_PROBE } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { CheckHandler } from '../interfaces/probe.interface.js';
 import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
-import { ProbeRegistry, type RegisteredCheck } from './probe.registry.js';
+import type { RegisteredCheck } from './probe.registry.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
-/** Finds the decorated probe methods of every provider and controller once, at bootstrap. */
+/** Finds the decorated probe methods of every provider and controller (once, at bootstrap). */
 @Injectable()
-export class ProbeExplorer implements OnModuleInit {
+export class ProbeExplorer {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly accessor: ProbeMetadataAccessor,
-    private readonly registry: ProbeRegistry,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
-  onModuleInit(): void {
+  /** Every decorated method as a check, providers first, then controllers, in Nest's order. */
+  explore(): RegisteredCheck[] {
     const found: RegisteredCheck[] = [];
-    for (const wrapper of this.discovery.getProviders()) this.explore(wrapper, found);
-    for (const wrapper of this.discovery.getControllers()) this.explore(wrapper, found);
-    this.registry.addAll(found);
+    for (const wrapper of this.discovery.getProviders()) this.exploreWrapper(wrapper, found);
+    for (const wrapper of this.discovery.getControllers()) this.exploreWrapper(wrapper, found);
+    return found;
   }
 
-  private explore(wrapper: InstanceWrapper, found: RegisteredCheck[]): void {
+  private exploreWrapper(wrapper: InstanceWrapper, found: RegisteredCheck[]): void {
     const instance: unknown = wrapper.instance;
     // An alias (`useExisting`) shares its target's instance, which is explored through the target.
     if (!instance || typeof instance !== 'object' || wrapper.isAlias) return;

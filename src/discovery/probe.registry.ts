@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { isProbeName, MAX_TIMER_MS, PROBE_ROUTES, type ProbeName } from '../heartbeat.constants.js';
-import { HANDLER_NOT_A_FUNCTION, INVALID_NUMBER_OPTION, UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
+import {
+  HANDLER_NOT_A_FUNCTION,
+  INVALID_INTERVAL,
+  INVALID_NUMBER_OPTION,
+  INVALID_THRESHOLD,
+  UNKNOWN_PROBE_KIND,
+} from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import type { CheckHandler, ProbeKind, CheckOptions } from '../interfaces/probe.interface.js';
 
@@ -41,6 +47,27 @@ export function assertNonNegativeNumbers(owner: string, values: Record<string, u
   }
 }
 
+/** Throws a readable error unless `intervalMs` is 0 or 100 ms to 2^31-1 ms and each threshold a whole number from 1 to 1000. */
+export function assertSchedule(
+  owner: string,
+  {
+    intervalMs,
+    failureThreshold,
+    successThreshold,
+  }: { intervalMs?: unknown; failureThreshold?: unknown; successThreshold?: unknown },
+): void {
+  if (intervalMs !== undefined && intervalMs !== 0) {
+    if (typeof intervalMs !== 'number' || !(intervalMs >= 100 && intervalMs <= MAX_TIMER_MS)) {
+      throw new Error(INVALID_INTERVAL(owner, intervalMs));
+    }
+  }
+  for (const [option, value] of Object.entries({ failureThreshold, successThreshold })) {
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000)) {
+      throw new Error(INVALID_THRESHOLD(owner, option, value));
+    }
+  }
+}
+
 /**
  * The signal registry: every check of every probe, in registration order. Decorated methods are
  * added at bootstrap; code that cannot use decorators calls `register`.
@@ -53,6 +80,7 @@ export class ProbeRegistry {
     startup: [],
     environ: [],
   };
+  private readonly watchers: ((check: RegisteredCheck, added: boolean) => void)[] = [];
 
   /**
    * Registers `handler` as a check of the probe `kind` and returns a function that unregisters it.
@@ -98,15 +126,33 @@ export class ProbeRegistry {
    */
   addAll(probes: readonly RegisteredCheck[]): (() => void)[] {
     const entries = probes.map((probe) => {
-      const { timeoutMs, cacheTtlMs, abandonAfterMs } = probe.options;
-      assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs, abandonAfterMs });
+      const { timeoutMs, cacheTtlMs, abandonAfterMs, staleAfterMs } = probe.options;
+      assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs, abandonAfterMs, staleAfterMs });
+      assertSchedule(probe.source, probe.options);
       return { ...probe, options: { ...probe.options } };
     });
     for (const kind of new Set(entries.map((entry) => entry.kind))) {
       this.probes[kind] = [...this.probes[kind], ...entries.filter((entry) => entry.kind === kind)];
     }
+    for (const entry of entries) for (const watcher of this.watchers) watcher(entry, true);
     return entries.map((entry) => () => {
-      this.probes[entry.kind] = this.probes[entry.kind].filter((candidate) => candidate !== entry);
+      const before = this.probes[entry.kind];
+      this.probes[entry.kind] = before.filter((candidate) => candidate !== entry);
+      if (this.probes[entry.kind].length === before.length) return;
+      for (const watcher of this.watchers) watcher(entry, false);
     });
+  }
+
+  /**
+   * Calls `watcher` with each check added (`true`) or removed (`false`) from now on; returns a
+   * function that stops it. Used by the background scheduler.
+   * @internal
+   */
+  watch(watcher: (check: RegisteredCheck, added: boolean) => void): () => void {
+    this.watchers.push(watcher);
+    return () => {
+      const at = this.watchers.indexOf(watcher);
+      if (at !== -1) this.watchers.splice(at, 1);
+    };
   }
 }

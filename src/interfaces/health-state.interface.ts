@@ -23,8 +23,23 @@ export interface CheckHealth {
   readonly checkedAt: number | null;
   /** Since when it has been in its current status (epoch ms). */
   readonly since: number | null;
-  /** How many results in a row have failed (0 while passing). */
+  /** How many raw results in a row have failed (0 after a pass). */
   readonly consecutiveFailures: number;
+  /** How many raw results in a row have passed (0 after a failure). */
+  readonly consecutiveSuccesses: number;
+  /**
+   * The raw last result. It differs from `status` while a threshold holds the reported status
+   * (`failureThreshold`, `successThreshold`); `null` before the first result.
+   */
+  readonly lastResult: { readonly status: boolean; readonly reason?: string } | null;
+  /** `'background'`: the check runs every `intervalMs` and probes answer its last result; `'request'`: it runs on each probe. */
+  readonly mode: 'background' | 'request';
+  /** 0 for a check that runs on each probe. */
+  readonly intervalMs: number;
+  readonly failureThreshold: number;
+  readonly successThreshold: number;
+  /** Whether the status is the failure of a background result older than `staleAfterMs` (its loop is stuck). */
+  readonly stale: boolean;
 }
 
 /** What the module knows of one probe: its checks and their aggregate. */

@@ -13,6 +13,21 @@ export interface HeartbeatModuleOptions {
   /** Serve each check's last result for this many milliseconds. Default 0 (every probe runs the checks). */
   cacheTtlMs?: number;
   /**
+   * Run the check in the background every this many milliseconds (with ±10 % jitter, never
+   * overlapping itself) and let probes answer its last result at once. Default 0: the check runs on
+   * each probe request. Not for environ contributors.
+   */
+  intervalMs?: number;
+  /**
+   * A background result older than this many milliseconds fails the check (its loop is stuck).
+   * Default `2 × (intervalMs × 1.1 + timeoutMs)`: two whole cycles at their longest.
+   */
+  staleAfterMs?: number;
+  /** Raw results failing in a row before a passing check is reported failing. Default 1. */
+  failureThreshold?: number;
+  /** Raw results passing in a row before a failing check is reported passing again. Default 1. */
+  successThreshold?: number;
+  /**
    * How much a probe body tells. `'safe'` (default): names, statuses, the data handlers return and the
    * module's own messages (timeouts, invalid results, shutdown), but not the text of an error a handler
    * threw, which may hold a connection string or a key; that text goes to the log. `'always'` shows it

@@ -38,6 +38,20 @@ export interface CheckOptions {
   abandonAfterMs?: number;
   /** A non-critical check is reported but does not fail its probe. Default `true`. */
   critical?: boolean;
+  /**
+   * Run the check in the background every this many milliseconds (with ±10 % jitter, never
+   * overlapping itself) and let probes answer its last result at once. Defaults to the module's `intervalMs`. Not for environ contributors.
+   */
+  intervalMs?: number;
+  /**
+   * A background result older than this many milliseconds fails the check (its loop is stuck).
+   * Defaults to the module's `staleAfterMs`, else `2 × (intervalMs × 1.1 + timeoutMs)`.
+   */
+  staleAfterMs?: number;
+  /** Raw results failing in a row before a passing check is reported failing. Defaults to the module's. */
+  failureThreshold?: number;
+  /** Raw results passing in a row before a failing check is reported passing again. Defaults to the module's. */
+  successThreshold?: number;
 }
 
 /** @deprecated Renamed `CheckOptions` (a probe is an endpoint, a check one handler of it). */

@@ -6,7 +6,7 @@ import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind, ProbeReport } from '../interfaces/probe.interface.js';
 import { checkName } from '../run/outcome-text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
-import { type CheckRun, ProbeRunner } from '../run/probe.runner.js';
+import { type CheckResult, ProbeRunner } from '../run/probe.runner.js';
 import { environSummary, evaluate, narrow } from './report.builder.js';
 import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
 import { CONTENT_TYPES, type ProbeView, renderHealthJson, renderText } from './report.views.js';
@@ -18,9 +18,9 @@ export interface ProbeResponse {
   readonly body: string;
 }
 
-/** A seed-JSON response kept with the runs it was built from, answered again while they have not changed. */
+/** A seed-JSON response kept with the results it was built from, answered again while they have not changed. */
 interface KeptResponse {
-  readonly runs: readonly CheckRun[];
+  readonly results: readonly CheckResult[];
   readonly response: ProbeResponse;
   /** Environ only: each run's serialised contribution, reused while its outcome is the same object. */
   readonly members?: readonly EnvironMembers[];
@@ -61,13 +61,13 @@ export class ProbeResponder {
     return this.viewResponse(kind, view);
   }
 
-  /** The seed's JSON of the whole probe: the response kept from last time while the runs are the same. */
+  /** The seed's JSON of the whole probe: the response kept from last time while the results are the same. */
   private async seedResponse(kind: HealthProbe): Promise<ProbeResponse> {
-    const runs = await this.evaluator.runsOf(kind);
+    const results = await this.evaluator.resultsOf(kind);
     const kept = this.kept.get(kind);
-    if (kept && sameRuns(kept.runs, runs)) return kept.response;
-    const response = this.json(evaluate(runs, this.evaluator.details).report);
-    this.kept.set(kind, { runs, response });
+    if (kept && sameResults(kept.results, results)) return kept.response;
+    const response = this.json(evaluate(results, this.evaluator.details).report);
+    this.kept.set(kind, { results, response });
     return response;
   }
 
@@ -75,7 +75,7 @@ export class ProbeResponder {
     const format = view.format ?? 'json';
     const blocked = this.evaluator.blocked(kind);
     let evaluation =
-      blocked ?? evaluate(await this.evaluator.runsOf(kind, view.exclude, view.check), this.evaluator.details);
+      blocked ?? evaluate(await this.evaluator.resultsOf(kind, view.exclude, view.check), this.evaluator.details);
     const unknownExcludes = view.exclude?.filter(
       (name) => !this.registry.get(kind).some((probe) => probe.name === name),
     );
@@ -116,29 +116,29 @@ export class ProbeResponder {
    * outcome changed (the runtime's uptime, say) are serialised again, not the library inventory.
    */
   private async environResponse(): Promise<ProbeResponse> {
-    const runs = await this.runner.run('environ', this.registry.get('environ'));
+    const results = await this.runner.run('environ', this.registry.get('environ'));
     const kept = this.kept.get('environ');
-    if (kept && sameRuns(kept.runs, runs)) return kept.response;
-    const { status, errors } = environSummary(runs, this.evaluator.details);
-    const members = runs.map(({ probe, outcome }, index) => {
+    if (kept && sameResults(kept.results, results)) return kept.response;
+    const { status, errors } = environSummary(results, this.evaluator.details);
+    const members = results.map(({ check, outcome }, index) => {
       if (outcome.error !== undefined) return NO_MEMBERS;
-      const before = kept?.runs[index];
-      return before?.probe === probe && before.outcome === outcome ? kept!.members![index] : environMembers(outcome);
+      const before = kept?.results[index];
+      return before?.check === check && before.outcome === outcome ? kept!.members![index] : environMembers(outcome);
     });
     const response = {
       statusCode: this.statusCodeOf({ status }),
       contentType: CONTENT_TYPES.json,
       body: environBody(status, members, errors),
     };
-    this.kept.set('environ', { runs, response, members });
+    this.kept.set('environ', { results, response, members });
     return response;
   }
 }
 
-/** Whether two runs are the same checks with the same outcome objects. */
-function sameRuns(a: readonly CheckRun[], b: readonly CheckRun[]): boolean {
+/** Whether two results are the same checks with the same outcome objects. */
+function sameResults(a: readonly CheckResult[], b: readonly CheckResult[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].probe !== b[i].probe || a[i].outcome !== b[i].outcome) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].check !== b[i].check || a[i].outcome !== b[i].outcome) return false;
   return true;
 }

@@ -1,17 +1,19 @@
 import type { CheckReport, EnvironReport, ProbeReport } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { CheckRun } from '../run/probe.runner.js';
+import type { CheckResult } from '../run/probe.runner.js';
 import { defineKey } from './report.serializer.js';
 
 /** One check of an evaluated probe: the key it has in the report and what came of it. */
 export interface ReportEntry {
   readonly key: string;
   /** `null` for the module's own entries (shutdown, rotation). */
-  readonly probe: RegisteredCheck | null;
+  readonly check: RegisteredCheck | null;
   readonly outcome: CheckOutcome;
   readonly time: number;
   readonly critical: boolean;
+  /** Raw results in a row with the same status (positive passing), for checks that run in the background or have thresholds. */
+  readonly streak?: number;
 }
 
 /** A probe evaluated once, from which every view (seed JSON, text, health+json) is rendered. */
@@ -21,13 +23,13 @@ export interface Evaluation {
 }
 
 /** A non-critical check (`critical: false`) is reported but does not fail its probe. */
-export function isCritical(probe: RegisteredCheck): boolean {
-  return probe.options.critical !== false;
+export function isCritical(check: RegisteredCheck): boolean {
+  return check.options.critical !== false;
 }
 
 /** Whether a probe of these runs passes: every critical check passes. */
-export function passes(runs: readonly CheckRun[]): boolean {
-  return runs.every(({ probe, outcome }) => outcome.status || !isCritical(probe));
+export function passes(results: readonly CheckResult[]): boolean {
+  return results.every(({ check, outcome }) => outcome.status || !isCritical(check));
 }
 
 /**
@@ -35,19 +37,23 @@ export function passes(runs: readonly CheckRun[]): boolean {
  * in registration order, so two results never overwrite each other. Non-critical checks are marked
  * `"critical": false` and do not fail the probe.
  */
-export function evaluate(runs: readonly CheckRun[], details: boolean): Evaluation {
+export function evaluate(results: readonly CheckResult[], details: boolean): Evaluation {
   const checks: Record<string, CheckReport> = {};
   const entries: ReportEntry[] = [];
   let status = true;
-  for (const { probe, outcome, time } of runs) {
-    const critical = isCritical(probe);
+  for (const { check: registered, outcome, time, streak } of results) {
+    const critical = isCritical(registered);
     if (critical && !outcome.status) status = false;
     let key = outcome.name;
     for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;
     const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
     if (!critical) check.critical = false;
     defineKey(checks, key, check);
-    entries.push({ key, probe, outcome, time, critical });
+    entries.push(
+      streak === undefined
+        ? { key, check: registered, outcome, time, critical }
+        : { key, check: registered, outcome, time, critical, streak },
+    );
   }
   return { report: { status, checks }, entries };
 }
@@ -57,7 +63,7 @@ export function unready(key: string, message: string, details: boolean): Evaluat
   const outcome: CheckOutcome = { name: key, status: false, data: { message }, reason: message };
   return {
     report: { status: false, checks: { [key]: details ? { status: false, message } : { status: false } } },
-    entries: [{ key, probe: null, outcome, time: Date.now(), critical: true }],
+    entries: [{ key, check: null, outcome, time: Date.now(), critical: true }],
   };
 }
 
@@ -75,16 +81,16 @@ export function narrow(evaluation: Evaluation, key: string): Evaluation | null {
  * garbage (by source), which are listed under `errors` instead of contributing data.
  */
 export function environSummary(
-  runs: readonly CheckRun[],
+  results: readonly CheckResult[],
   details: boolean,
 ): { status: boolean; errors: Record<string, string> | undefined } {
   let status = true;
   let errors: Record<string, string> | undefined;
-  for (const { probe, outcome } of runs) {
+  for (const { check, outcome } of results) {
     if (!outcome.status) status = false;
     if (outcome.error === undefined) continue;
     errors ??= {};
-    defineKey(errors, probe.source, details ? outcome.error : 'reason withheld');
+    defineKey(errors, check.source, details ? outcome.error : 'reason withheld');
   }
   return { status, errors };
 }
@@ -93,10 +99,10 @@ export function environSummary(
  * The contributors' data merged shallowly in registration order (later keys win); `status` is
  * always the aggregate. Contributors that failed are listed under `errors` (see `environSummary`).
  */
-export function environReport(runs: readonly CheckRun[], details: boolean): EnvironReport {
-  const { status, errors } = environSummary(runs, details);
+export function environReport(results: readonly CheckResult[], details: boolean): EnvironReport {
+  const { status, errors } = environSummary(results, details);
   const report = { status } as EnvironReport;
-  for (const { outcome } of runs) {
+  for (const { outcome } of results) {
     if (outcome.error !== undefined) continue;
     for (const [key, value] of Object.entries(outcome.data)) defineKey(report, key, value);
   }

@@ -95,13 +95,26 @@ function excludedNames(value: unknown): string[] {
 
 /** The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per check. */
 export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean): string {
-  const lines = evaluation.entries.map(({ key, outcome, critical }) => {
-    if (outcome.status) return `[+]${key} ok`;
+  const lines = evaluation.entries.map((entry) => {
+    const { key, outcome, critical } = entry;
+    if (outcome.status) return `[+]${key} ok${history(entry)}`;
     const reason = details && outcome.reason ? outcome.reason : 'reason withheld';
-    return `[-]${key} failed: ${reason}${critical ? '' : ' (non-critical)'}`;
+    return `[-]${key} failed: ${reason}${critical ? '' : ' (non-critical)'}${history(entry)}`;
   });
   lines.push(`${kind} check ${evaluation.report.status ? 'passed' : 'failed'}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * When a check that runs in the background or has thresholds last ran and its streak of raw
+ * results, for the text view: ` (checked <ISO time>, passed 3 times in a row)`; nothing for others.
+ */
+function history({ streak, time }: ReportEntry): string {
+  if (streak === undefined) return '';
+  const checked = time ? new Date(time).toISOString() : 'not yet';
+  if (streak === 0) return ` (checked ${checked})`;
+  const times = Math.abs(streak);
+  return ` (checked ${checked}, ${streak > 0 ? 'passed' : 'failed'} ${times} time${times === 1 ? '' : 's'} in a row)`;
 }
 
 /** The IETF draft "Health Check Response Format for HTTP APIs" (application/health+json). */
@@ -120,7 +133,7 @@ export function renderHealthJson(evaluation: Evaluation, details: boolean, unkno
 }
 
 function component(entry: ReportEntry, status: string, details: boolean): object {
-  const health = entry.probe?.health;
+  const health = entry.check?.health;
   const result: Record<string, unknown> = {
     componentId: entry.key,
     componentType: health?.componentType ?? 'component',
@@ -134,6 +147,10 @@ function component(entry: ReportEntry, status: string, details: boolean): object
   }
   result.status = status;
   result.time = new Date(entry.time || Date.now()).toISOString();
+  if (entry.streak !== undefined) {
+    result.consecutiveSuccesses = Math.max(entry.streak, 0);
+    result.consecutiveFailures = Math.max(-entry.streak, 0);
+  }
   if (!entry.outcome.status) result.output = details && entry.outcome.reason ? entry.outcome.reason : 'reason withheld';
   return result;
 }

@@ -1,22 +1,37 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { Call } from './probe-run.js';
+import type { PendingCall } from './pending-call.js';
+import type { CheckPolicy } from './check-policy.js';
 import { isEmpty } from './outcome-text.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
+import type { ResultStreak } from './tolerance.js';
 
 /**
  * What the runner remembers of one registered check between probes: the call still pending, the
  * cached outcome, and the last outcome, whose identity is kept while the check answers the same.
  */
-export class CheckState {
+export class CheckState implements ResultStreak {
   /** Set while a call of the handler has not settled: runs wait for it instead of calling again. */
-  pending: Call | null = null;
+  pending: PendingCall | null = null;
+  /** Set when a pending call was abandoned, for the next call to say so if it times out too. */
+  abandoned: string | undefined;
   cached: CheckOutcome | null = null;
   cachedUntil = 0;
   settledAt = 0;
-  /** The last outcome recorded. */
+  /** The last outcome recorded (as reported: thresholds applied). */
   last: CheckOutcome | null = null;
+  streak = 0;
+  against = 0;
+  /** Set once a stale background result has been reported to the health state, until the next result. */
+  staleReported = false;
+  /** What a background check answers before its first result. */
+  placeholder: CheckOutcome | null = null;
 
-  constructor(readonly probe: RegisteredCheck) {}
+  constructor(
+    readonly check: RegisteredCheck,
+    readonly policy: CheckPolicy,
+    /** Whether the policy is today's default (no background run, no thresholds). */
+    readonly plain: boolean,
+  ) {}
 
   /** The cached outcome, while it is fresh at `now`. */
   cachedAt(now: number): CheckOutcome | null {

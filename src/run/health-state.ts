@@ -8,16 +8,23 @@ import type { CheckData } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { isCritical } from '../report/report.builder.js';
+import { policyOf } from './check-policy.js';
 
 /** What the state keeps of one check; updated in place on each result. */
 interface Entry {
-  status: boolean;
+  /** `null` until the first write. */
+  status: boolean | null;
   reason: string | undefined;
   data: CheckData;
   durationMs: number;
   checkedAt: number;
   since: number;
-  consecutiveFailures: number;
+  /** Raw results in a row with the same status: positive passing, negative failing. */
+  streak: number;
+  /** The raw last result, which thresholds may keep from the reported status. */
+  lastResult: { status: boolean; reason?: string } | null;
+  /** Whether the status is a stale background result's failure. */
+  stale: boolean;
 }
 
 /** A change of a check's status, with the outcome that made it (the log needs its log-only reason). */
@@ -32,12 +39,14 @@ const NO_DATA: CheckData = Object.freeze({});
 
 /** An entry before its first result is written into it. */
 const FIRST_RESULT: Omit<Entry, 'since'> = {
-  status: false,
+  status: null,
   reason: undefined,
   data: NO_DATA,
   durationMs: 0,
   checkedAt: 0,
-  consecutiveFailures: 0,
+  streak: 0,
+  lastResult: null,
+  stale: false,
 };
 
 /**
@@ -53,25 +62,55 @@ export class HealthState implements OnApplicationShutdown {
   /** Every change of a check's status, its first result included. */
   readonly changes$: Observable<HealthChange> = this.transitions.pipe(map(toChange));
 
-  constructor(@Inject(HEARTBEAT_RESOLVED_OPTIONS) options: ResolvedHeartbeatOptions) {
+  constructor(@Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions) {
     const logger = options.logger;
     if (logger) this.transitions.subscribe((transition) => logTransition(logger, transition));
   }
 
-  /** Records a result of `check` produced at `time` by a call started at `startedAt`. */
-  record(check: RegisteredCheck, outcome: CheckOutcome, startedAt: number, time: number): void {
+  /**
+   * Records a result of `check` produced at `time` by a call started at `startedAt`: `outcome` as
+   * reported (thresholds applied), `raw` as the handler produced it, `streak` its run of raw results.
+   */
+  record(
+    check: RegisteredCheck,
+    outcome: CheckOutcome,
+    raw: CheckOutcome,
+    startedAt: number,
+    time: number,
+    streak: number,
+  ): void {
+    const entry = this.entryOf(check, time);
+    entry.durationMs = Math.max(0, time - startedAt);
+    entry.checkedAt = time;
+    entry.streak = streak;
+    entry.lastResult = raw.reason === undefined ? { status: raw.status } : { status: raw.status, reason: raw.reason };
+    entry.stale = false;
+    this.write(check, entry, outcome, time);
+  }
+
+  /** Records that a background check's last result has gone stale: it now fails, its last result unchanged. */
+  markStale(check: RegisteredCheck, outcome: CheckOutcome): void {
+    const time = Date.now();
+    const entry = this.entryOf(check, time);
+    entry.stale = true;
+    this.write(check, entry, outcome, time);
+  }
+
+  private entryOf(check: RegisteredCheck, time: number): Entry {
     let entry = this.entries.get(check);
-    const previous = entry?.status ?? null;
     if (!entry) {
       entry = { ...FIRST_RESULT, since: time };
       this.entries.set(check, entry);
     }
+    return entry;
+  }
+
+  /** Writes the reported status and publishes a change of it. */
+  private write(check: RegisteredCheck, entry: Entry, outcome: CheckOutcome, time: number): void {
+    const previous = entry.status;
     entry.status = outcome.status;
     entry.reason = outcome.reason;
     entry.data = outcome.data;
-    entry.durationMs = Math.max(0, time - startedAt);
-    entry.checkedAt = time;
-    entry.consecutiveFailures = outcome.status ? 0 : entry.consecutiveFailures + 1;
     if (previous === outcome.status) return;
     entry.since = time;
     this.transitions.next({ check, outcome, previous, time });
@@ -80,12 +119,17 @@ export class HealthState implements OnApplicationShutdown {
   /** What is known of `check` now (a copy). */
   check(check: RegisteredCheck): CheckHealth {
     const entry = this.entries.get(check);
+    const policy = policyOf(check, this.options);
     const known = {
       name: check.name,
       source: check.source,
       critical: isCritical(check),
+      mode: policy.intervalMs > 0 ? ('background' as const) : ('request' as const),
+      intervalMs: policy.intervalMs,
+      failureThreshold: policy.failureThreshold,
+      successThreshold: policy.successThreshold,
     };
-    if (!entry) {
+    if (!entry || entry.status === null) {
       return {
         ...known,
         status: null,
@@ -94,9 +138,12 @@ export class HealthState implements OnApplicationShutdown {
         checkedAt: null,
         since: null,
         consecutiveFailures: 0,
+        consecutiveSuccesses: 0,
+        lastResult: null,
+        stale: false,
       };
     }
-    const { status, reason, data, durationMs, checkedAt, since, consecutiveFailures } = entry;
+    const { status, reason, data, durationMs, checkedAt, since, streak, lastResult, stale } = entry;
     return {
       ...known,
       status,
@@ -105,7 +152,10 @@ export class HealthState implements OnApplicationShutdown {
       durationMs,
       checkedAt,
       since,
-      consecutiveFailures,
+      consecutiveFailures: streak < 0 ? -streak : 0,
+      consecutiveSuccesses: streak > 0 ? streak : 0,
+      lastResult,
+      stale,
     };
   }
 

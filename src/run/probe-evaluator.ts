@@ -5,7 +5,7 @@ import { OUT_OF_ROTATION, SHUTTING_DOWN } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { type Evaluation, evaluate, passes, unready } from '../report/report.builder.js';
-import { type CheckRun, ProbeRunner } from './probe.runner.js';
+import { type CheckResult, ProbeRunner } from './probe.runner.js';
 
 /** A probe that reports the health of checks (every probe but environ). */
 export type HealthProbe = Exclude<ProbeKind, 'environ'>;
@@ -18,9 +18,9 @@ export type HealthProbe = Exclude<ProbeKind, 'environ'>;
 @Injectable()
 export class ProbeEvaluator {
   /** Startup checks that have passed once, with the run they passed in. */
-  private readonly startedUp = new Map<RegisteredCheck, CheckRun>();
+  private readonly startedUp = new Map<RegisteredCheck, CheckResult>();
   /** Every startup check's passing run, once all critical ones have passed. */
-  private startupLatched: readonly CheckRun[] | null = null;
+  private startupLatched: readonly CheckResult[] | null = null;
   private shuttingDown = false;
   private outOfRotation: string | null = null;
 
@@ -62,7 +62,7 @@ export class ProbeEvaluator {
 
   /** The evaluation of a whole probe. */
   async evaluate(kind: HealthProbe): Promise<Evaluation> {
-    return this.blocked(kind) ?? evaluate(await this.runsOf(kind), this.details);
+    return this.blocked(kind) ?? evaluate(await this.resultsOf(kind), this.details);
   }
 
   /** Readiness fails without running the checks while shutting down or out of rotation. */
@@ -78,8 +78,8 @@ export class ProbeEvaluator {
    * check (`<probe>/<name>`), only the checks registered under that name (`db` for `db#2`) run; a
    * name that only a result tuple gives runs them all, as nothing else can tell which check gives it.
    */
-  runsOf(kind: HealthProbe, exclude?: readonly string[], check?: string): Promise<readonly CheckRun[]> {
-    if (kind === 'startup') return this.startupRuns();
+  resultsOf(kind: HealthProbe, exclude?: readonly string[], check?: string): Promise<readonly CheckResult[]> {
+    if (kind === 'startup') return this.startupResults();
     const probes = this.registry.get(kind);
     if (check !== undefined) {
       const name = check.replace(/#\d+$/, '');
@@ -94,16 +94,16 @@ export class ProbeEvaluator {
   }
 
   /** Startup runs only the checks that have not passed yet; once every critical one has, the result is kept for good. */
-  private async startupRuns(): Promise<readonly CheckRun[]> {
+  private async startupResults(): Promise<readonly CheckResult[]> {
     if (this.startupLatched) return this.startupLatched;
     const all = this.registry.get('startup');
-    const runs = await this.runner.run(
+    const results = await this.runner.run(
       'startup',
-      all.filter((probe) => !this.startedUp.has(probe)),
+      all.filter((check) => !this.startedUp.has(check)),
     );
-    const latest = new Map(runs.map((run) => [run.probe, run]));
-    for (const run of runs) if (run.outcome.status) this.startedUp.set(run.probe, run);
-    const combined = all.map((probe) => this.startedUp.get(probe) ?? latest.get(probe)!);
+    const latest = new Map(results.map((result) => [result.check, result]));
+    for (const result of results) if (result.outcome.status) this.startedUp.set(result.check, result);
+    const combined = all.map((check) => this.startedUp.get(check) ?? latest.get(check)!);
     if (passes(combined)) this.startupLatched = combined;
     return combined;
   }

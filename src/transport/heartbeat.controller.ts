@@ -21,7 +21,7 @@ import {
   PROBE_HEADERS,
   transportFailure,
 } from './heartbeat.routes.js';
-import { HeartbeatService, type ProbeResponse } from '../heartbeat.service.js';
+import { ProbeResponder, type ProbeResponse } from '../report/probe-responder.js';
 import { parseView } from '../report/report.views.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 
@@ -81,7 +81,7 @@ export function createHeartbeatController(
   @Controller({ path, version: VERSION_NEUTRAL })
   class HeartbeatController implements ProbeAnswering {
     constructor(
-      private readonly service: HeartbeatService,
+      private readonly responder: ProbeResponder,
       private readonly adapterHost: HttpAdapterHost,
       @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     ) {}
@@ -104,7 +104,7 @@ export function createHeartbeatController(
         // Express parses the query string on each read of request.query: read it only when there is one.
         const query = request.url?.includes('?') === false ? undefined : request.query;
         const view = parseView(query, request.headers?.accept);
-        answer = await this.service.respond(
+        answer = await this.responder.respond(
           route.kind,
           route.check === undefined ? view : { ...view, check: route.check },
         );

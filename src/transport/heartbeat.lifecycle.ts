@@ -12,7 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { SHUTDOWN_DELAY } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { HeartbeatService } from '../heartbeat.service.js';
+import { ProbeEvaluator } from '../run/probe-evaluator.js';
 
 /** What the shutdown needs of an HTTP server (`http.Server`, `https.Server`, an HTTP/2 server allowing HTTP/1). */
 type DrainableServer = Pick<Server, 'prependListener' | 'removeListener'> &
@@ -94,13 +94,13 @@ export class ShutdownCoordinator
     // A second SIGTERM changes nothing: the delay already runs, and Nest ignores it too.
     if (this.terminating) return;
     this.terminating = true;
-    this.service.markShuttingDown();
+    this.evaluator.markShuttingDown();
     this.closeConnectionsAfterResponse();
     if (this.options.shutdownDelayMs > 0) this.options.logger?.log(SHUTDOWN_DELAY(this.options.shutdownDelayMs));
   };
 
   constructor(
-    private readonly service: HeartbeatService,
+    private readonly evaluator: ProbeEvaluator,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
@@ -137,7 +137,7 @@ export class ShutdownCoordinator
   }
 
   beforeApplicationShutdown(): void {
-    this.service.markShuttingDown();
+    this.evaluator.markShuttingDown();
   }
 
   onApplicationShutdown(): void {

@@ -14,7 +14,8 @@ import {
   PROBE_HEADERS,
   transportFailure,
 } from './heartbeat.routes.js';
-import { HeartbeatService, type ProbeResponse } from '../heartbeat.service.js';
+import { ProbeResponder, type ProbeResponse } from '../report/probe-responder.js';
+import { ProbeEvaluator } from '../run/probe-evaluator.js';
 import { parseView } from '../report/report.views.js';
 
 /** Limits of the management port's HTTP server; every time is in milliseconds. */
@@ -64,7 +65,8 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   private readonly limits: ManagementServerLimits;
 
   constructor(
-    private readonly service: HeartbeatService,
+    private readonly responder: ProbeResponder,
+    private readonly evaluator: ProbeEvaluator,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     @Inject(HEARTBEAT_ROUTE_PATH) path: string,
     @Optional() @Inject(MANAGEMENT_LIMITS) limits?: Partial<ManagementServerLimits>,
@@ -129,7 +131,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
         queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1)),
         request.headers.accept,
       );
-      answer = await this.service.respond(
+      answer = await this.responder.respond(
         route.kind,
         route.check === undefined ? view : { ...view, check: route.check },
       );
@@ -142,7 +144,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   private write(response: ServerResponse, { statusCode, contentType, body }: ProbeResponse, head = false): void {
     try {
       // Once shutting down, a keep-alive poller is told to reconnect, so it cannot hold the port open.
-      if (this.service.isShuttingDown()) response.setHeader('Connection', 'close');
+      if (this.evaluator.isShuttingDown()) response.setHeader('Connection', 'close');
       response.writeHead(statusCode, {
         'Content-Type': contentType,
         'Cache-Control': PROBE_HEADERS['Cache-Control'],

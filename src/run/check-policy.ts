@@ -1,0 +1,49 @@
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+
+/** How much the delay between two background runs varies: ±10 % of `intervalMs`. */
+export const JITTER = 0.1;
+
+/** When and how a check runs and how its results are reported, from its own options and the module's. */
+export interface CheckPolicy {
+  /** 0: the check runs on each probe request; else it runs in the background every `intervalMs`. */
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** A background result older than this fails the check (its loop is stuck). */
+  readonly staleAfterMs: number;
+  /** Results failing in a row before a passing check is reported failing. */
+  readonly failureThreshold: number;
+  /** Results passing in a row before a failing check is reported passing. */
+  readonly successThreshold: number;
+}
+
+/**
+ * The default staleness bound: two whole cycles at their longest (each a delay of `intervalMs` plus
+ * its jitter, then a run that may last the whole timeout). A result that old means at least one run
+ * has gone missing, not merely run late.
+ */
+export function defaultStaleAfterMs(intervalMs: number, timeoutMs: number): number {
+  return Math.ceil(2 * (intervalMs * (1 + JITTER) + timeoutMs));
+}
+
+/** The policy of `check`: its options, else the module's. Environ contributors always run on request, counted once. */
+export function policyOf(check: RegisteredCheck, options: ResolvedHeartbeatOptions): CheckPolicy {
+  const own = check.options;
+  const timeoutMs = own.timeoutMs ?? options.timeoutMs;
+  if (check.kind === 'environ') {
+    return { intervalMs: 0, timeoutMs, staleAfterMs: 0, failureThreshold: 1, successThreshold: 1 };
+  }
+  const intervalMs = own.intervalMs ?? options.intervalMs;
+  return {
+    intervalMs,
+    timeoutMs,
+    staleAfterMs: own.staleAfterMs ?? options.staleAfterMs ?? defaultStaleAfterMs(intervalMs, timeoutMs),
+    failureThreshold: own.failureThreshold ?? options.failureThreshold,
+    successThreshold: own.successThreshold ?? options.successThreshold,
+  };
+}
+
+/** Whether the policy is today's default: run on request, each result reported at once. */
+export function isPlain(policy: CheckPolicy): boolean {
+  return policy.intervalMs === 0 && policy.failureThreshold === 1 && policy.successThreshold === 1;
+}
