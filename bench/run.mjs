@@ -196,6 +196,35 @@ for (const id of ['heartbeat-express', 'terminus-express']) {
 }
 out();
 
+// ---- 2b. Background: one check of 300 ms run per request or in the background (intervalMs 1000)
+{
+  const contenders = [
+    ['nest-bare-express', 'bare Nest route, Express'],
+    ['heartbeat-express', 'heartbeat readiness, check run per request'],
+    ['heartbeat-background-express', 'heartbeat readiness, check in the background (intervalMs 1000)'],
+  ];
+  const samples = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [id] of contenders.map((_, i) => contenders[(i + round) % contenders.length])) {
+      (samples[id] ??= []).push(await measure(id, 'slow', { connections: 50 }));
+    }
+  }
+  out(`#### Background: one check of 300 ms, 50 connections for ${DURATION} s`);
+  out();
+  out(
+    `Medians over ${ROUNDS} interleaved round(s). Handler calls per minute: calls in the measured ${DURATION} s × ${60 / DURATION}.`,
+  );
+  out();
+  out('| contender | req/s | p50 ms | p99 ms | CPU µs/req | handler calls per minute |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [id, label] of contenders) {
+    const s = summarise(samples[id]);
+    const calls = id === 'nest-bare-express' ? '' : fmt((s.calls * 60) / DURATION);
+    out(`| ${label} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.cpuPerRequest, 1)} | ${calls} |`);
+  }
+  out();
+}
+
 // ---- 3. Parallel: five checks of 100 ms; latency of one probe at a time
 out('#### Parallel: five checks of 100 ms each, one request at a time (20 requests)');
 out();
@@ -281,7 +310,7 @@ out();
   );
   const discovery = runs.with.map((run) => run.discoveryMs);
   out(
-    `| discovery itself (the module's explorer over every provider, timed in the process; min ${fmt(Math.min(...discovery), 1)}, max ${fmt(Math.max(...discovery), 1)}) | ${fmt(median(discovery), 1)} | |`,
+    `| discovery itself (the module's explorer over every provider and the registration of what it finds, timed in the process; min ${fmt(Math.min(...discovery), 1)}, max ${fmt(Math.max(...discovery), 1)}) | ${fmt(median(discovery), 1)} | |`,
   );
   out();
 }

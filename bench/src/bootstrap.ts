@@ -32,14 +32,15 @@ class Root {}
 // Discovery itself, timed inside the process: the difference between two processes' bootstraps
 // varies by tens of milliseconds from run to run on a shared machine.
 let discoveryMs = 0;
-// The module's own build (the same file the package entry loads), to time its discovery step alone.
-const { ProbeExplorer } = (await import(new URL('../../dist/discovery/probe.explorer.js', import.meta.url).href)) as {
-  ProbeExplorer: { prototype: { onModuleInit(): void } };
+// The module's own build (the same file the package entry loads), to time its discovery step alone:
+// the explorer over every provider and the registration of what it finds (CheckSetup.onModuleInit).
+const { CheckSetup } = (await import(new URL('../../dist/discovery/check-setup.js', import.meta.url).href)) as {
+  CheckSetup: { prototype: { onModuleInit(): void } };
 };
-const explore = ProbeExplorer.prototype.onModuleInit;
-ProbeExplorer.prototype.onModuleInit = function (this: unknown) {
+const setup = CheckSetup.prototype.onModuleInit;
+CheckSetup.prototype.onModuleInit = function (this: unknown) {
   const start = performance.now();
-  explore.call(this);
+  setup.call(this);
   discoveryMs += performance.now() - start;
 };
 

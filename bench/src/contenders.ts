@@ -4,12 +4,13 @@ import { HeartbeatModule, ProbeRegistry } from 'nestjs-heartbeat';
 import { readFileSync } from 'node:fs';
 
 /** What each scenario's checks do; the same for us and for terminus. */
-export type Scenario = 'trivial' | 'stampede' | 'parallel' | 'environ';
+export type Scenario = 'trivial' | 'stampede' | 'parallel' | 'slow' | 'environ';
 
 export const CHECK_NAMES: Record<Exclude<Scenario, 'environ'>, { names: string[]; delayMs: number }> = {
   trivial: { names: ['a', 'b', 'c'], delayMs: 0 },
   stampede: { names: ['database'], delayMs: 200 },
   parallel: { names: ['a', 'b', 'c', 'd', 'e'], delayMs: 100 },
+  slow: { names: ['database'], delayMs: 300 },
 };
 
 /** The body our readiness answers with the trivial checks; the bare routes answer it too. */

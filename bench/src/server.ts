@@ -12,6 +12,9 @@ import { createServer, type Server } from 'node:http';
 import { HeartbeatManagementServer, HeartbeatService } from 'nestjs-heartbeat';
 import { BareModule, counters, heartbeatModule, type Scenario, terminusModule, TRIVIAL_BODY } from './contenders.js';
 
+/** The interval of the checks of the `heartbeat-background` contenders. */
+const BACKGROUND_INTERVAL_MS = 1000;
+
 const [contender, scenario = 'trivial'] = process.argv.slice(2) as [string, Scenario];
 const fastify = contender.endsWith('-fastify');
 
@@ -61,7 +64,9 @@ async function start(): Promise<{ port: number; path: string }> {
       ? BareModule
       : kind === 'terminus'
         ? terminusModule(scenario as Exclude<Scenario, 'environ'>)
-        : heartbeatModule(scenario);
+        : kind === 'heartbeat-background'
+          ? heartbeatModule(scenario, { intervalMs: BACKGROUND_INTERVAL_MS })
+          : heartbeatModule(scenario);
   const app = await nest(module);
   const port = (app.getHttpServer().address() as { port: number }).port;
   const path =
