@@ -15,18 +15,14 @@ export interface DiskCheckOptions {
   name?: string;
 }
 
+const BYTES_RULE = { from: 0, expected: 'a number of bytes from 0' };
+const PERCENT_RULE = { from: 0, to: 100, expected: 'a percentage from 0 to 100' };
+
 /** Free space of the file system holding `path` (`fs.statfs`), in bytes or percent. Reports `{ freeBytes, freePercent, … }`. */
 export function diskCheck(options: DiskCheckOptions): HeartbeatCheck {
   const path = textOption('diskCheck', 'path', options.path, 'a non-empty path');
-  const minFreeBytes = numberOption('diskCheck', 'minFreeBytes', options.minFreeBytes, {
-    from: 0,
-    expected: 'a number of bytes from 0',
-  });
-  const minFreePercent = numberOption('diskCheck', 'minFreePercent', options.minFreePercent, {
-    from: 0,
-    to: 100,
-    expected: 'a percentage from 0 to 100',
-  });
+  const minFreeBytes = numberOption('diskCheck', 'minFreeBytes', options.minFreeBytes, BYTES_RULE);
+  const minFreePercent = numberOption('diskCheck', 'minFreePercent', options.minFreePercent, PERCENT_RULE);
   const { name = 'disk' } = options;
   return {
     name,

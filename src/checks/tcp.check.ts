@@ -15,16 +15,13 @@ export interface TcpCheckOptions {
   name?: string;
 }
 
+const PORT_RULE = { from: 1, to: 65535, whole: true, expected: 'a whole number from 1 to 65535' };
+
 /** A TCP connect to `host:port`, closed at once. Reports `{ timeMs }`. */
 export function tcpCheck(options: TcpCheckOptions): HeartbeatCheck {
   const host = textOption('tcpCheck', 'host', options.host, 'a non-empty host name or address');
   // Validated here: net.connect throws on a bad port, which would make run() reject.
-  const port = requiredNumberOption('tcpCheck', 'port', options.port, {
-    from: 1,
-    to: 65535,
-    whole: true,
-    expected: 'a whole number from 1 to 65535',
-  });
+  const port = requiredNumberOption('tcpCheck', 'port', options.port, PORT_RULE);
   const timeoutMs = numberOption('tcpCheck', 'timeoutMs', options.timeoutMs, TIMEOUT_RULE) ?? 500;
   return {
     name: options.name ?? `${host}:${port}`,
