@@ -81,6 +81,7 @@ const CONTENDERS = [
   ['terminus-express', '@nestjs/terminus, Express', 'nest-bare-express'],
   ['nest-bare-fastify', 'bare Nest route, Fastify', 'nest-bare-fastify'],
   ['heartbeat-fastify', 'heartbeat readiness, Fastify', 'nest-bare-fastify'],
+  ['heartbeat-metrics-fastify', 'heartbeat readiness with Prometheus metrics, Fastify', 'nest-bare-fastify'],
   ['terminus-fastify', '@nestjs/terminus, Fastify', 'nest-bare-fastify'],
   ['heartbeat-port-express', 'heartbeat management port', 'http-bare'],
 ];

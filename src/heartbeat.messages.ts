@@ -61,3 +61,10 @@ export const CHECK_STALE = (source: string, ageMs: number, intervalMs: number) =
   `${source}: its last result is ${(ageMs / 1000).toFixed(1)} s old although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
 export const STILL_FAILING = (passes: number, threshold: number) =>
   `still failing: the check passed ${passes} time(s) in a row of the ${threshold} it needs to count as passing again`;
+export const METRICS_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
+  `HeartbeatModule: metrics.${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
+export const INVALID_METRICS_PREFIX = (value: unknown) =>
+  `HeartbeatModule: option "metrics.prefix" must be a name of letters, digits and underscores, not starting with a digit (got ${String(value)}).`;
+export const METRICS_FAILED = (reason: string) => `GET /metrics on the management port failed: ${reason}`;
+export const METRICS_NOT_REGISTERED = (reason: string) =>
+  `HeartbeatModule: the Prometheus metrics could not be registered (${reason}). Another app in this process may have registered them on the same registry: give each its own Registry (metrics.prometheus) or prefix (metrics.prefix).`;

@@ -20,6 +20,7 @@ import { BackgroundScheduler } from './run/background.scheduler.js';
 import { HealthState } from './run/health-state.js';
 import { ProbeEvaluator } from './run/probe-evaluator.js';
 import { ProbeResponder } from './report/probe-responder.js';
+import { HeartbeatMetrics } from './metrics/heartbeat.metrics.js';
 
 /**
  * The route prefix once the options are known. A `path` from the `forRootAsync` factory is applied
@@ -56,8 +57,9 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     HeartbeatService,
     ShutdownCoordinator,
     HeartbeatManagementServer,
+    HeartbeatMetrics,
   ],
-  exports: [HeartbeatService, ProbeRegistry, HeartbeatManagementServer],
+  exports: [HeartbeatService, ProbeRegistry, HeartbeatManagementServer, HeartbeatMetrics],
 })
 export class HeartbeatModule extends ConfigurableModuleClass {
   /** The module with `options` (every one optional): `HeartbeatModule.forRoot()` serves the seed's routes. */

@@ -16,6 +16,7 @@ import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import { closestName } from './option-names.js';
+import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
 import { assertNonNegativeNumbers, assertSchedule, toProbeKind } from './discovery/probe.registry.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
@@ -41,6 +42,7 @@ export interface ResolvedHeartbeatOptions {
   readonly routeDecorated: boolean;
   readonly environ: { readonly enabled: boolean; readonly root: string; readonly env: readonly string[] };
   readonly checks: readonly { readonly kind: 'readiness' | 'liveliness' | 'startup'; readonly check: HeartbeatCheck }[];
+  readonly metrics: ResolvedMetricsOptions;
 }
 
 /** Every option `forRoot()` and the `forRootAsync()` factory accept. */
@@ -62,6 +64,7 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'checks',
   'environ',
   'path',
+  'metrics',
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
 const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
@@ -91,6 +94,7 @@ export function resolveOptions(
     environ = {},
     checks = {},
     path = route?.path ?? DEFAULT_PATH,
+    metrics,
   } = options ?? {};
   assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs, staleAfterMs });
   assertSchedule('HeartbeatModule', { intervalMs, failureThreshold, successThreshold });
@@ -123,6 +127,7 @@ export function resolveOptions(
     routeDecorated: route?.decorated ?? false,
     environ: environOptionsOf(environ),
     checks: configuredChecks(checks),
+    metrics: metricsOptionsOf(metrics),
   };
 }
 
@@ -135,6 +140,11 @@ function assertNumbers(failureStatusCode: number, port: number | undefined, dura
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new Error(INVALID_OPTION('port', 'an integer from 0 to 65535', port));
   }
+}
+
+function metricsOptionsOf(metrics: HeartbeatModuleOptions['metrics']): ResolvedMetricsOptions {
+  assertKnownKeys(metrics, METRICS_OPTIONS, 'metrics.');
+  return resolveMetricsOptions(metrics);
 }
 
 /** The environ options, checked, with the app root resolved. */

@@ -3,6 +3,7 @@ export { HeartbeatModule } from './heartbeat.module.js';
 export { HEARTBEAT_MODULE_OPTIONS } from './heartbeat.module-definition.js';
 export { HeartbeatService, type ProbeResponse } from './heartbeat.service.js';
 export { HeartbeatManagementServer } from './transport/heartbeat.management-server.js';
+export { HeartbeatMetrics } from './metrics/heartbeat.metrics.js';
 export { ProbeRegistry, type ProbeKindInput } from './discovery/probe.registry.js';
 export * from './interfaces/heartbeat-options.interface.js';
 export * from './interfaces/probe.interface.js';

@@ -10,6 +10,7 @@ import { send, serve, TRANSPORTS } from './support/transports.js';
 import { HeartbeatModule } from '../src/index.js';
 import { ProbeResponder } from '../src/report/probe-responder.js';
 import { ProbeEvaluator } from '../src/run/probe-evaluator.js';
+import { HeartbeatMetrics } from '../src/metrics/heartbeat.metrics.js';
 import type { ManagementServerLimits } from '../src/transport/heartbeat.management-server.js';
 
 const BASE = '/.well-known/heartbeat';
@@ -106,6 +107,7 @@ describe('the management port against slow clients', () => {
     server = new HeartbeatManagementServer(
       app.get(ProbeResponder),
       app.get(ProbeEvaluator),
+      app.get(HeartbeatMetrics),
       app.get(HEARTBEAT_RESOLVED_OPTIONS),
       app.get(HEARTBEAT_ROUTE_PATH),
       limits,

@@ -66,7 +66,9 @@ async function start(): Promise<{ port: number; path: string }> {
         ? terminusModule(scenario as Exclude<Scenario, 'environ'>)
         : kind === 'heartbeat-background'
           ? heartbeatModule(scenario, { intervalMs: BACKGROUND_INTERVAL_MS })
-          : heartbeatModule(scenario);
+          : kind === 'heartbeat-metrics'
+            ? heartbeatModule(scenario, { metrics: { prometheus: true } })
+            : heartbeatModule(scenario);
   const app = await nest(module);
   const port = (app.getHttpServer().address() as { port: number }).port;
   const path =

@@ -13,6 +13,9 @@ export const NEST = {
       '@nestjs/platform-fastify': '^11.0.1',
       'reflect-metadata': '^0.2.2',
       rxjs: '^7.8.1',
+      // What a user adds for the metrics (optional peers of the package).
+      'prom-client': '^15.1.3',
+      '@opentelemetry/api': '^1.9.0',
     },
     devDependencies: {
       '@nestjs/testing': '^11.0.1',
@@ -36,6 +39,9 @@ export const NEST = {
       '@nestjs/platform-fastify': '^12.0.1',
       'reflect-metadata': '^0.2.2',
       rxjs: '^7.8.1',
+      // What a user adds for the metrics (optional peers of the package).
+      'prom-client': '^15.1.3',
+      '@opentelemetry/api': '^1.9.0',
     },
     devDependencies: {
       '@nestjs/testing': '^12.0.1',
@@ -234,7 +240,7 @@ export class HealthChecks {
 
 @Module({
   // In a workspace too: environ finds the workspace root (where the package manager installs) by itself.
-  imports: [HeartbeatModule.forRoot({ logger: false })],
+  imports: [HeartbeatModule.forRoot({ logger: false, metrics: { prometheus: true, openTelemetry: true } })],
   controllers: [AppController],
   providers: [HealthChecks],
 })
@@ -245,13 +251,23 @@ export class AppModule {}
 export class MinimalModule {}
 `;
 
-const CONTROLLER = `import { Controller, Get } from '@nestjs/common';
+const CONTROLLER = `import { Controller, Get, Header } from '@nestjs/common';
+import { HeartbeatMetrics } from 'nestjs-heartbeat';
 
 @Controller()
 export class AppController {
+  constructor(private readonly metrics: HeartbeatMetrics) {}
+
   @Get()
   getHello(): string {
     return 'Hello World!';
+  }
+
+  // The app's own /metrics, as an app without the management port serves them.
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async prometheus(): Promise<string> {
+    return (await this.metrics.prometheusText())?.body ?? '';
   }
 }
 `;

@@ -61,7 +61,14 @@ export async function startAndProbe({ node, dir, adapter, app, env }) {
     if (complete === false || missing.length > 0) {
       return { problem: `${adapter}: environ inventory ${JSON.stringify(environ.inventory).slice(0, 300)}` };
     }
-    return { summary: `${adapter} answers (environ: @nestjs/core ${core}, nothing missing)` };
+    // The metrics, through prom-client from the app's own node_modules (OpenTelemetry is on too, on the
+    // global meter provider, which is a no-op here: it must not get in the way).
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const line = 'heartbeat_check_status{probe="readiness",check="database"} 1';
+    if (!metrics.split('\n').includes(line)) {
+      return { problem: `${adapter}: GET /metrics has no "${line}":\n${metrics.slice(0, 300)}` };
+    }
+    return { summary: `${adapter} answers (environ: @nestjs/core ${core}, nothing missing; metrics)` };
   } finally {
     child.kill('SIGTERM');
     await exited;

@@ -71,6 +71,44 @@ export interface HeartbeatModuleOptions {
   checks?: Partial<Record<'readiness' | 'liveliness' | 'liveness' | 'startup', HeartbeatCheck[]>>;
   /** The environ report: `false` removes the route and its built-in contributors. */
   environ?: false | HeartbeatEnvironOptions;
+  /**
+   * Metrics of every check, in Prometheus (`prom-client`) and OpenTelemetry (`@opentelemetry/api`),
+   * each an optional peer dependency loaded only when asked for here.
+   */
+  metrics?: HeartbeatMetricsOptions;
+}
+
+/** A `prom-client` `Registry`, as far as the module uses it. */
+export interface PrometheusRegistryLike {
+  registerMetric(metric: unknown): void;
+  removeSingleMetric(name: string): void;
+  getSingleMetric(name: string): unknown;
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** An OpenTelemetry `Meter`, as far as the module uses it. */
+export interface OpenTelemetryMeterLike {
+  createCounter(name: string, options?: object): unknown;
+  createHistogram(name: string, options?: object): unknown;
+  createObservableGauge(name: string, options?: object): unknown;
+}
+
+/** Options of the metrics. */
+export interface HeartbeatMetricsOptions {
+  /**
+   * `true`: register on prom-client's default registry (the one `@willsoto/nestjs-prometheus` and
+   * `collectDefaultMetrics` use); a `Registry`: register on it. With `port`, the management port
+   * also serves `GET /metrics` from it. Needs `prom-client` (^15) installed.
+   */
+  prometheus?: boolean | PrometheusRegistryLike;
+  /**
+   * `true`: use the global `MeterProvider` (`metrics.getMeter('nestjs-heartbeat')`); a `Meter`: use it.
+   * Needs `@opentelemetry/api` (^1.9) installed.
+   */
+  openTelemetry?: boolean | OpenTelemetryMeterLike;
+  /** The metrics' name prefix: `heartbeat_check_status`, `heartbeat.check.status`. Default `heartbeat`. */
+  prefix?: string;
 }
 
 /** Options of the environ report. */

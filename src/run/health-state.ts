@@ -4,27 +4,20 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { CHECK_NOW_FAILING, CHECK_NOW_PASSING } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { CheckHealth, HealthChange, ProbeHealth } from '../interfaces/health-state.interface.js';
-import type { CheckData } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import { isCritical } from '../report/report.builder.js';
 import { policyOf } from './check-policy.js';
+import { checkHealth, type Entry, FIRST_RESULT } from './health-entry.js';
 
-/** What the state keeps of one check; updated in place on each result. */
-interface Entry {
-  /** `null` until the first write. */
-  status: boolean | null;
-  reason: string | undefined;
-  data: CheckData;
-  durationMs: number;
-  checkedAt: number;
-  since: number;
-  /** Raw results in a row with the same status: positive passing, negative failing. */
-  streak: number;
-  /** The raw last result, which thresholds may keep from the reported status. */
-  lastResult: { status: boolean; reason?: string } | null;
-  /** Whether the status is a stale background result's failure. */
-  stale: boolean;
+/**
+ * What hears of every result and every change of a reported status, synchronously, with no
+ * allocation of the state's: the metrics.
+ */
+export interface ResultObserver {
+  /** A raw result of `check`, whose call ran `durationMs`. */
+  result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void;
+  /** The reported status of `check` changed (not its first result). */
+  transition(check: RegisteredCheck, status: boolean): void;
 }
 
 /** A change of a check's status, with the outcome that made it (the log needs its log-only reason). */
@@ -34,20 +27,6 @@ interface Transition {
   readonly previous: boolean | null;
   readonly time: number;
 }
-
-const NO_DATA: CheckData = Object.freeze({});
-
-/** An entry before its first result is written into it. */
-const FIRST_RESULT: Omit<Entry, 'since'> = {
-  status: null,
-  reason: undefined,
-  data: NO_DATA,
-  durationMs: 0,
-  checkedAt: 0,
-  streak: 0,
-  lastResult: null,
-  stale: false,
-};
 
 /**
  * The health state: the runner writes each check's results here, and everything else reads it.
@@ -59,6 +38,7 @@ const FIRST_RESULT: Omit<Entry, 'since'> = {
 export class HealthState implements OnApplicationShutdown {
   private readonly entries = new WeakMap<RegisteredCheck, Entry>();
   private readonly transitions = new Subject<Transition>();
+  private readonly observers: ResultObserver[] = [];
   /** Every change of a check's status, its first result included. */
   readonly changes$: Observable<HealthChange> = this.transitions.pipe(map(toChange));
 
@@ -85,7 +65,20 @@ export class HealthState implements OnApplicationShutdown {
     entry.streak = streak;
     entry.lastResult = raw.reason === undefined ? { status: raw.status } : { status: raw.status, reason: raw.reason };
     entry.stale = false;
+    for (const observer of this.observers) observer.result(check, raw, entry.durationMs);
     this.write(check, entry, outcome, time);
+  }
+
+  /**
+   * Adds an observer of every result and reported change; returns a function that removes it.
+   * @internal
+   */
+  observe(observer: ResultObserver): () => void {
+    this.observers.push(observer);
+    return () => {
+      const at = this.observers.indexOf(observer);
+      if (at !== -1) this.observers.splice(at, 1);
+    };
   }
 
   /** Records that a background check's last result has gone stale: it now fails, its last result unchanged. */
@@ -112,51 +105,14 @@ export class HealthState implements OnApplicationShutdown {
     entry.reason = outcome.reason;
     entry.data = outcome.data;
     if (previous === outcome.status) return;
+    if (previous !== null) for (const observer of this.observers) observer.transition(check, outcome.status);
     entry.since = time;
     this.transitions.next({ check, outcome, previous, time });
   }
 
   /** What is known of `check` now (a copy). */
   check(check: RegisteredCheck): CheckHealth {
-    const entry = this.entries.get(check);
-    const policy = policyOf(check, this.options);
-    const known = {
-      name: check.name,
-      source: check.source,
-      critical: isCritical(check),
-      mode: policy.intervalMs > 0 ? ('background' as const) : ('request' as const),
-      intervalMs: policy.intervalMs,
-      failureThreshold: policy.failureThreshold,
-      successThreshold: policy.successThreshold,
-    };
-    if (!entry || entry.status === null) {
-      return {
-        ...known,
-        status: null,
-        data: NO_DATA,
-        durationMs: null,
-        checkedAt: null,
-        since: null,
-        consecutiveFailures: 0,
-        consecutiveSuccesses: 0,
-        lastResult: null,
-        stale: false,
-      };
-    }
-    const { status, reason, data, durationMs, checkedAt, since, streak, lastResult, stale } = entry;
-    return {
-      ...known,
-      status,
-      ...(reason === undefined ? {} : { reason }),
-      data,
-      durationMs,
-      checkedAt,
-      since,
-      consecutiveFailures: streak < 0 ? -streak : 0,
-      consecutiveSuccesses: streak > 0 ? streak : 0,
-      lastResult,
-      stale,
-    };
+    return checkHealth(check, this.entries.get(check), policyOf(check, this.options));
   }
 
   /** What is known of a probe of `checks`: `false` if a critical one fails, else `null` if one has not run, else `true`. */

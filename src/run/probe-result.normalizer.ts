@@ -26,6 +26,8 @@ export interface CheckOutcome {
   readonly logReason?: string;
   /** Set when the module itself failed the check (it threw, timed out or returned garbage). */
   readonly error?: string;
+  /** Set when the check failed by timing out. */
+  readonly timedOut?: true;
 }
 
 /** A failing outcome produced by the module itself, carrying `message`. */

@@ -159,7 +159,8 @@ export class ProbeRunner {
       () => {
         call.abort(timeoutMs);
         const message = CHECK_TIMED_OUT(check.source, timeoutMs, runningForMs, call.abandonedBefore);
-        return resultOf(state, this.record(state, failed(check, message), call.startedAt));
+        const outcome: CheckOutcome = { ...failed(check, message), timedOut: true };
+        return resultOf(state, this.record(state, outcome, call.startedAt));
       },
     );
   }

@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from '../heartbeat.constants.js';
-import { MANAGEMENT_LISTEN_FAILED } from '../heartbeat.messages.js';
+import { MANAGEMENT_LISTEN_FAILED, METRICS_FAILED } from '../heartbeat.messages.js';
+import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { type ResolvedHeartbeatOptions, servedOnPort } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from './heartbeat.routes.js';
 import { ProbeResponder, type ProbeResponse } from '../report/probe-responder.js';
 import { ProbeEvaluator } from '../run/probe-evaluator.js';
+import { HeartbeatMetrics } from '../metrics/heartbeat.metrics.js';
 import { parseView } from '../report/report.views.js';
 
 /** Limits of the management port's HTTP server; every time is in milliseconds. */
@@ -67,6 +69,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   constructor(
     private readonly responder: ProbeResponder,
     private readonly evaluator: ProbeEvaluator,
+    private readonly metrics: HeartbeatMetrics,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     @Inject(HEARTBEAT_ROUTE_PATH) path: string,
     @Optional() @Inject(MANAGEMENT_LIMITS) limits?: Partial<ManagementServerLimits>,
@@ -114,12 +117,9 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
-    const match = matchRoute(
-      this.prefix,
-      request.method ?? '',
-      queryAt === -1 ? url : url.slice(0, queryAt),
-      this.served,
-    );
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    if (path === '/metrics' && this.metrics.servesPrometheus) return this.serveMetrics(request, response);
+    const match = matchRoute(this.prefix, request.method ?? '', path, this.served);
     if (match.refused !== undefined) {
       if (match.refused === 405) response.setHeader('Allow', ALLOWED_METHODS);
       return this.write(response, REFUSED[match.refused]);
@@ -139,6 +139,24 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
       answer = transportFailure(route.kind, error, this.options.failureStatusCode, this.options.logger);
     }
     this.write(response, answer, request.method === 'HEAD');
+  }
+
+  /** `GET /metrics`: the Prometheus text exposition of the configured registry. */
+  private async serveMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? '';
+    if (method !== 'GET' && method !== 'HEAD') {
+      response.setHeader('Allow', ALLOWED_METHODS);
+      return this.write(response, REFUSED[405]);
+    }
+    let answer: ProbeResponse;
+    try {
+      const text = await this.metrics.prometheusText();
+      answer = text ? { statusCode: 200, contentType: text.contentType, body: text.body } : REFUSED[404];
+    } catch (error) {
+      this.options.logger?.error(METRICS_FAILED(oneLine(reasonOf(error))));
+      answer = { statusCode: 500, contentType: 'text/plain; charset=utf-8', body: 'metrics could not be collected\n' };
+    }
+    this.write(response, answer, method === 'HEAD');
   }
 
   private write(response: ServerResponse, { statusCode, contentType, body }: ProbeResponse, head = false): void {

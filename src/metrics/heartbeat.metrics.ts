@@ -1,0 +1,136 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import { HeartbeatService } from '../heartbeat.service.js';
+import { HealthState } from '../run/health-state.js';
+import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { METRIC_PROBES, type MetricsSource } from './metrics.source.js';
+import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
+import { type PromClient, PrometheusMetrics } from './prometheus.metrics.js';
+
+/** Loads an optional peer dependency by name; tests inject one that fails. */
+export type PackageLoader = (name: string) => Promise<unknown>;
+export const PACKAGE_LOADER = Symbol('HEARTBEAT_PACKAGE_LOADER');
+
+const importPackage: PackageLoader = (name) => import(name);
+
+/** The part of `@opentelemetry/api` the metrics use. */
+interface OpenTelemetryApi {
+  metrics: { getMeter(name: string): Meter };
+}
+
+/**
+ * The metrics of every check, in Prometheus and OpenTelemetry, each switched on by the `metrics`
+ * option. The packages are loaded at module init only when asked for, and a missing one fails the
+ * bootstrap naming it. Recording happens in the health state's observers; the gauges read the
+ * state when they are collected.
+ */
+@Injectable()
+export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, MetricsSource {
+  private prometheus: PrometheusMetrics | null = null;
+  private openTelemetry: OpenTelemetryMetrics | null = null;
+  private readonly stops: (() => void)[] = [];
+  private readonly labels = new WeakMap<RegisteredCheck, string>();
+
+  constructor(
+    @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    private readonly health: HealthState,
+    private readonly registry: ProbeRegistry,
+    private readonly service: HeartbeatService,
+    @Optional() @Inject(PACKAGE_LOADER) private readonly load: PackageLoader = importPackage,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const { prometheus, openTelemetry, prefix } = this.options.metrics;
+    // Every package is loaded before anything is registered, so a missing one leaves nothing behind.
+    const client = prometheus ? await this.loadPackage<PromClient>('prometheus', 'prom-client', 'Gauge') : null;
+    const api =
+      openTelemetry === 'global'
+        ? await this.loadPackage<OpenTelemetryApi>('openTelemetry', '@opentelemetry/api', 'metrics')
+        : null;
+    if (client && prometheus) {
+      const registry = prometheus === 'default' ? client.register : prometheus;
+      let metrics: PrometheusMetrics;
+      try {
+        metrics = new PrometheusMetrics(client, registry, prefix, this);
+      } catch (error) {
+        throw new Error(METRICS_NOT_REGISTERED(oneLine(reasonOf(error))), { cause: error });
+      }
+      this.prometheus = metrics;
+      this.stops.push(this.health.observe(metrics), () => metrics.dispose());
+    }
+    if (openTelemetry) {
+      const meter = api ? api.metrics.getMeter('nestjs-heartbeat') : (openTelemetry as unknown as Meter);
+      const metrics = new OpenTelemetryMetrics(meter, prefix, this);
+      this.openTelemetry = metrics;
+      this.stops.push(this.health.observe(metrics), () => metrics.dispose());
+    }
+  }
+
+  /** Unregisters the Prometheus metrics and stops the OpenTelemetry callbacks. */
+  onApplicationShutdown(): void {
+    for (const stop of this.stops.splice(0)) stop();
+    this.prometheus = null;
+    this.openTelemetry = null;
+  }
+
+  /** Whether Prometheus is on (the management port then serves `GET /metrics`). */
+  get servesPrometheus(): boolean {
+    return this.prometheus !== null;
+  }
+
+  /** The Prometheus text exposition of the configured registry, or `null` when Prometheus is off. */
+  async prometheusText(): Promise<{ contentType: string; body: string } | null> {
+    const registry = this.prometheus?.registry;
+    if (!registry) return null;
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  checks(): { probe: string; check: string; status: boolean }[] {
+    const found: { probe: string; check: string; status: boolean }[] = [];
+    for (const probe of METRIC_PROBES) {
+      for (const check of this.registry.get(probe)) {
+        const { status } = this.health.check(check);
+        if (status !== null) found.push({ probe, check: this.label(check), status });
+      }
+    }
+    return found;
+  }
+
+  probes(): { probe: string; status: boolean }[] {
+    const { probes } = this.service.state();
+    return METRIC_PROBES.flatMap((probe) => {
+      const { status } = probes[probe];
+      return status === null ? [] : [{ probe, status }];
+    });
+  }
+
+  inRotation(): boolean {
+    return this.service.isInRotation();
+  }
+
+  label(check: RegisteredCheck): string {
+    let label = this.labels.get(check);
+    if (label === undefined) {
+      const same = this.registry.get(check.kind).filter((candidate) => candidate.name === check.name);
+      const index = same.indexOf(check);
+      label = index > 0 ? `${check.name}#${index + 1}` : check.name;
+      this.labels.set(check, label);
+    }
+    return label;
+  }
+
+  /** The package `name`, as its CommonJS exports (`module.exports`) whichever way it was loaded. */
+  private async loadPackage<T>(option: string, name: string, member: string): Promise<T> {
+    let loaded: unknown;
+    try {
+      loaded = await this.load(name);
+    } catch (error) {
+      throw new Error(METRICS_PACKAGE_MISSING(option, name, oneLine(reasonOf(error))), { cause: error });
+    }
+    const module = loaded as Record<string, unknown> & { default?: Record<string, unknown> };
+    return (module[member] !== undefined ? module : module.default) as T;
+  }
+}

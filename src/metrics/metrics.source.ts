@@ -1,0 +1,41 @@
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
+
+/** The health probes metrics report on; environ contributors are not checks to alert on. */
+export const METRIC_PROBES = ['readiness', 'liveliness', 'startup'] as const;
+
+/** Bucket bounds of the check duration histograms, in seconds. */
+export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What the metrics read at collection time, and the label of each check. */
+export interface MetricsSource {
+  /** Every health check that has a status, with its labels. */
+  checks(): { probe: string; check: string; status: boolean }[];
+  /** Every health probe that has a status. */
+  probes(): { probe: string; status: boolean }[];
+  /** Whether readiness may pass: not shutting down, not taken out of rotation. */
+  inRotation(): boolean;
+  /** The `check` label of a check: its name, with `#2`, `#3`… for a name already taken in its probe. */
+  label(check: RegisteredCheck): string;
+}
+
+/** The metric names of one prefix, in Prometheus (`_`) and OpenTelemetry (`.`) spelling. */
+export function metricNames(prefix: string, separator: '_' | '.') {
+  const name = (...parts: string[]) => [prefix, ...parts].join(separator);
+  return {
+    checkStatus: name('check', 'status'),
+    checkDuration: separator === '_' ? name('check', 'duration', 'seconds') : name('check', 'duration'),
+    checkRuns: separator === '_' ? name('check', 'runs', 'total') : name('check', 'runs'),
+    checkTransitions: separator === '_' ? name('check', 'transitions', 'total') : name('check', 'transitions'),
+    probeStatus: name('probe', 'status'),
+    inRotation: `${prefix}${separator}in_rotation`,
+  };
+}
+
+export const HELP = {
+  checkStatus: 'Whether a check passes (1) or fails (0), as its probe reports it',
+  checkDuration: 'How long each call of a check ran, in seconds (to its timeout when it timed out)',
+  checkRuns: 'Results of each check, by result: success, failure or timeout',
+  checkTransitions: 'Changes of the reported status of each check, by the status it changed to: passing or failing',
+  probeStatus: 'Whether a probe passes (1) or fails (0)',
+  inRotation: 'Whether the instance is in rotation (0 while shutting down or taken out of rotation)',
+};
