@@ -68,3 +68,8 @@ export const INVALID_METRICS_PREFIX = (value: unknown) =>
 export const METRICS_FAILED = (reason: string) => `GET /metrics on the management port failed: ${reason}`;
 export const METRICS_NOT_REGISTERED = (reason: string) =>
   `HeartbeatModule: the Prometheus metrics could not be registered (${reason}). Another app in this process may have registered them on the same registry: give each its own Registry (metrics.prometheus) or prefix (metrics.prefix).`;
+export const NO_RESULT_STALE = (source: string, ageMs: number, intervalMs: number) =>
+  `${source}: no result ${(ageMs / 1000).toFixed(1)} s after its first run started, although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
+export const INVALID_STALE_AFTER = (owner: string, value: unknown) =>
+  `${owner}: option "staleAfterMs" must be above 0 (a result is stale after that many milliseconds; got ${String(value)}).`;
+export const CALL_ABORTED_AT_SHUTDOWN = 'the app is shutting down';

@@ -97,7 +97,7 @@ export function resolveOptions(
     metrics,
   } = options ?? {};
   assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs, staleAfterMs });
-  assertSchedule('HeartbeatModule', { intervalMs, failureThreshold, successThreshold });
+  assertSchedule('HeartbeatModule', { intervalMs, staleAfterMs, failureThreshold, successThreshold });
   if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
     throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
   }

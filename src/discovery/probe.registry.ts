@@ -4,6 +4,7 @@ import {
   HANDLER_NOT_A_FUNCTION,
   INVALID_INTERVAL,
   INVALID_NUMBER_OPTION,
+  INVALID_STALE_AFTER,
   INVALID_THRESHOLD,
   UNKNOWN_PROBE_KIND,
 } from '../heartbeat.messages.js';
@@ -52,15 +53,17 @@ export function assertSchedule(
   owner: string,
   {
     intervalMs,
+    staleAfterMs,
     failureThreshold,
     successThreshold,
-  }: { intervalMs?: unknown; failureThreshold?: unknown; successThreshold?: unknown },
+  }: { intervalMs?: unknown; staleAfterMs?: unknown; failureThreshold?: unknown; successThreshold?: unknown },
 ): void {
   if (intervalMs !== undefined && intervalMs !== 0) {
     if (typeof intervalMs !== 'number' || !(intervalMs >= 100 && intervalMs <= MAX_TIMER_MS)) {
       throw new Error(INVALID_INTERVAL(owner, intervalMs));
     }
   }
+  if (staleAfterMs === 0) throw new Error(INVALID_STALE_AFTER(owner, staleAfterMs));
   for (const [option, value] of Object.entries({ failureThreshold, successThreshold })) {
     if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000)) {
       throw new Error(INVALID_THRESHOLD(owner, option, value));

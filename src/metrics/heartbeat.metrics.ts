@@ -33,6 +33,8 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
   private openTelemetry: OpenTelemetryMetrics | null = null;
   private readonly stops: (() => void)[] = [];
   private readonly labels = new WeakMap<RegisteredCheck, string>();
+  /** How many checks of each probe and name have had a label: a label is never given twice. */
+  private readonly labelled = new Map<string, number>();
 
   constructor(
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
@@ -43,6 +45,16 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
   ) {}
 
   async onModuleInit(): Promise<void> {
+    try {
+      await this.start();
+    } catch (error) {
+      // Nothing half-registered stays behind a failed bootstrap.
+      this.onApplicationShutdown();
+      throw error;
+    }
+  }
+
+  private async start(): Promise<void> {
     const { prometheus, openTelemetry, prefix } = this.options.metrics;
     // Every package is loaded before anything is registered, so a missing one leaves nothing behind.
     const client = prometheus ? await this.loadPackage<PromClient>('prometheus', 'prom-client', 'Gauge') : null;
@@ -71,7 +83,13 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
 
   /** Unregisters the Prometheus metrics and stops the OpenTelemetry callbacks. */
   onApplicationShutdown(): void {
-    for (const stop of this.stops.splice(0)) stop();
+    for (const stop of this.stops.splice(0)) {
+      try {
+        stop();
+      } catch {
+        // One registry that fails to unregister does not keep the others registered.
+      }
+    }
     this.prometheus = null;
     this.openTelemetry = null;
   }
@@ -114,11 +132,21 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
   label(check: RegisteredCheck): string {
     let label = this.labels.get(check);
     if (label === undefined) {
-      const same = this.registry.get(check.kind).filter((candidate) => candidate.name === check.name);
-      const index = same.indexOf(check);
-      label = index > 0 ? `${check.name}#${index + 1}` : check.name;
-      this.labels.set(check, label);
+      // In registration order: the checks of the probe not labelled yet get theirs first.
+      for (const candidate of this.registry.get(check.kind)) {
+        if (candidate.name === check.name && !this.labels.has(candidate)) this.assignLabel(candidate);
+      }
+      label = this.labels.get(check) ?? this.assignLabel(check);
     }
+    return label;
+  }
+
+  private assignLabel(check: RegisteredCheck): string {
+    const key = `${check.kind}\0${check.name}`;
+    const n = (this.labelled.get(key) ?? 0) + 1;
+    this.labelled.set(key, n);
+    const label = n === 1 ? check.name : `${check.name}#${n}`;
+    this.labels.set(check, label);
     return label;
   }
 

@@ -31,7 +31,10 @@ export function resolveMetricsOptions(metrics: HeartbeatMetricsOptions | undefin
   ) {
     throw new Error(INVALID_OPTION('metrics.prometheus', 'true, false or a prom-client Registry', prometheus));
   }
-  if (typeof openTelemetry !== 'boolean' && !hasMethods(openTelemetry, ['createCounter', 'createHistogram'])) {
+  if (
+    typeof openTelemetry !== 'boolean' &&
+    !hasMethods(openTelemetry, ['createCounter', 'createHistogram', 'createObservableGauge'])
+  ) {
     throw new Error(INVALID_OPTION('metrics.openTelemetry', 'true, false or an OpenTelemetry Meter', openTelemetry));
   }
   return {

@@ -33,7 +33,8 @@ export function metricNames(prefix: string, separator: '_' | '.') {
 
 export const HELP = {
   checkStatus: 'Whether a check passes (1) or fails (0), as its probe reports it',
-  checkDuration: 'How long each call of a check ran, in seconds (to its timeout when it timed out)',
+  checkDuration:
+    'How long the call behind each result of a check had run, in seconds (to the timeout when it timed out; a call pending from an earlier run counts from its start)',
   checkRuns: 'Results of each check, by result: success, failure or timeout',
   checkTransitions: 'Changes of the reported status of each check, by the status it changed to: passing or failing',
   probeStatus: 'Whether a probe passes (1) or fails (0)',

@@ -1,25 +1,30 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
+import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { JITTER } from './check-policy.js';
 import { ProbeRunner } from './probe.runner.js';
 
 /** The delay before a background check's next run: `intervalMs` ± 10 %, so replicas do not stampede a shared dependency. */
 export function nextDelayMs(intervalMs: number, random: () => number = Math.random): number {
-  return Math.round(intervalMs * (1 - JITTER + 2 * JITTER * random()));
+  return Math.min(MAX_TIMER_MS, Math.round(intervalMs * (1 - JITTER + 2 * JITTER * random())));
 }
 
 interface Loop {
   timer: NodeJS.Timeout | undefined;
   stopped: boolean;
+  /** Whether the loop's last run has not settled yet. */
+  running: boolean;
 }
 
 /**
  * Runs the checks that have an `intervalMs` on their own schedule, from bootstrap to shutdown: the
- * first run at once, each next one `nextDelayMs` after the previous has settled or timed out, so a
- * check never overlaps itself (a call still pending after its timeout is joined, not repeated, until
- * `abandonAfterMs`). Probes never wait for these runs: they answer the health state. Checks
- * registered or unregistered after bootstrap start or stop their loop then. A startup check stops
- * once it has passed. Timers are unref'd, so they never keep the process alive.
+ * first run at once, then a tick every `nextDelayMs`. A tick starts a run unless the previous one is
+ * still pending, so a check never overlaps itself; a call pending for `abandonAfterMs` is abandoned
+ * there and the handler called again, even without a timeout. Each tick also looks at the check's
+ * last result, so a stale one fails the check (and shows in `state()` and the metrics) without a
+ * probe asking. Probes never wait for these runs: they answer the health state. Checks registered or
+ * unregistered after bootstrap start or stop their loop then; a startup check stops once it has
+ * passed. Timers are unref'd, so they never keep the process alive.
  */
 @Injectable()
 export class BackgroundScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,11 +45,11 @@ export class BackgroundScheduler implements OnApplicationBootstrap, OnApplicatio
     this.unwatch = this.registry.watch((check, added) => (added ? this.start(check) : this.stop(check)));
   }
 
-  /** Stops every loop (a run under way finishes, but schedules nothing). */
+  /** Stops every loop; a run under way is told to give up (its handler's signal is aborted) and schedules nothing. */
   onApplicationShutdown(): void {
     this.running = false;
     this.unwatch?.();
-    for (const check of [...this.loops.keys()]) this.stop(check);
+    for (const check of [...this.loops.keys()]) this.stop(check, true);
   }
 
   /** How many checks run in the background now. */
@@ -56,25 +61,32 @@ export class BackgroundScheduler implements OnApplicationBootstrap, OnApplicatio
     if (!this.running || check.kind === 'environ' || this.loops.has(check)) return;
     const { intervalMs } = this.runner.policyOf(check);
     if (intervalMs === 0) return;
-    const loop: Loop = { timer: undefined, stopped: false };
+    const loop: Loop = { timer: undefined, stopped: false, running: false };
     this.loops.set(check, loop);
-    void this.tick(check, loop, intervalMs);
+    this.tick(check, loop, intervalMs);
   }
 
-  private async tick(check: RegisteredCheck, loop: Loop, intervalMs: number): Promise<void> {
-    const { outcome } = await this.runner.refresh(check);
+  private tick(check: RegisteredCheck, loop: Loop, intervalMs: number): void {
     if (loop.stopped) return;
-    if (check.kind === 'startup' && outcome.status) {
-      this.loops.delete(check);
-      return;
+    this.runner.peek(check);
+    if (!loop.running || this.runner.isOverdue(check)) {
+      loop.running = true;
+      this.runner.refresh(check).then(
+        ({ outcome }) => {
+          loop.running = false;
+          if (check.kind === 'startup' && outcome.status) this.stop(check);
+        },
+        () => (loop.running = false),
+      );
     }
-    loop.timer = setTimeout(() => void this.tick(check, loop, intervalMs), nextDelayMs(intervalMs));
+    loop.timer = setTimeout(() => this.tick(check, loop, intervalMs), nextDelayMs(intervalMs));
     loop.timer.unref();
   }
 
-  private stop(check: RegisteredCheck): void {
+  private stop(check: RegisteredCheck, abort = false): void {
     const loop = this.loops.get(check);
     if (!loop) return;
+    if (abort && loop.running) this.runner.abortPending(check);
     loop.stopped = true;
     clearTimeout(loop.timer);
     this.loops.delete(check);

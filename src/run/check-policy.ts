@@ -9,6 +9,8 @@ export interface CheckPolicy {
   /** 0: the check runs on each probe request; else it runs in the background every `intervalMs`. */
   readonly intervalMs: number;
   readonly timeoutMs: number;
+  /** A call pending this long is abandoned by the next run; 0 never abandons. */
+  readonly abandonAfterMs: number;
   /** A background result older than this fails the check (its loop is stuck). */
   readonly staleAfterMs: number;
   /** Results failing in a row before a passing check is reported failing. */
@@ -30,13 +32,15 @@ export function defaultStaleAfterMs(intervalMs: number, timeoutMs: number): numb
 export function policyOf(check: RegisteredCheck, options: ResolvedHeartbeatOptions): CheckPolicy {
   const own = check.options;
   const timeoutMs = own.timeoutMs ?? options.timeoutMs;
+  const abandonAfterMs = own.abandonAfterMs ?? options.abandonAfterMs;
   if (check.kind === 'environ') {
-    return { intervalMs: 0, timeoutMs, staleAfterMs: 0, failureThreshold: 1, successThreshold: 1 };
+    return { intervalMs: 0, timeoutMs, abandonAfterMs, staleAfterMs: 0, failureThreshold: 1, successThreshold: 1 };
   }
   const intervalMs = own.intervalMs ?? options.intervalMs;
   return {
     intervalMs,
     timeoutMs,
+    abandonAfterMs,
     staleAfterMs: own.staleAfterMs ?? options.staleAfterMs ?? defaultStaleAfterMs(intervalMs, timeoutMs),
     failureThreshold: own.failureThreshold ?? options.failureThreshold,
     successThreshold: own.successThreshold ?? options.successThreshold,

@@ -25,6 +25,8 @@ export class CheckState implements ResultStreak {
   staleReported = false;
   /** What a background check answers before its first result. */
   placeholder: CheckOutcome | null = null;
+  /** When this state was made: the check's first run or probe. */
+  readonly createdAt = Date.now();
 
   constructor(
     readonly check: RegisteredCheck,
@@ -32,6 +34,12 @@ export class CheckState implements ResultStreak {
     /** Whether the policy is today's default (no background run, no thresholds). */
     readonly plain: boolean,
   ) {}
+
+  /** Whether the pending call has been pending for `abandonAfterMs` (never when that is 0). */
+  overdue(now: number): boolean {
+    const { pending, policy } = this;
+    return pending !== null && policy.abandonAfterMs > 0 && now - pending.startedAt >= policy.abandonAfterMs;
+  }
 
   /** The cached outcome, while it is fresh at `now`. */
   cachedAt(now: number): CheckOutcome | null {

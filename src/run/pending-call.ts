@@ -1,4 +1,4 @@
-import { CALL_ABORTED } from '../heartbeat.messages.js';
+import { CALL_ABORTED, CALL_ABORTED_AT_SHUTDOWN } from '../heartbeat.messages.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 
 /** A probe's wait for a pending call, racing the call against a timeout. */
@@ -27,7 +27,8 @@ export class DeferredTimeouts {
     const races = this.unarmed;
     this.unarmed = [];
     for (const race of races) {
-      if (!race.settled) race.timer = setTimeout(race.expire, Math.max(0, race.deadline - Date.now()));
+      // Unref'd: a probe's open socket keeps the process alive anyway, and a background run must not.
+      if (!race.settled) race.timer = setTimeout(race.expire, Math.max(0, race.deadline - Date.now())).unref();
     }
   };
 }
@@ -42,6 +43,8 @@ export class PendingCall {
   waiters = 0;
   /** Set once the runner follows what the handler returned. */
   outcome!: Promise<CheckOutcome | null>;
+  /** The last timeout recorded for this call, and when. */
+  timedOut: { readonly outcome: CheckOutcome; readonly at: number } | null = null;
 
   constructor(
     readonly startedAt: number,
@@ -84,10 +87,11 @@ export class PendingCall {
     });
   }
 
-  /** Tells the handler to give up (its timeout passed, or the call was abandoned). */
-  abort(timeoutMs: number): void {
+  /** Tells the handler to give up: its timeout passed, the call was abandoned (a `TimeoutError`), or the app shuts down. */
+  abort(timeoutMs: number, name: 'TimeoutError' | 'AbortError' = 'TimeoutError'): void {
     if (this.controller && !this.controller.signal.aborted) {
-      this.controller.abort(new DOMException(CALL_ABORTED(timeoutMs), 'TimeoutError'));
+      const message = name === 'TimeoutError' ? CALL_ABORTED(timeoutMs) : CALL_ABORTED_AT_SHUTDOWN;
+      this.controller.abort(new DOMException(message, name));
     }
   }
 }

@@ -59,6 +59,11 @@ export function unreadable(probe: RegisteredCheck, error: unknown): CheckOutcome
   return invalid(probe, `a value that could not be read (${reasonOf(error)})`);
 }
 
+/** Normalises what a handler of `check` returned, as its probe's kind expects. Never throws. */
+export function normalizeFor(check: RegisteredCheck, value: unknown): CheckOutcome {
+  return check.kind === 'environ' ? normalizeEnviron(check, value) : normalizeCheck(check, value);
+}
+
 /** Normalises what a readiness, liveliness or startup handler returned. Never throws. */
 export function normalizeCheck(probe: RegisteredCheck, value: unknown): CheckOutcome {
   try {

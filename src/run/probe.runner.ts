@@ -3,34 +3,17 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { CHECK_ABANDONED, CHECK_TIMED_OUT } from '../heartbeat.messages.js';
 import { HealthState } from './health-state.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import {
-  type CheckOutcome,
-  failed,
-  normalizeCheck,
-  normalizeEnviron,
-  thrown,
-  unreadable,
-} from './probe-result.normalizer.js';
+import { type CheckOutcome, failed, normalizeFor, thrown, unreadable } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { follow, isThenable } from './thenable.js';
 import { CheckState } from './check-state.js';
 import { DeferredTimeouts, PendingCall } from './pending-call.js';
 import { type CheckPolicy, isPlain, policyOf } from './check-policy.js';
 import { tolerate } from './tolerance.js';
-import { lastResult, resultOf } from './background-result.js';
+import { lastResult } from './background-result.js';
+import { type CheckResult, resultOf } from './check-result.js';
 
-/** What one check of a probe produced: the check, its outcome and when the outcome was produced. */
-export interface CheckResult {
-  readonly check: RegisteredCheck;
-  readonly outcome: CheckOutcome;
-  /** When the outcome was produced (epoch ms); a cached outcome keeps the time it was produced. */
-  readonly time: number;
-  /**
-   * For a check that runs in the background or has thresholds: its raw results in a row with the
-   * same status (positive passing, negative failing).
-   */
-  readonly streak?: number;
-}
+export type { CheckResult } from './check-result.js';
 
 /**
  * Runs the checks of a probe: concurrently, each bounded by its timeout (a race of its pending call
@@ -77,6 +60,31 @@ export class ProbeRunner {
     return Promise.resolve(this.callOrJoin(this.stateOf(check), Date.now()));
   }
 
+  /**
+   * Looks at a background check's last result, so that a stale one is reported without a probe.
+   * @internal
+   */
+  peek(check: RegisteredCheck): void {
+    const state = this.stateOf(check);
+    if (state.policy.intervalMs > 0) lastResult(state, Date.now(), this.health);
+  }
+
+  /**
+   * Whether the check's pending call has been pending for `abandonAfterMs`, so that a new run abandons it.
+   * @internal
+   */
+  isOverdue(check: RegisteredCheck): boolean {
+    return this.stateOf(check).overdue(Date.now());
+  }
+
+  /**
+   * Tells the handler of the check's pending call, if any, to give up: the app is shutting down.
+   * @internal
+   */
+  abortPending(check: RegisteredCheck): void {
+    this.states.get(check)?.pending?.abort(0, 'AbortError');
+  }
+
   /** The policy of a check (its options, else the module's). */
   policyOf(check: RegisteredCheck): CheckPolicy {
     return this.stateOf(check).policy;
@@ -105,9 +113,8 @@ export class ProbeRunner {
    */
   private joinable(state: CheckState, now: number): PendingCall | null {
     const pending = state.pending;
-    if (!pending) return null;
-    const abandonAfterMs = state.check.options.abandonAfterMs ?? this.options.abandonAfterMs;
-    if (abandonAfterMs === 0 || now - pending.startedAt < abandonAfterMs) return pending;
+    if (!pending || !state.overdue(now)) return pending;
+    const { abandonAfterMs } = state.policy;
     pending.abort(abandonAfterMs);
     state.pending = null;
     state.abandoned = CHECK_ABANDONED(abandonAfterMs);
@@ -117,9 +124,11 @@ export class ProbeRunner {
   /** Calls the handler: its recorded outcome when it returns a value or throws, else its pending call. */
   private call(state: CheckState, now: number): CheckOutcome | PendingCall {
     const check = state.check;
-    const controller = check.handler.length > 0 ? new AbortController() : undefined;
+    let controller: AbortController | undefined;
     let value: unknown;
     try {
+      // Inside the try: reading `length` of a revoked function Proxy throws too.
+      controller = check.handler.length > 0 ? new AbortController() : undefined;
       value = check.handler(controller?.signal as AbortSignal);
     } catch (error) {
       return this.record(state, thrown(check, error, this.showErrors), now);
@@ -130,13 +139,13 @@ export class ProbeRunner {
     } catch (error) {
       return this.record(state, unreadable(check, error), now);
     }
-    if (!thenable) return this.record(state, this.normalize(check, value), now);
+    if (!thenable) return this.record(state, normalizeFor(check, value), now);
     const call = new PendingCall(now, controller, state.abandoned);
     state.abandoned = undefined;
     state.pending = call;
     call.outcome = follow(
       value as PromiseLike<unknown>,
-      (result) => this.settle(state, call, this.normalize(check, result)),
+      (result) => this.settle(state, call, normalizeFor(check, result)),
       (error) => this.settle(state, call, thrown(check, error, this.showErrors)),
     );
     return call;
@@ -148,29 +157,33 @@ export class ProbeRunner {
     return call.waiters > 0 ? this.record(state, fresh, call.startedAt) : null;
   }
 
-  /** Waits for the pending call, at most the check's timeout; on timeout the handler is told to stop. */
+  /**
+   * Waits for the pending call, at most the check's timeout; on timeout the handler is told to stop.
+   * Probes that waited at once for one call and time out together make one result: a timeout
+   * recorded after this wait began is answered again, not recorded twice.
+   */
   private wait(state: CheckState, call: PendingCall, runningForMs: number | undefined): Promise<CheckResult> {
     const { check, policy } = state;
     const { timeoutMs } = policy;
+    const waitingSince = Date.now();
     return call.wait(
       timeoutMs,
       this.timeouts,
       (outcome) => resultOf(state, outcome),
       () => {
+        const shared = call.timedOut;
+        if (shared && shared.at > waitingSince) return resultOf(state, shared.outcome);
         call.abort(timeoutMs);
         const message = CHECK_TIMED_OUT(check.source, timeoutMs, runningForMs, call.abandonedBefore);
-        const outcome: CheckOutcome = { ...failed(check, message), timedOut: true };
-        return resultOf(state, this.record(state, outcome, call.startedAt));
+        const outcome = this.record(state, { ...failed(check, message), timedOut: true }, call.startedAt);
+        call.timedOut = { outcome, at: state.settledAt };
+        return resultOf(state, outcome);
       },
     );
   }
 
   private get showErrors(): boolean {
     return this.options.details === 'always';
-  }
-
-  private normalize(check: RegisteredCheck, value: unknown): CheckOutcome {
-    return check.kind === 'environ' ? normalizeEnviron(check, value) : normalizeCheck(check, value);
   }
 
   /**
