@@ -140,7 +140,7 @@ for (const node of nodes) {
       await run(node, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir, env);
       const probes = [];
       for (const adapter of ['express', 'fastify']) {
-        probes.push(await startAndProbe({ node, dir, adapter, app: app.name, env }));
+        probes.push(await startAndProbe({ node, dir, adapter, app: app.name, env, terminus: app.nest === 11 }));
       }
       const [major, minor] = version.slice(1).split('.').map(Number);
       const [fromMajor, fromMinor] = app.e2eFromNode ?? [0, 0];

@@ -73,3 +73,5 @@ export const NO_RESULT_STALE = (source: string, ageMs: number, intervalMs: numbe
 export const INVALID_STALE_AFTER = (owner: string, value: unknown) =>
   `${owner}: option "staleAfterMs" must be above 0 (a result is stale after that many milliseconds; got ${String(value)}).`;
 export const CALL_ABORTED_AT_SHUTDOWN = 'the app is shutting down';
+export const INDICATOR_TEXT_WITHHELD = (source: string, kind: string) =>
+  `${source} failed: threw ${kind}; the indicator's text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;

@@ -43,6 +43,7 @@ export interface ResolvedHeartbeatOptions {
   readonly environ: { readonly enabled: boolean; readonly root: string; readonly env: readonly string[] };
   readonly checks: readonly { readonly kind: 'readiness' | 'liveliness' | 'startup'; readonly check: HeartbeatCheck }[];
   readonly metrics: ResolvedMetricsOptions;
+  readonly responseFormat: 'json' | 'terminus';
 }
 
 /** Every option `forRoot()` and the `forRootAsync()` factory accept. */
@@ -65,6 +66,7 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'environ',
   'path',
   'metrics',
+  'responseFormat',
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
 const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
@@ -95,19 +97,11 @@ export function resolveOptions(
     checks = {},
     path = route?.path ?? DEFAULT_PATH,
     metrics,
+    responseFormat = 'json',
   } = options ?? {};
   assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs, staleAfterMs });
   assertSchedule('HeartbeatModule', { intervalMs, staleAfterMs, failureThreshold, successThreshold });
-  if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
-    throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
-  }
-  if (serveOn !== 'app' && port === undefined) {
-    throw new Error(INVALID_OPTION('serveOn', `'app' unless a port is set`, serveOn));
-  }
-  if (details !== 'safe' && details !== 'always' && details !== 'never') {
-    throw new Error(INVALID_OPTION('details', "'safe', 'always' or 'never'", details));
-  }
-  if (typeof path !== 'string') throw new Error(INVALID_OPTION('path', 'a string', path));
+  assertChoices({ serveOn, port, details, path, responseFormat });
   return {
     failureStatusCode,
     timeoutMs,
@@ -128,7 +122,25 @@ export function resolveOptions(
     environ: environOptionsOf(environ),
     checks: configuredChecks(checks),
     metrics: metricsOptionsOf(metrics),
+    responseFormat,
   };
+}
+
+/** The options that take one of a few values, each one of them. */
+function assertChoices({ serveOn, port, details, path, responseFormat }: Record<string, unknown>): void {
+  if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
+    throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
+  }
+  if (serveOn !== 'app' && port === undefined) {
+    throw new Error(INVALID_OPTION('serveOn', `'app' unless a port is set`, serveOn));
+  }
+  if (details !== 'safe' && details !== 'always' && details !== 'never') {
+    throw new Error(INVALID_OPTION('details', "'safe', 'always' or 'never'", details));
+  }
+  if (typeof path !== 'string') throw new Error(INVALID_OPTION('path', 'a string', path));
+  if (responseFormat !== 'json' && responseFormat !== 'terminus') {
+    throw new Error(INVALID_OPTION('responseFormat', "'json' or 'terminus'", responseFormat));
+  }
 }
 
 /** The status code, the port and the durations, each in its range. */

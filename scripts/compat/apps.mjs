@@ -16,6 +16,8 @@ export const NEST = {
       // What a user adds for the metrics (optional peers of the package).
       'prom-client': '^15.1.3',
       '@opentelemetry/api': '^1.9.0',
+      // Nest 11 apps migrate from terminus 11 (scripts/compat/apps.mjs, TERMINUS).
+      '@nestjs/terminus': '^11.0.0',
     },
     devDependencies: {
       '@nestjs/testing': '^11.0.1',
@@ -185,7 +187,7 @@ export function appFiles(app) {
           },
     ),
     'src/main.ts': MAIN(js, app.esm),
-    'src/app.module.ts': APP_MODULE(js, app.name),
+    'src/app.module.ts': APP_MODULE(js, app.name, app.nest === 11),
     'src/app.controller.ts': CONTROLLER,
     'test/app.e2e-spec.ts': E2E(js, app.name),
     // Run by compat: require() and import() of the package in one process meet one HeartbeatModule.
@@ -220,12 +222,42 @@ async function bootstrap() {
 ${esm ? 'await bootstrap();' : 'void bootstrap();'}
 `;
 
-const APP_MODULE = (js, name) => `import { Injectable, Module } from '@nestjs/common';
-import { EnvironProbe, HeartbeatModule, LivelinessProbe, ReadinessProbe } from 'nestjs-heartbeat';
-import { AppController } from './app.controller${js}';
-
+// Nest 11 apps also migrate from terminus 11: its MemoryHealthIndicator and an indicator of the old
+// HealthIndicator + getStatus kind, as startup checks (their terminus view is probed by compat).
+const TERMINUS = {
+  imports: `import { HealthIndicator, MemoryHealthIndicator, TerminusModule } from '@nestjs/terminus';\n`,
+  indicator: `
 @Injectable()
-export class HealthChecks {
+export class DogHealthIndicator extends HealthIndicator {
+  async isHealthy(key: string) {
+    return this.getStatus(key, true, { goodboys: 1 });
+  }
+}
+`,
+  constructor: `
+  constructor(
+    private readonly memory: MemoryHealthIndicator,
+    private readonly dogs: DogHealthIndicator,
+  ) {}
+
+  @StartupProbe()
+  heap() {
+    return this.memory.checkHeap('memory_heap', 8 * 1024 ** 3);
+  }
+
+  @StartupProbe()
+  goodboys() {
+    return this.dogs.isHealthy('dogs');
+  }
+`,
+};
+
+const APP_MODULE = (js, name, terminus) => `import { Injectable, Module } from '@nestjs/common';
+import { EnvironProbe, HeartbeatModule, LivelinessProbe, ReadinessProbe${terminus ? ', StartupProbe' : ''} } from 'nestjs-heartbeat';
+${terminus ? TERMINUS.imports : ''}import { AppController } from './app.controller${js}';
+${terminus ? TERMINUS.indicator : ''}
+@Injectable()
+export class HealthChecks {${terminus ? TERMINUS.constructor : ''}
   @ReadinessProbe()
   @LivelinessProbe()
   database() {
@@ -240,9 +272,9 @@ export class HealthChecks {
 
 @Module({
   // In a workspace too: environ finds the workspace root (where the package manager installs) by itself.
-  imports: [HeartbeatModule.forRoot({ logger: false, metrics: { prometheus: true, openTelemetry: true } })],
+  imports: [${terminus ? 'TerminusModule, ' : ''}HeartbeatModule.forRoot({ logger: false, metrics: { prometheus: true, openTelemetry: true } })],
   controllers: [AppController],
-  providers: [HealthChecks],
+  providers: [HealthChecks${terminus ? ', DogHealthIndicator' : ''}],
 })
 export class AppModule {}
 

@@ -13,7 +13,7 @@ const freePort = () =>
   });
 
 /** `{ summary }` when readiness, liveliness and environ answered as expected, else `{ problem }`. */
-export async function startAndProbe({ node, dir, adapter, app, env }) {
+export async function startAndProbe({ node, dir, adapter, app, env, terminus = false }) {
   const port = await freePort();
   const child = spawn(node, ['dist/main'], {
     cwd: dir,
@@ -68,7 +68,19 @@ export async function startAndProbe({ node, dir, adapter, app, env }) {
     if (!metrics.split('\n').includes(line)) {
       return { problem: `${adapter}: GET /metrics has no "${line}":\n${metrics.slice(0, 300)}` };
     }
-    return { summary: `${adapter} answers (environ: @nestjs/core ${core}, nothing missing; metrics)` };
+    if (terminus) {
+      // terminus 11 indicators through our startup checks, in terminus's own body.
+      const response = await fetch(url + 'startup?format=terminus');
+      const entries = { memory_heap: { status: 'up' }, dogs: { status: 'up', goodboys: 1 } };
+      const expected = JSON.stringify({ status: 'ok', info: entries, error: {}, details: entries });
+      const body = await response.text();
+      if (response.status !== 200 || body !== expected) {
+        return { problem: `${adapter}: GET startup?format=terminus -> ${response.status} ${body.slice(0, 300)}` };
+      }
+    }
+    return {
+      summary: `${adapter} answers (environ: @nestjs/core ${core}, nothing missing; metrics${terminus ? '; terminus 11 indicators' : ''})`,
+    };
   } finally {
     child.kill('SIGTERM');
     await exited;

@@ -72,6 +72,13 @@ export interface HeartbeatModuleOptions {
   /** The environ report: `false` removes the route and its built-in contributors. */
   environ?: false | HeartbeatEnvironOptions;
   /**
+   * The body a probe answers when the request names no format: `'json'` (default), the seed's
+   * `{ status, checks }`; `'terminus'`, @nestjs/terminus's `{ status, info, error, details }` with its
+   * status codes (503 on failure), for dashboards and alerts written against terminus. A request's
+   * `?format=json` or `?format=terminus` wins.
+   */
+  responseFormat?: 'json' | 'terminus';
+  /**
    * Metrics of every check, in Prometheus (`prom-client`) and OpenTelemetry (`@opentelemetry/api`),
    * each an optional peer dependency loaded only when asked for here.
    */

@@ -87,24 +87,7 @@ export class PrometheusMetrics implements ResultObserver {
       labelNames: [...check, 'to'],
       registers,
     });
-    new client.Gauge({
-      name: names.probeStatus,
-      help: HELP.probeStatus,
-      labelNames: ['probe'],
-      registers,
-      collect(this: Gauge) {
-        this.reset();
-        for (const { probe, status } of source.probes()) this.set({ probe }, status ? 1 : 0);
-      },
-    });
-    new client.Gauge({
-      name: names.inRotation,
-      help: HELP.inRotation,
-      registers,
-      collect(this: Gauge) {
-        this.set(source.inRotation() ? 1 : 0);
-      },
-    });
+    registerProbeGauges(client, names, registers, source);
   }
 
   result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void {
@@ -147,4 +130,31 @@ export class PrometheusMetrics implements ResultObserver {
     }
     return series;
   }
+}
+
+/** The gauges of the probes and of the rotation, read from the health state when collected. */
+function registerProbeGauges(
+  client: PromClient,
+  names: ReturnType<typeof metricNames>,
+  registers: PrometheusRegistryLike[],
+  source: MetricsSource,
+): void {
+  new client.Gauge({
+    name: names.probeStatus,
+    help: HELP.probeStatus,
+    labelNames: ['probe'],
+    registers,
+    collect(this: Gauge) {
+      this.reset();
+      for (const { probe, status } of source.probes()) this.set({ probe }, status ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: names.inRotation,
+    help: HELP.inRotation,
+    registers,
+    collect(this: Gauge) {
+      this.set(source.inRotation() ? 1 : 0);
+    },
+  });
 }

@@ -9,7 +9,8 @@ import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import { type CheckResult, ProbeRunner } from '../run/probe.runner.js';
 import { environSummary, evaluate, narrow } from './report.builder.js';
 import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
-import { CONTENT_TYPES, type ProbeView, renderHealthJson, renderText } from './report.views.js';
+import { CONTENT_TYPES, type ProbeFormat, type ProbeView, renderHealthJson, renderText } from './report.views.js';
+import { renderTerminus } from './terminus.view.js';
 
 /** A serialised probe response, as every transport sends it. */
 export interface ProbeResponse {
@@ -56,9 +57,12 @@ export class ProbeResponder {
    */
   respond(kind: ProbeKind, view: ProbeView = {}): Promise<ProbeResponse> {
     if (kind === 'environ') return this.environResponse();
-    const whole = (view.format ?? 'json') === 'json' && view.check === undefined && !view.exclude?.length;
+    let format = view.format ?? 'json';
+    // `responseFormat: 'terminus'` answers terminus's body unless the request named its format.
+    if (format === 'json' && !view.formatGiven && this.options.responseFormat === 'terminus') format = 'terminus';
+    const whole = format === 'json' && view.check === undefined && !view.exclude?.length;
     if (whole && (kind !== 'readiness' || this.evaluator.isInRotation())) return this.seedResponse(kind);
-    return this.viewResponse(kind, view);
+    return this.viewResponse(kind, view, format);
   }
 
   /** The seed's JSON of the whole probe: the response kept from last time while the results are the same. */
@@ -71,8 +75,7 @@ export class ProbeResponder {
     return response;
   }
 
-  private async viewResponse(kind: HealthProbe, view: ProbeView): Promise<ProbeResponse> {
-    const format = view.format ?? 'json';
+  private async viewResponse(kind: HealthProbe, view: ProbeView, format: ProbeFormat): Promise<ProbeResponse> {
     const blocked = this.evaluator.blocked(kind);
     let evaluation =
       blocked ?? evaluate(await this.evaluator.resultsOf(kind, view.exclude, view.check), this.evaluator.details);
@@ -86,6 +89,11 @@ export class ProbeResponder {
         return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
       }
       evaluation = narrowed;
+    }
+    if (format === 'terminus') {
+      const shuttingDown = kind === 'readiness' && this.evaluator.isShuttingDown();
+      const { statusCode, body } = renderTerminus(evaluation, this.evaluator.details, shuttingDown);
+      return { statusCode, contentType: CONTENT_TYPES.terminus, body };
     }
     const statusCode = this.statusCodeOf(evaluation.report);
     if (format === 'text')

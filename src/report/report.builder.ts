@@ -41,19 +41,22 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
   const checks: Record<string, CheckReport> = {};
   const entries: ReportEntry[] = [];
   let status = true;
-  for (const { check: registered, outcome, time, streak } of results) {
+  for (const { check: registered, outcome: whole, time, streak } of results) {
     const critical = isCritical(registered);
-    if (critical && !outcome.status) status = false;
-    let key = outcome.name;
-    for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;
-    const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
-    if (!critical) check.critical = false;
-    defineKey(checks, key, check);
-    entries.push(
-      streak === undefined
-        ? { key, check: registered, outcome, time, critical }
-        : { key, check: registered, outcome, time, critical, streak },
-    );
+    if (critical && !whole.status) status = false;
+    // An indicator result of several keys is reported as one check per key.
+    for (const outcome of whole.members ?? [whole]) {
+      let key = outcome.name;
+      for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;
+      const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
+      if (!critical) check.critical = false;
+      defineKey(checks, key, check);
+      entries.push(
+        streak === undefined
+          ? { key, check: registered, outcome, time, critical }
+          : { key, check: registered, outcome, time, critical, streak },
+      );
+    }
   }
   return { report: { status, checks }, entries };
 }

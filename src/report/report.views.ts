@@ -6,11 +6,13 @@ import { isEmpty } from '../run/outcome-text.js';
 import { defineKey } from './report.serializer.js';
 
 /** How a probe is to be answered: the seed's JSON (default), the API server's text, or health+json. */
-export type ProbeFormat = 'json' | 'text' | 'health+json';
+export type ProbeFormat = 'json' | 'text' | 'health+json' | 'terminus';
 
 /** A request's view of a probe: its format, one check alone, or checks to skip. */
 export interface ProbeView {
   readonly format?: ProbeFormat;
+  /** Set when the request named its format (`?format=`), which then wins over `responseFormat`. */
+  readonly formatGiven?: true;
   /** Answer this one check alone (its key in the report). */
   readonly check?: string;
   /** Skip the checks registered under these names for this request. */
@@ -22,6 +24,7 @@ export const CONTENT_TYPES: Record<ProbeFormat, string> = {
   json: 'application/json; charset=utf-8',
   text: 'text/plain; charset=utf-8',
   'health+json': 'application/health+json; charset=utf-8',
+  terminus: 'application/json; charset=utf-8',
 };
 
 /** At most this many `?exclude=` names are read from one request; the rest are ignored. */
@@ -52,8 +55,11 @@ export function parseView(query: Record<string, unknown> | URLSearchParams | und
   if (noQuery) return negotiated === 'json' ? DEFAULT_VIEW : VIEWS[negotiated];
   const get = (name: string): unknown =>
     query instanceof URLSearchParams ? (query.has(name) ? query.getAll(name) : undefined) : query?.[name];
-  const format: ProbeFormat = negotiated !== 'health+json' && isVerbose(get('verbose')) ? 'text' : negotiated;
+  const given = formatOf(get('format'));
+  const format: ProbeFormat =
+    given ?? (negotiated !== 'health+json' && isVerbose(get('verbose')) ? 'text' : negotiated);
   const exclude = excludedNames(get('exclude'));
+  if (given) return exclude.length ? { format, formatGiven: true, exclude } : { format, formatGiven: true };
   return exclude.length ? { format, exclude } : VIEWS[format];
 }
 
@@ -63,12 +69,21 @@ const VIEWS: Readonly<Record<ProbeFormat, ProbeView>> = {
   json: DEFAULT_VIEW,
   text: Object.freeze({ format: 'text' }),
   'health+json': Object.freeze({ format: 'health+json' }),
+  terminus: Object.freeze({ format: 'terminus' }),
 };
 
 /** The format `accept` prefers among those offered; the seed's JSON when it accepts none of them. */
 function negotiate(accept: string): ProbeFormat {
   const preferred = new Negotiator({ headers: { accept } }).mediaType(OFFERED);
   return (preferred !== undefined && FORMAT_OF[preferred]) || 'json';
+}
+
+/** The last `?format=` given, when it names a format (`json`, `text`, `health+json` or `terminus`). */
+function formatOf(value: unknown): ProbeFormat | undefined {
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  // `+` in a query string is a space: `?format=health+json` arrives as `health json`.
+  if (last === 'health json') return 'health+json';
+  return last === 'json' || last === 'text' || last === 'health+json' || last === 'terminus' ? last : undefined;
 }
 
 /** `?verbose`, `?verbose=`, `?verbose=1`, `?verbose=true` are verbose; `false` and `0` are not. The last one given counts. */

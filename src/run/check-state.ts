@@ -71,6 +71,12 @@ export class CheckState implements ResultStreak {
  */
 export function sameOutcome(a: CheckOutcome, b: CheckOutcome): boolean {
   if (a.name !== b.name || a.status !== b.status || a.reason !== b.reason || a.error !== b.error) return false;
+  if (a.indicator?.status !== b.indicator?.status || a.indicator?.statusFirst !== b.indicator?.statusFirst)
+    return false;
+  if (a.members !== b.members) {
+    if (!a.members || !b.members || a.members.length !== b.members.length) return false;
+    for (let i = 0; i < a.members.length; i++) if (!sameOutcome(a.members[i], b.members[i])) return false;
+  }
   if (isEmpty(a.data) && isEmpty(b.data)) return true;
   const keys = Object.keys(a.data);
   const others = Object.keys(b.data);

@@ -1,7 +1,19 @@
 import { MAX_CHECK_DATA_BYTES, MAX_NAME_LENGTH } from '../heartbeat.constants.js';
-import { CHECK_DATA_TOO_LARGE, CHECK_INVALID, CHECK_THREW, CHECK_THREW_WITHHELD } from '../heartbeat.messages.js';
+import {
+  CHECK_DATA_TOO_LARGE,
+  CHECK_INVALID,
+  CHECK_THREW,
+  CHECK_THREW_WITHHELD,
+  INDICATOR_TEXT_WITHHELD,
+} from '../heartbeat.messages.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
+import {
+  type IndicatorEntry,
+  indicatorEntries,
+  type IndicatorStatus,
+  thrownIndicatorEntries,
+} from './indicator-result.js';
 import {
   HAS_CONTROL,
   oneLine,
@@ -28,6 +40,10 @@ export interface CheckOutcome {
   readonly error?: string;
   /** Set when the check failed by timing out. */
   readonly timedOut?: true;
+  /** For a terminus indicator's entry: its own status and where it sat, for the terminus view. */
+  readonly indicator?: { readonly status: IndicatorStatus; readonly statusFirst: boolean };
+  /** For an indicator result of several keys: one outcome per key, each reported as its own check. */
+  readonly members?: readonly CheckOutcome[];
 }
 
 /** A failing outcome produced by the module itself, carrying `message`. */
@@ -49,6 +65,8 @@ export function failed(probe: RegisteredCheck, message: string, name = probe.nam
  * always has it, with URL passwords masked.
  */
 export function thrown(probe: RegisteredCheck, error: unknown, showErrors: boolean): CheckOutcome {
+  const entries = thrownIndicatorEntries(error);
+  if (entries) return fromIndicator(probe, entries, showErrors ? null : kindOf(error));
   const text = CHECK_THREW(probe.source, reasonOf(error));
   if (showErrors) return failed(probe, text);
   return failed(probe, CHECK_THREW_WITHHELD(probe.source, kindOf(error)), probe.name, oneLine(text));
@@ -81,6 +99,8 @@ export function normalizeCheck(probe: RegisteredCheck, value: unknown): CheckOut
       }
       return sanitized(probe, name, status, (data ?? {}) as CheckData);
     }
+    const entries = indicatorEntries(value);
+    if (entries) return fromIndicator(probe, entries, null);
     if (isPlainObject(value)) {
       const { status, ...data } = value;
       if (typeof status !== 'boolean') return invalid(probe, `an object whose status is ${describe(status)}`);
@@ -117,6 +137,34 @@ function passOrFail(name: string, status: boolean, data: CheckData): CheckOutcom
   const reported =
     name.length > MAX_NAME_LENGTH || HAS_CONTROL.test(name) || name.includes('@') ? checkName(name) : name;
   return status ? { name: reported, status, data } : { name: reported, status, data, reason: reasonFromData(data) };
+}
+
+/**
+ * The outcome of a terminus indicator result: each key a check named by the key, `up` and
+ * `degraded` passing, `down` failing, the rest of the entry its data. When the result was thrown
+ * (`withheldKind` set, unless `details: 'always'`), a failing entry's text is error text: withheld
+ * from bodies and kept for the log, as a thrown error's is.
+ */
+function fromIndicator(probe: RegisteredCheck, entries: IndicatorEntry[], withheldKind: string | null): CheckOutcome {
+  const members = entries.map(({ key, status, statusFirst, data }): CheckOutcome => {
+    const passing = status !== 'down';
+    const withheld = withheldKind !== null && !passing;
+    const outcome = sanitized(
+      probe,
+      key,
+      passing,
+      withheld ? { message: INDICATOR_TEXT_WITHHELD(probe.source, withheldKind) } : data,
+    );
+    const indicator = { status: outcome.status === passing ? status : ('down' as const), statusFirst };
+    if (!withheld) return { ...outcome, indicator };
+    const text = reasonFromData(data as CheckData);
+    return text === undefined ? { ...outcome, indicator } : { ...outcome, indicator, logReason: text };
+  });
+  if (members.length === 1) return members[0];
+  const failing = members.find((member) => !member.status);
+  if (!failing) return { name: probe.name, status: true, data: {}, members };
+  const outcome: CheckOutcome = { name: probe.name, status: false, data: {}, reason: failing.reason, members };
+  return failing.logReason === undefined ? outcome : { ...outcome, logReason: failing.logReason };
 }
 
 function invalid(probe: RegisteredCheck, what: string, name = probe.name): CheckOutcome {

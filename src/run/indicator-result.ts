@@ -1,0 +1,61 @@
+import { isPlainObject } from './outcome-text.js';
+
+/*
+ * What @nestjs/terminus health indicators return and throw, recognised by shape, so that their
+ * results are check results without a dependency on terminus.
+ */
+
+/** The status of a terminus indicator entry; `degraded` (terminus 12) passes. */
+export type IndicatorStatus = 'up' | 'down' | 'degraded';
+
+const STATUSES: ReadonlySet<unknown> = new Set(['up', 'down', 'degraded']);
+const CHECK_STATUSES: ReadonlySet<unknown> = new Set(['ok', 'error', 'shutting_down', 'degraded']);
+
+/** One key of a `HealthIndicatorResult`. */
+export interface IndicatorEntry {
+  readonly key: string;
+  readonly status: IndicatorStatus;
+  /** Whether `status` came first in the entry (terminus 10's `getStatus`) or last (terminus 11+'s `up()`/`down()`). */
+  readonly statusFirst: boolean;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * The entries of a terminus `HealthIndicatorResult` (`{ database: { status: 'up', ... } }`, one key
+ * or several), or `null` when `value` is not one. An object with a `status` of its own is the
+ * module's `{ status, ...data }`, never an indicator result.
+ */
+export function indicatorEntries(value: unknown): IndicatorEntry[] | null {
+  if (!isPlainObject(value) || Object.hasOwn(value, 'status')) return null;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return null;
+  const entries: IndicatorEntry[] = [];
+  for (const key of keys) {
+    const entry = value[key];
+    if (!isPlainObject(entry) || !STATUSES.has(entry.status)) return null;
+    const { status, ...data } = entry;
+    entries.push({ key, status: status as IndicatorStatus, statusFirst: Object.keys(entry)[0] === 'status', data });
+  }
+  return entries;
+}
+
+/**
+ * The indicator result carried by what terminus throws: a `HealthCheckError`'s `causes` (terminus
+ * 10 and the indicators written for it), or the `{ status, info, error, details }` response of the
+ * `ServiceUnavailableException` that `HealthCheckService.check` throws. `null` for anything else,
+ * including a value whose inspection throws.
+ */
+export function thrownIndicatorEntries(error: unknown): IndicatorEntry[] | null {
+  try {
+    if (error === null || typeof error !== 'object') return null;
+    const causes = indicatorEntries((error as { causes?: unknown }).causes);
+    if (causes) return causes;
+    const holder = error as { getResponse?: unknown; response?: unknown };
+    const response: unknown =
+      typeof holder.getResponse === 'function' ? (holder.getResponse as () => unknown).call(error) : holder.response;
+    if (!isPlainObject(response) || !CHECK_STATUSES.has(response.status)) return null;
+    return indicatorEntries(response.details);
+  } catch {
+    return null;
+  }
+}
