@@ -120,7 +120,8 @@ describe('event-loop check', () => {
       const result = await check.run();
       const expected = Math.round(Math.max(0, rawMs - 20) * 10) / 10;
       expect(result).toEqual({ status: expected <= 10, delayMs: expected, maxMs: 10 });
-      expect(rawMs).toBeGreaterThanOrEqual(19);
+      // About the 20 ms resolution: a timer may fire a little early, never much.
+      expect(rawMs).toBeGreaterThanOrEqual(15);
     } finally {
       check.dispose?.();
     }
