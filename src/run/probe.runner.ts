@@ -23,7 +23,9 @@ export type { CheckResult } from './check-result.js';
  * The plain version: a promise per pending call (`PendingCall`) and one per probe waiting for it
  * (`PendingCall.wait`); nothing calls back into the runner. Of the closure-free machinery it
  * replaced (one object per run of a probe, with one timer), only the deferred arming of timeouts is
- * kept, in `pending-call.ts`, where its header says what `npm run bench` measured.
+ * kept, in `pending-call.ts`, where its header says what it saves. An A/B of the bench's servers
+ * puts the plain runner at about 2 µs more server CPU per readiness request of three async checks
+ * than the machinery (README, Benchmarks).
  */
 @Injectable()
 export class ProbeRunner {
