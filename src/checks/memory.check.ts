@@ -17,9 +17,8 @@ const BYTES = { above: 0, expected: 'a number of bytes above 0' } as const;
 export function memoryCheck(options: MemoryCheckOptions = {}): HeartbeatCheck {
   const heapUsedMaxBytes = numberOption('memoryCheck', 'heapUsedMaxBytes', options.heapUsedMaxBytes, BYTES);
   const rssMaxBytes = numberOption('memoryCheck', 'rssMaxBytes', options.rssMaxBytes, BYTES);
-  const { name = 'memory' } = options;
   return {
-    name,
+    name: options.name ?? 'memory',
     health: { componentType: 'system', observedKey: 'heapUsedBytes', observedUnit: 'bytes' },
     async run() {
       const { heapUsed, rss } = process.memoryUsage();
