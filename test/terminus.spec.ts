@@ -343,27 +343,38 @@ describe('indicator results and terminus errors as checks', () => {
   });
 });
 
+/**
+ * better-sqlite3 12 aborts Node 24 whenever V8 collects one of its statements (its destructor calls
+ * node::RemoveEnvironmentCleanupHook, which asserts an Environment that a GC finalizer does not
+ * have), and TypeORM keeps statements until they are collected: on Node 24 this test would measure
+ * that crash, not this package. It runs on Node 20 and 22.
+ */
+const onBetterSqlite = Number(process.versions.node.split('.')[0]) >= 24 ? it.skip : it;
+
 describe('TypeOrmHealthIndicator on a real SQLite DataSource (typeorm with better-sqlite3)', () => {
-  it('answers terminus’s body through our readiness, and each key as a check of the seed’s JSON', async () => {
-    // In a process of its own, on the built package: see test/fixtures/terminus-typeorm.mjs.
-    const fixture = new URL('./fixtures/terminus-typeorm.mjs', import.meta.url).pathname;
-    const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [fixture], { timeout: 60_000 }, (error, out, err) =>
-        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
-      ),
-    );
-    const { ours, seed, theirs } = JSON.parse(stdout) as {
-      ours: { statusCode: number; body: string };
-      seed: { statusCode: number; body: string };
-      theirs: string;
-    };
-    const timeless = (text: string) => text.replace(/"responseTime":\d+/g, '"responseTime":0');
-    expect(ours.statusCode).toBe(503);
-    expect(timeless(ours.body)).toBe(timeless(theirs));
-    expect(Object.keys(JSON.parse(ours.body).info)).toEqual(['database']);
-    expect(Object.keys(JSON.parse(ours.body).error)).toEqual(['database_unopened']);
-    const { checks } = JSON.parse(seed.body);
-    expect(checks.database).toEqual({ status: true, responseTime: expect.any(Number) });
-    expect(checks.database_unopened).toMatchObject({ status: false, message: expect.any(String) });
-  });
+  onBetterSqlite(
+    'answers terminus’s body through our readiness, and each key as a check of the seed’s JSON',
+    async () => {
+      // In a process of its own, on the built package: see test/fixtures/terminus-typeorm.mjs.
+      const fixture = new URL('./fixtures/terminus-typeorm.mjs', import.meta.url).pathname;
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [fixture], { timeout: 60_000 }, (error, out, err) =>
+          error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+        ),
+      );
+      const { ours, seed, theirs } = JSON.parse(stdout) as {
+        ours: { statusCode: number; body: string };
+        seed: { statusCode: number; body: string };
+        theirs: string;
+      };
+      const timeless = (text: string) => text.replace(/"responseTime":\d+/g, '"responseTime":0');
+      expect(ours.statusCode).toBe(503);
+      expect(timeless(ours.body)).toBe(timeless(theirs));
+      expect(Object.keys(JSON.parse(ours.body).info)).toEqual(['database']);
+      expect(Object.keys(JSON.parse(ours.body).error)).toEqual(['database_unopened']);
+      const { checks } = JSON.parse(seed.body);
+      expect(checks.database).toEqual({ status: true, responseTime: expect.any(Number) });
+      expect(checks.database_unopened).toMatchObject({ status: false, message: expect.any(String) });
+    },
+  );
 });
