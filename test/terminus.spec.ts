@@ -317,6 +317,74 @@ describe('indicator results and terminus errors as checks', () => {
     ]);
   });
 
+  it('never passes a thrown result, even one whose entries are all up', async () => {
+    const { registry, service } = await boot();
+    registry.register(
+      'readiness',
+      () => {
+        throw Object.assign(new Error('boom'), { causes: { x: { status: 'up' } } });
+      },
+      { name: 'thrower' },
+    );
+    expect((await service.readiness()).status).toBe(false);
+  });
+
+  it('takes what HealthCheckService.check returns when it passes', async () => {
+    const { registry, service, health } = await boot();
+    registry.register('readiness', () => health.check([async () => ({ cache: { status: 'up' as const } })]), {
+      name: 'terminus',
+    });
+    expect(await service.readiness()).toEqual({ status: true, checks: { cache: { status: true } } });
+  });
+
+  it('takes an indicator keyed status', async () => {
+    const { registry, service } = await boot();
+    registry.register('readiness', () => ({ status: { status: 'up' } }), { name: 'statuspage' });
+    expect(await service.readiness()).toEqual({ status: true, checks: { status: { status: true } } });
+  });
+
+  it('answers the route of a registered name whose result reports another key', async () => {
+    const { registry } = await boot();
+    registry.register('readiness', () => ({ memory_heap: { status: 'up' } }), { name: 'heap' });
+    const one = await request(app!.getHttpServer()).get('/.well-known/heartbeat/readiness/heap');
+    expect([one.status, JSON.parse(one.text)]).toEqual([
+      200,
+      { status: true, checks: { memory_heap: { status: true } } },
+    ]);
+  });
+
+  it('keeps the keys of an indicator result while a failureThreshold holds', async () => {
+    const { registry, service } = await boot();
+    let bDown = false;
+    registry.register('readiness', () => ({ a: { status: 'up' }, b: { status: bDown ? 'down' : 'up' } }), {
+      name: 'both',
+      failureThreshold: 3,
+    });
+    await service.readiness();
+    bDown = true;
+    expect(await service.readiness()).toEqual({
+      status: true,
+      checks: { a: { status: true }, b: { status: true, failing: 1, failureThreshold: 3 } },
+    });
+  });
+
+  it('answers shutting_down on one check’s route in the terminus view too', async () => {
+    const { registry, service } = await boot();
+    registry.register('readiness', () => true, { name: 'db' });
+    service.markShuttingDown();
+    const one = await request(app!.getHttpServer()).get('/.well-known/heartbeat/readiness/db?format=terminus');
+    expect([one.status, JSON.parse(one.text).status]).toEqual([503, 'shutting_down']);
+  });
+
+  it('does not take an object of more than 64 keys as an indicator result', async () => {
+    const { registry, service } = await boot();
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, { status: 'up' }]));
+    registry.register('readiness', () => many, { name: 'many' });
+    const { status, checks } = await service.readiness();
+    expect(status).toBe(false);
+    expect(Object.keys(checks)).toEqual(['many']);
+  });
+
   it('rejects a responseFormat it does not know', async () => {
     await expect(boot({ responseFormat: 'xml' as never })).rejects.toThrow(
       `HeartbeatModule: option "responseFormat" must be 'json' or 'terminus' (got xml).`,

@@ -7,7 +7,7 @@ import type { ProbeKind, ProbeReport } from '../interfaces/probe.interface.js';
 import { checkName } from '../run/outcome-text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import { type CheckResult, ProbeRunner } from '../run/probe.runner.js';
-import { environSummary, evaluate, narrow } from './report.builder.js';
+import { environSummary, type Evaluation, evaluate, narrow } from './report.builder.js';
 import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
 import { CONTENT_TYPES, type ProbeFormat, type ProbeView, renderHealthJson, renderText } from './report.views.js';
 import { renderTerminus } from './terminus.view.js';
@@ -82,8 +82,11 @@ export class ProbeResponder {
     const unknownExcludes = view.exclude?.filter(
       (name) => !this.registry.get(kind).some((probe) => probe.name === name),
     );
-    if (view.check !== undefined) {
-      const narrowed = narrow(evaluation, view.check);
+    const shuttingDown = kind === 'readiness' && this.evaluator.isShuttingDown();
+    if (view.check !== undefined && !(format === 'terminus' && shuttingDown)) {
+      // A check registered under the name whose result reports other keys (an indicator's) answers them all.
+      const named = blocked ? null : this.namedRun(kind, view.check, evaluation);
+      const narrowed = narrow(evaluation, view.check) ?? named;
       if (!narrowed) {
         const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, checkName(view.check)) });
         return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
@@ -91,7 +94,6 @@ export class ProbeResponder {
       evaluation = narrowed;
     }
     if (format === 'terminus') {
-      const shuttingDown = kind === 'readiness' && this.evaluator.isShuttingDown();
       const { statusCode, body } = renderTerminus(evaluation, this.evaluator.details, shuttingDown);
       return { statusCode, contentType: CONTENT_TYPES.terminus, body };
     }
@@ -113,6 +115,13 @@ export class ProbeResponder {
       ? { ...evaluation.report, unknownExcludes }
       : evaluation.report;
     return this.json(report);
+  }
+
+  /** The whole evaluation when it is the run of checks registered under `check` (the evaluator ran only those). */
+  private namedRun(kind: HealthProbe, check: string, evaluation: Evaluation): Evaluation | null {
+    const name = check.replace(/#\d+$/, '');
+    const named = this.registry.get(kind).some((registered) => registered.name === name);
+    return named && evaluation.entries.length > 0 ? evaluation : null;
   }
 
   private json(report: { status: boolean }): ProbeResponse {

@@ -11,6 +11,9 @@ export type IndicatorStatus = 'up' | 'down' | 'degraded';
 const STATUSES: ReadonlySet<unknown> = new Set(['up', 'down', 'degraded']);
 const CHECK_STATUSES: ReadonlySet<unknown> = new Set(['ok', 'error', 'shutting_down', 'degraded']);
 
+/** At most this many keys make an indicator result (each a check of the report); a larger object is not one. */
+export const MAX_INDICATOR_KEYS = 64;
+
 /** One key of a `HealthIndicatorResult`. */
 export interface IndicatorEntry {
   readonly key: string;
@@ -26,17 +29,26 @@ export interface IndicatorEntry {
  * module's `{ status, ...data }`, never an indicator result.
  */
 export function indicatorEntries(value: unknown): IndicatorEntry[] | null {
-  if (!isPlainObject(value) || Object.hasOwn(value, 'status')) return null;
+  // An indicator may be keyed `status` (`http.pingCheck('status', url)`): only a `status` that is not
+  // an entry makes the value the module's own shape.
+  if (!isPlainObject(value) || (Object.hasOwn(value, 'status') && !isPlainObject(value.status))) return null;
   const keys = Object.keys(value);
-  if (keys.length === 0) return null;
+  if (keys.length === 0 || keys.length > MAX_INDICATOR_KEYS) return null;
   const entries: IndicatorEntry[] = [];
   for (const key of keys) {
     const entry = value[key];
-    if (!isPlainObject(entry) || !STATUSES.has(entry.status)) return null;
+    if (!isPlainObject(entry)) return null;
     const { status, ...data } = entry;
+    if (!STATUSES.has(status)) return null;
     entries.push({ key, status: status as IndicatorStatus, statusFirst: Object.keys(entry)[0] === 'status', data });
   }
   return entries;
+}
+
+/** The entries of what `HealthCheckService.check` returns when it passes: `{ status: 'ok', info, error, details }`. */
+export function checkResultEntries(value: unknown): IndicatorEntry[] | null {
+  if (!isPlainObject(value) || !CHECK_STATUSES.has(value.status)) return null;
+  return indicatorEntries(value.details);
 }
 
 /**
@@ -53,8 +65,7 @@ export function thrownIndicatorEntries(error: unknown): IndicatorEntry[] | null 
     const holder = error as { getResponse?: unknown; response?: unknown };
     const response: unknown =
       typeof holder.getResponse === 'function' ? (holder.getResponse as () => unknown).call(error) : holder.response;
-    if (!isPlainObject(response) || !CHECK_STATUSES.has(response.status)) return null;
-    return indicatorEntries(response.details);
+    return checkResultEntries(response);
   } catch {
     return null;
   }

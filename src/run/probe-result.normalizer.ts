@@ -9,6 +9,7 @@ import {
 import type { CheckData } from '../interfaces/probe.interface.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import {
+  checkResultEntries,
   type IndicatorEntry,
   indicatorEntries,
   type IndicatorStatus,
@@ -65,8 +66,11 @@ export function failed(probe: RegisteredCheck, message: string, name = probe.nam
  * always has it, with URL passwords masked.
  */
 export function thrown(probe: RegisteredCheck, error: unknown, showErrors: boolean): CheckOutcome {
+  // A thrown result fails, whatever its entries say: one whose entries all pass is a plain throw.
   const entries = thrownIndicatorEntries(error);
-  if (entries) return fromIndicator(probe, entries, showErrors ? null : kindOf(error));
+  if (entries?.some(({ status }) => status === 'down')) {
+    return fromIndicator(probe, entries, showErrors ? null : kindOf(error));
+  }
   const text = CHECK_THREW(probe.source, reasonOf(error));
   if (showErrors) return failed(probe, text);
   return failed(probe, CHECK_THREW_WITHHELD(probe.source, kindOf(error)), probe.name, oneLine(text));
@@ -99,7 +103,7 @@ export function normalizeCheck(probe: RegisteredCheck, value: unknown): CheckOut
       }
       return sanitized(probe, name, status, (data ?? {}) as CheckData);
     }
-    const entries = indicatorEntries(value);
+    const entries = indicatorEntries(value) ?? checkResultEntries(value);
     if (entries) return fromIndicator(probe, entries, null);
     if (isPlainObject(value)) {
       const { status, ...data } = value;

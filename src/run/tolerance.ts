@@ -1,5 +1,6 @@
 import { STILL_FAILING } from '../heartbeat.messages.js';
 import type { CheckPolicy } from './check-policy.js';
+import type { CheckData } from '../interfaces/probe.interface.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 
 /** How a check's raw results have gone lately. */
@@ -35,17 +36,33 @@ export function tolerate(
   }
   if (reported) {
     // Still reported passing: the raw failure stays visible (its message among the data).
-    return {
-      name: fresh.name,
-      status: true,
-      data: { ...fresh.data, failing: counts.against, failureThreshold: threshold },
-    };
+    return held(fresh, true, { failing: counts.against, failureThreshold: threshold });
   }
-  const reason = STILL_FAILING(counts.against, threshold);
-  return {
-    name: fresh.name,
-    status: false,
-    data: { message: reason, ...fresh.data, passing: counts.against, successThreshold: threshold },
-    reason,
+  return held(
+    fresh,
+    false,
+    { passing: counts.against, successThreshold: threshold },
+    STILL_FAILING(counts.against, threshold),
+  );
+}
+
+/**
+ * The raw outcome reported with the status a threshold holds, and the counts beside its data. The
+ * keys of an indicator result stay as they are (those that disagree held too), so that a held
+ * result reads the same as before in every view.
+ */
+function held(fresh: CheckOutcome, status: boolean, counts: CheckData, reason?: string): CheckOutcome {
+  const hold = (outcome: CheckOutcome): CheckOutcome => {
+    if (outcome.status === status) return outcome;
+    const data =
+      reason === undefined ? { ...outcome.data, ...counts } : { message: reason, ...outcome.data, ...counts };
+    const kept: CheckOutcome =
+      reason === undefined ? { name: outcome.name, status, data } : { name: outcome.name, status, data, reason };
+    return outcome.indicator ? { ...kept, indicator: { ...outcome.indicator, status: status ? 'up' : 'down' } } : kept;
   };
+  if (!fresh.members) return hold(fresh);
+  const members = fresh.members.map(hold);
+  return reason === undefined
+    ? { name: fresh.name, status, data: {}, members }
+    : { name: fresh.name, status, data: {}, reason, members };
 }
