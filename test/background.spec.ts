@@ -13,15 +13,8 @@ import {
 import { defaultStaleAfterMs } from '../src/run/check-policy.js';
 import { BackgroundScheduler, nextDelayMs } from '../src/run/background.scheduler.js';
 import { createApp } from './support/app.js';
+import { gate } from './support/gate.js';
 import { RecordingLogger } from './support/logger.js';
-
-/** A promise the test settles. */
-function gate<T = boolean>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
 
 const START = 1_000_000;
 

@@ -19,6 +19,7 @@ import {
 import { PACKAGE_LOADER } from '../src/metrics/heartbeat.metrics.js';
 import { Global, Module } from '@nestjs/common';
 import { createApp } from './support/app.js';
+import { gate } from './support/gate.js';
 
 /** Provides the module's package loader app-wide (the module reads it where it is declared). */
 function loaderModule(load: (name: string) => Promise<unknown>) {
@@ -26,13 +27,6 @@ function loaderModule(load: (name: string) => Promise<unknown>) {
   @Module({ providers: [{ provide: PACKAGE_LOADER, useValue: load }], exports: [PACKAGE_LOADER] })
   class LoaderModule {}
   return LoaderModule;
-}
-
-/** A promise the test settles. */
-function gate<T = boolean>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res) => (resolve = res));
-  return { promise, resolve };
 }
 
 /** The samples of a Prometheus text exposition, as `name{labels}` → value (labels in their written order). */

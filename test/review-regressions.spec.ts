@@ -4,12 +4,8 @@ import { Registry } from 'prom-client';
 import { HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
 import { MAX_TIMER_MS } from '../src/heartbeat.constants.js';
 import { createApp } from './support/app.js';
+import { gate } from './support/gate.js';
 
-function gate<T = boolean>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res) => (resolve = res));
-  return { promise, resolve };
-}
 const never = () => new Promise<boolean>(() => {});
 
 /** Regressions found by a hostile review of background checks, thresholds and metrics. */

@@ -1,6 +1,6 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { PendingCall } from './pending-call.js';
-import type { CheckPolicy } from './check-policy.js';
+import { type CheckPolicy, isPlain } from './check-policy.js';
 import { isEmpty } from './outcome-text.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 import type { ResultStreak } from './tolerance.js';
@@ -25,15 +25,17 @@ export class CheckState implements ResultStreak {
   staleReported = false;
   /** What a background check answers before its first result. */
   placeholder: CheckOutcome | null = null;
+  /** Whether the policy is today's default (no background run, no thresholds). */
+  readonly plain: boolean;
   /** When this state was made: the check's first run or probe. */
   readonly createdAt = Date.now();
 
   constructor(
     readonly check: RegisteredCheck,
     readonly policy: CheckPolicy,
-    /** Whether the policy is today's default (no background run, no thresholds). */
-    readonly plain: boolean,
-  ) {}
+  ) {
+    this.plain = isPlain(policy);
+  }
 
   /** Whether the pending call has been pending for `abandonAfterMs` (never when that is 0). */
   overdue(now: number): boolean {

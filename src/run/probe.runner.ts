@@ -8,7 +8,7 @@ import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { follow, isThenable } from './thenable.js';
 import { CheckState } from './check-state.js';
 import { DeferredTimeouts, PendingCall } from './pending-call.js';
-import { type CheckPolicy, isPlain, policyOf } from './check-policy.js';
+import { type CheckPolicy, policyOf } from './check-policy.js';
 import { tolerate } from './tolerance.js';
 import { lastResult } from './background-result.js';
 import { type CheckResult, resultOf } from './check-result.js';
@@ -207,7 +207,7 @@ export class ProbeRunner {
     let state = this.states.get(check);
     if (!state) {
       const policy = policyOf(check, this.options);
-      state = new CheckState(check, policy, isPlain(policy));
+      state = new CheckState(check, policy);
       this.states.set(check, state);
     }
     return state;
