@@ -2,7 +2,7 @@ import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { PendingCall } from './pending-call.js';
 import { type CheckPolicy, isPlain } from './check-policy.js';
 import { isEmpty } from './outcome-text.js';
-import type { CheckOutcome } from './probe-result.normalizer.js';
+import { type CheckOutcome, normalizeFor } from './probe-result.normalizer.js';
 import type { ResultStreak } from './tolerance.js';
 
 /**
@@ -23,6 +23,9 @@ export class CheckState implements ResultStreak {
   against = 0;
   /** Set once a stale background result has been reported to the health state, until the next result. */
   staleReported = false;
+  /** The outcomes of a handler that returned nothing, or `true`: made once each. */
+  private passedEmpty: CheckOutcome | null = null;
+  private passedTrue: CheckOutcome | null = null;
   /** What a background check answers before its first result. */
   placeholder: CheckOutcome | null = null;
   /** Whether the policy is today's default (no background run, no thresholds). */
@@ -35,6 +38,18 @@ export class CheckState implements ResultStreak {
     readonly policy: CheckPolicy,
   ) {
     this.plain = isPlain(policy);
+  }
+
+  /**
+   * What a handler's value reports. Nothing and `true`, what most handlers answer, make one outcome
+   * object each, once: `remember` then sees the same outcome again without comparing it.
+   */
+  outcomeOf(value: unknown): CheckOutcome {
+    const check = this.check;
+    if (check.kind === 'environ') return normalizeFor(check, value);
+    if (value === undefined) return (this.passedEmpty ??= normalizeFor(check, value));
+    if (value === true) return (this.passedTrue ??= normalizeFor(check, value));
+    return normalizeFor(check, value);
   }
 
   /** Whether the pending call has been pending for `abandonAfterMs` (never when that is 0). */

@@ -63,7 +63,13 @@ export class HealthState implements OnApplicationShutdown {
     entry.durationMs = Math.max(0, time - startedAt);
     entry.checkedAt = time;
     entry.streak = streak;
-    entry.lastResult = raw.reason === undefined ? { status: raw.status } : { status: raw.status, reason: raw.reason };
+    const last = entry.lastResult;
+    // Kept while it says the same: a passing check records three of these per probe of three.
+    if (last === null || last.status !== raw.status || last.reason !== raw.reason) {
+      entry.lastResult = Object.freeze(
+        raw.reason === undefined ? { status: raw.status } : { status: raw.status, reason: raw.reason },
+      );
+    }
     entry.stale = false;
     for (const observer of this.observers) observer.result(check, raw, entry.durationMs);
     this.write(check, entry, outcome, time);

@@ -1,52 +1,89 @@
 import { CALL_ABORTED, CALL_ABORTED_AT_SHUTDOWN } from '../heartbeat.messages.js';
+import { type CheckResult, resultOf } from './check-result.js';
+import type { CheckState } from './check-state.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
+import type { ProbeRun } from './probe-run.js';
 
-/** A probe's wait for a pending call, racing the call against a timeout. */
-interface Race {
-  settled: boolean;
-  timer: NodeJS.Timeout | undefined;
-  readonly deadline: number;
-  /** Ends the race with the timeout's result. */
-  readonly expire: () => void;
+/**
+ * A probe's wait for a pending call: the result goes into slot `index` of its run, from the call's
+ * outcome when it settles first, else from `timedOut` once `deadline` passes.
+ */
+export class Waiter {
+  settled = false;
+  timer: NodeJS.Timeout | undefined = undefined;
+  /** When the wait began. */
+  readonly since = Date.now();
+
+  constructor(
+    readonly call: PendingCall,
+    readonly state: CheckState,
+    readonly run: ProbeRun,
+    readonly index: number,
+    readonly timeoutMs: number,
+    /** How long the call had been pending when this wait joined it (`undefined`: the wait started it). */
+    readonly runningForMs: number | undefined,
+    /** The result of this wait once its timeout has passed. */
+    readonly timedOut: (waiter: Waiter) => CheckResult,
+  ) {}
+
+  get deadline(): number {
+    return this.since + this.timeoutMs;
+  }
+}
+
+/** Ends a wait with its timeout's result (a timer's callback, with the waiter as its argument). */
+function expire(waiter: Waiter): void {
+  if (waiter.settled) return;
+  waiter.settled = true;
+  waiter.call.leave();
+  waiter.run.deliver(waiter.index, waiter.timedOut(waiter));
 }
 
 /**
- * The timeouts of the races started in this turn of the event loop, armed at its end for those still
- * pending then: a cheap async check (an async function that does not wait on I/O) settles within
- * the turn and needs no timer. This is the one optimisation the runner keeps: timing
- * `ProbeRunner.run` of three async checks, one run per turn of the event loop, gave 3.1-3.5 µs per
- * run with it and 3.7-4.6 µs with a timer armed per wait (the closure-free runner it replaced: 2.4-2.8).
- * One per runner.
+ * The timeouts of the waits started in this turn of the event loop, armed once the microtasks
+ * queued after them have run, for those still pending then: a cheap async check (an async function
+ * that does not wait on I/O) settles within those microtasks and needs no timer. One per runner.
+ *
+ * "Once the microtasks have run": a `process.nextTick` callback queued from a microtask runs after
+ * the whole microtask queue has drained, while one queued from plain code runs before it. The hop
+ * nextTick, microtask, nextTick reaches the end of the drain in both cases. In an A/B of the
+ * bench's servers, arming with `setImmediate` (which enters the event loop's check phase each turn)
+ * cost about 2 µs per readiness request of three async checks more than arming no timer at all;
+ * arming a timer per wait costs more than either.
  */
 export class DeferredTimeouts {
-  private unarmed: Race[] = [];
+  private unarmed: Waiter[] = [];
 
-  add(race: Race): void {
-    if (this.unarmed.push(race) === 1) setImmediate(this.arm);
+  add(waiter: Waiter): void {
+    if (this.unarmed.push(waiter) === 1) process.nextTick(this.afterTicks);
   }
 
+  private readonly afterTicks = (): void => queueMicrotask(this.afterMicrotasks);
+  private readonly afterMicrotasks = (): void => process.nextTick(this.arm);
+
   private readonly arm = (): void => {
-    const races = this.unarmed;
+    const waiters = this.unarmed;
     this.unarmed = [];
-    for (const race of races) {
+    for (const waiter of waiters) {
       // Unref'd: a probe's open socket keeps the process alive anyway, and a background run must not.
-      if (!race.settled) race.timer = setTimeout(race.expire, Math.max(0, race.deadline - Date.now())).unref();
+      if (!waiter.settled) {
+        waiter.timer = setTimeout(expire, Math.max(0, waiter.deadline - Date.now()), waiter).unref();
+      }
     }
   };
 }
 
 /**
  * A call of a handler that has not settled yet, shared by every probe that asks for the check while
- * it runs. `outcome` resolves to the recorded outcome, or to `null` when no probe still waited for
- * it (every one timed out, or the call was abandoned): a late outcome nobody reported is not recorded.
+ * it runs. When it settles, the runner records its outcome and `settle` answers every probe still
+ * waiting; once every one has timed out, nothing is recorded (a late outcome nobody reported).
  */
 export class PendingCall {
   /** How many probes still wait for this call; each one that times out leaves. */
   waiters = 0;
-  /** Set once the runner follows what the handler returned. */
-  outcome!: Promise<CheckOutcome | null>;
   /** The last timeout recorded for this call, and when. */
   timedOut: { readonly outcome: CheckOutcome; readonly at: number } | null = null;
+  private waiting: Waiter[] = [];
 
   constructor(
     readonly startedAt: number,
@@ -56,37 +93,29 @@ export class PendingCall {
     readonly abandonedBefore: string | undefined,
   ) {}
 
-  /**
-   * Waits for the call, at most `timeoutMs` (0: no limit; the timer is armed by `timeouts`):
-   * `settled(outcome)` when it settles first,
-   * else `timedOut()` once the timeout passes, after which this wait no longer counts as a waiter.
-   */
-  wait<R>(
-    timeoutMs: number,
-    timeouts: DeferredTimeouts,
-    settled: (outcome: CheckOutcome) => R,
-    timedOut: () => R,
-  ): Promise<R> {
+  /** Adds a probe's wait, at most `waiter.timeoutMs` (0: no limit; its timer is armed by `timeouts`). */
+  wait(waiter: Waiter, timeouts: DeferredTimeouts): void {
     this.waiters++;
-    return new Promise<R>((resolve) => {
-      const race: Race = {
-        settled: false,
-        timer: undefined,
-        deadline: Date.now() + timeoutMs,
-        expire: () => {
-          race.settled = true;
-          this.waiters--;
-          resolve(timedOut());
-        },
-      };
-      if (timeoutMs > 0) timeouts.add(race);
-      void this.outcome.then((outcome) => {
-        if (race.settled) return;
-        race.settled = true;
-        clearTimeout(race.timer);
-        if (outcome) resolve(settled(outcome));
-      });
-    });
+    this.waiting.push(waiter);
+    if (waiter.timeoutMs > 0) timeouts.add(waiter);
+  }
+
+  /** A wait timed out: once none is left, the waits are not kept until the call settles (it may never). */
+  leave(): void {
+    if (--this.waiters === 0) this.waiting = [];
+  }
+
+  /** Answers every probe still waiting with the recorded outcome (`null`: none waits, nothing was recorded). */
+  settle(outcome: CheckOutcome | null): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    if (outcome === null) return;
+    for (const waiter of waiting) {
+      if (waiter.settled) continue;
+      waiter.settled = true;
+      clearTimeout(waiter.timer);
+      waiter.run.deliver(waiter.index, resultOf(waiter.state, outcome));
+    }
   }
 
   /** Tells the handler to give up: its timeout passed, the call was abandoned (a `TimeoutError`), or the app shuts down. */

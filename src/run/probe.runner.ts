@@ -3,11 +3,12 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { CHECK_ABANDONED, CHECK_TIMED_OUT } from '../heartbeat.messages.js';
 import { HealthState } from './health-state.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { type CheckOutcome, failed, normalizeFor, thrown, unreadable } from './probe-result.normalizer.js';
+import { type CheckOutcome, failed, thrown, unreadable } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { follow, isThenable } from './thenable.js';
 import { CheckState } from './check-state.js';
-import { DeferredTimeouts, PendingCall } from './pending-call.js';
+import { DeferredTimeouts, PendingCall, Waiter } from './pending-call.js';
+import { ProbeRun } from './probe-run.js';
 import { type CheckPolicy, policyOf } from './check-policy.js';
 import { tolerate } from './tolerance.js';
 import { lastResult } from './background-result.js';
@@ -20,18 +21,19 @@ export type { CheckResult } from './check-result.js';
  * against a timer), each handler called at most once at a time, results optionally cached, failures
  * turned into values, and every result written to the health state.
  *
- * The plain version: a promise per pending call (`PendingCall`) and one per probe waiting for it
- * (`PendingCall.wait`); nothing calls back into the runner. Of the closure-free machinery it
- * replaced (one object per run of a probe, with one timer), only the deferred arming of timeouts is
- * kept, in `pending-call.ts`, where its header says what it saves. An A/B of the bench's servers
- * puts the plain runner at about 2 µs more server CPU per readiness request of three async checks
- * than the machinery (README, Benchmarks).
+ * The plain version: per check a pending call (`PendingCall`) that the probes asking for it wait
+ * for, each until its timeout, and nothing that calls back into the runner but a call settling or
+ * a wait timing out. Two pieces of the closure-free machinery it replaced are kept, where the
+ * bench showed the README's Fastify target needs them (an A/B of the bench's servers, README,
+ * Benchmarks): a run is one `ProbeRun` object with one promise, not a promise per check joined by
+ * `Promise.all` (about 2.5 µs of server CPU per readiness request of three async checks), and the
+ * timers of waits are armed at the end of the turn, for those still pending (`DeferredTimeouts`).
  */
 @Injectable()
 export class ProbeRunner {
   private readonly states = new WeakMap<RegisteredCheck, CheckState>();
   /** The runs under way, by key: callers that ask for the same key while one runs share it. */
-  private readonly inFlight = new Map<string, Promise<readonly CheckResult[]>>();
+  private readonly inFlight = new Map<string, ProbeRun>();
   private readonly timeouts = new DeferredTimeouts();
 
   constructor(
@@ -42,16 +44,14 @@ export class ProbeRunner {
   /** Runs `checks`; callers that ask for the same `key` while a run is under way share it. Never rejects. */
   run(key: string, checks: readonly RegisteredCheck[]): Promise<readonly CheckResult[]> {
     const shared = this.inFlight.get(key);
-    if (shared) return shared;
-    const now = Date.now();
-    const results = checks.map((check) => this.runCheck(this.stateOf(check), now));
-    if (!results.some((result) => result instanceof Promise)) return Promise.resolve(results as CheckResult[]);
-    const all = Promise.all(results);
-    this.inFlight.set(key, all);
-    void all.then(() => {
-      if (this.inFlight.get(key) === all) this.inFlight.delete(key);
+    if (shared) return shared.promise;
+    const run = new ProbeRun(checks.length, (done) => {
+      if (this.inFlight.get(key) === done) this.inFlight.delete(key);
     });
-    return all;
+    const now = Date.now();
+    for (let index = 0; index < checks.length; index++) this.runCheck(this.stateOf(checks[index]), run, index, now);
+    if (run.remaining > 0) this.inFlight.set(key, run);
+    return run.promise;
   }
 
   /**
@@ -59,7 +59,9 @@ export class ProbeRunner {
    * @internal
    */
   refresh(check: RegisteredCheck): Promise<CheckResult> {
-    return Promise.resolve(this.callOrJoin(this.stateOf(check), Date.now()));
+    const run = new ProbeRun(1);
+    this.callOrJoin(this.stateOf(check), run, 0, Date.now());
+    return run.promise.then((results) => results[0]);
   }
 
   /**
@@ -92,20 +94,22 @@ export class ProbeRunner {
     return this.stateOf(check).policy;
   }
 
-  /** A background check's last result, the cached one, or a run of the handler. */
-  private runCheck(state: CheckState, now: number): CheckResult | Promise<CheckResult> {
-    if (state.policy.intervalMs > 0) return lastResult(state, now, this.health);
+  /** Puts in slot `index` of `run` a background check's last result, the cached one, or a run of the handler. */
+  private runCheck(state: CheckState, run: ProbeRun, index: number, now: number): void {
+    if (state.policy.intervalMs > 0) return run.put(index, lastResult(state, now, this.health));
     const cached = state.cachedAt(now);
-    if (cached) return resultOf(state, cached);
-    return this.callOrJoin(state, now);
+    if (cached) return run.put(index, resultOf(state, cached));
+    this.callOrJoin(state, run, index, now);
   }
 
-  /** A fresh synchronous result, or the wait for the pending call of the handler. */
-  private callOrJoin(state: CheckState, now: number): CheckResult | Promise<CheckResult> {
+  /** A fresh synchronous result, or a wait for the pending call of the handler. */
+  private callOrJoin(state: CheckState, run: ProbeRun, index: number, now: number): void {
     const joined = this.joinable(state, now);
     const call = joined ?? this.call(state, now);
-    if (!(call instanceof PendingCall)) return resultOf(state, call);
-    return this.wait(state, call, joined ? now - call.startedAt : undefined);
+    if (!(call instanceof PendingCall)) return run.put(index, resultOf(state, call));
+    run.remaining++;
+    const runningForMs = joined ? now - call.startedAt : undefined;
+    call.wait(new Waiter(call, state, run, index, state.policy.timeoutMs, runningForMs, this.timedOut), this.timeouts);
   }
 
   /**
@@ -141,48 +145,39 @@ export class ProbeRunner {
     } catch (error) {
       return this.record(state, unreadable(check, error), now);
     }
-    if (!thenable) return this.record(state, normalizeFor(check, value), now);
+    if (!thenable) return this.record(state, state.outcomeOf(value), now);
     const call = new PendingCall(now, controller, state.abandoned);
     state.abandoned = undefined;
     state.pending = call;
-    call.outcome = follow(
+    void follow(
       value as PromiseLike<unknown>,
-      (result) => this.settle(state, call, normalizeFor(check, result)),
+      (result) => this.settle(state, call, state.outcomeOf(result)),
       (error) => this.settle(state, call, thrown(check, error, this.showErrors)),
     );
     return call;
   }
 
-  /** Records what a pending call settled to, unless no probe waits for it any more. */
-  private settle(state: CheckState, call: PendingCall, fresh: CheckOutcome): CheckOutcome | null {
+  /** Records what a pending call settled to and answers the probes waiting for it, unless none waits any more. */
+  private settle(state: CheckState, call: PendingCall, fresh: CheckOutcome): void {
     if (state.pending === call) state.pending = null;
-    return call.waiters > 0 ? this.record(state, fresh, call.startedAt) : null;
+    call.settle(call.waiters > 0 ? this.record(state, fresh, call.startedAt) : null);
   }
 
   /**
-   * Waits for the pending call, at most the check's timeout; on timeout the handler is told to stop.
-   * Probes that waited at once for one call and time out together make one result: a timeout
-   * recorded after this wait began is answered again, not recorded twice.
+   * The result of a wait whose timeout passed: the handler is told to stop. Probes that waited at
+   * once for one call and time out together make one result: a timeout recorded after this wait
+   * began is answered again, not recorded twice.
    */
-  private wait(state: CheckState, call: PendingCall, runningForMs: number | undefined): Promise<CheckResult> {
-    const { check, policy } = state;
-    const { timeoutMs } = policy;
-    const waitingSince = Date.now();
-    return call.wait(
-      timeoutMs,
-      this.timeouts,
-      (outcome) => resultOf(state, outcome),
-      () => {
-        const shared = call.timedOut;
-        if (shared && shared.at > waitingSince) return resultOf(state, shared.outcome);
-        call.abort(timeoutMs);
-        const message = CHECK_TIMED_OUT(check.source, timeoutMs, runningForMs, call.abandonedBefore);
-        const outcome = this.record(state, { ...failed(check, message), timedOut: true }, call.startedAt);
-        call.timedOut = { outcome, at: state.settledAt };
-        return resultOf(state, outcome);
-      },
-    );
-  }
+  private readonly timedOut = (waiter: Waiter): CheckResult => {
+    const { call, state, timeoutMs } = waiter;
+    const shared = call.timedOut;
+    if (shared && shared.at > waiter.since) return resultOf(state, shared.outcome);
+    call.abort(timeoutMs);
+    const message = CHECK_TIMED_OUT(state.check.source, timeoutMs, waiter.runningForMs, call.abandonedBefore);
+    const outcome = this.record(state, { ...failed(state.check, message), timedOut: true }, call.startedAt);
+    call.timedOut = { outcome, at: state.settledAt };
+    return resultOf(state, outcome);
+  };
 
   private get showErrors(): boolean {
     return this.options.details === 'always';

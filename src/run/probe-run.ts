@@ -1,0 +1,42 @@
+import type { CheckResult } from './check-result.js';
+
+/**
+ * One run of a probe's checks: the results known at once are filled in when it starts, those of
+ * pending calls as they settle or time out, and `promise` resolves once every one is in. One object
+ * and one promise per run, rather than a promise per check and `Promise.all` over them: with three
+ * async checks, that is about 3 µs of server CPU per Fastify readiness request (README, Benchmarks).
+ */
+export class ProbeRun {
+  readonly results: CheckResult[];
+  /** How many results are still awaited. */
+  remaining = 0;
+  private resolve: ((results: readonly CheckResult[]) => void) | null = null;
+  private done: Promise<readonly CheckResult[]> | null = null;
+
+  constructor(
+    size: number,
+    /** Called once the last result is in, before the promise resolves. */
+    private readonly onDone?: (run: ProbeRun) => void,
+  ) {
+    this.results = new Array<CheckResult>(size);
+  }
+
+  /** The results, once every one is in. */
+  get promise(): Promise<readonly CheckResult[]> {
+    if (this.remaining === 0) return (this.done ??= Promise.resolve(this.results));
+    return (this.done ??= new Promise((resolve) => (this.resolve = resolve)));
+  }
+
+  /** Puts in the result of check `index`, known when the run starts. */
+  put(index: number, result: CheckResult): void {
+    this.results[index] = result;
+  }
+
+  /** Puts in the result of check `index` that was awaited; the last one ends the run. */
+  deliver(index: number, result: CheckResult): void {
+    this.results[index] = result;
+    if (--this.remaining > 0) return;
+    this.onDone?.(this);
+    this.resolve?.(this.results);
+  }
+}
