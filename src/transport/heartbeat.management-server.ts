@@ -19,7 +19,8 @@ import {
   type ManagementServerLimits,
   writeProbeResponse,
 } from './probe-http.js';
-import { HEARTBEAT_THREAD_WORKER, ManagementThread, type ThreadWorkerSource } from './management.thread.js';
+import { ManagementThread } from './management.thread.js';
+import { HEARTBEAT_THREAD_WORKER, type ThreadWorkerSource } from './thread.setup.js';
 
 export { MANAGEMENT_SERVER_LIMITS, type ManagementServerLimits } from './probe-http.js';
 

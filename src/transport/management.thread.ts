@@ -1,42 +1,20 @@
 import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import {
   MANAGEMENT_LISTEN_FAILED,
-  THREAD_ENTRY_UNKNOWN,
   THREAD_FAILED,
   THREAD_START_FAILED,
   THREAD_UNAVAILABLE,
 } from '../heartbeat.messages.js';
-import { servedOnPort, type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { PROBE_NAMES, PROBE_ROUTES } from '../heartbeat.constants.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import type { HealthState } from '../run/health-state.js';
 import type { ProbeEvaluator } from '../run/probe-evaluator.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import type { ProbeResponse } from '../report/probe-responder.js';
 import type { ManagementServerLimits } from './probe-http.js';
-import {
-  markProgress,
-  type MainMessage,
-  PROGRESS_MARK_INTERVAL_MS,
-  type WorkerConfig,
-  type WorkerMessage,
-} from './thread.protocol.js';
-
-/** Injection token of a `ThreadWorkerSource` (optional). */
-export const HEARTBEAT_THREAD_WORKER = Symbol('HEARTBEAT_THREAD_WORKER');
-
-/**
- * Where the worker comes from. `entry`: its file (default: `heartbeat.worker.js` beside this file in
- * dist/; tests running the TypeScript source point it at the build). `Worker`: the constructor, `null`
- * where worker threads are not available.
- * @internal
- */
-export interface ThreadWorkerSource {
-  readonly entry?: string;
-  readonly Worker?: typeof Worker | null;
-}
+import { markProgress, type MainMessage, PROGRESS_MARK_INTERVAL_MS, type WorkerMessage } from './thread.protocol.js';
+import { defaultEntry, type ThreadWorkerSource, workerSetup } from './thread.setup.js';
 
 /** What the main-thread side needs of the app. */
 export interface ThreadApp {
@@ -50,12 +28,6 @@ export interface ThreadApp {
 const REPUBLISH_INTERVAL_MS = 1_000;
 /** How long the worker has at shutdown to close its server before it is terminated. */
 const CLOSE_TIMEOUT_MS = 2_000;
-
-/** The worker's file in the CommonJS build; unknown when this module is not running from it. */
-function defaultEntry(): string {
-  if (typeof __dirname !== 'string') throw new Error(THREAD_ENTRY_UNKNOWN);
-  return join(__dirname, 'heartbeat.worker.js');
-}
 
 /**
  * The main thread's side of `thread: true`: starts the worker, marks the main loop's progress in
@@ -94,31 +66,14 @@ export class ManagementThread {
     if (!WorkerClass || typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
       throw new Error(THREAD_UNAVAILABLE(WorkerClass ? 'no SharedArrayBuffer' : 'no Worker'));
     }
-    const routes = new Map<ProbeKind, string>();
-    for (const name of PROBE_NAMES) {
-      const kind = PROBE_ROUTES[name];
-      if (!routes.has(kind) && servedOnPort(options, kind)) routes.set(kind, prefix + name);
-    }
-    const marks = new SharedArrayBuffer(8);
-    const { host, port, thread, failureStatusCode, responseFormat } = options;
-    const config: WorkerConfig = {
-      host,
-      port: port!,
-      prefix,
-      served: [...routes.keys()],
-      limits,
-      marks,
-      maxStallMs: thread!.maxStallMs,
-      maxLagMs: thread!.maxLagMs,
-      failureStatusCode: responseFormat === 'terminus' ? 503 : failureStatusCode,
-    };
+    const { config, routes, marks } = workerSetup(options, prefix, limits);
     let worker: Worker;
     try {
       worker = new WorkerClass(source?.entry ?? defaultEntry(), { workerData: config });
     } catch (error) {
       throw new Error(THREAD_UNAVAILABLE(oneLine(reasonOf(error))), { cause: error });
     }
-    const started = new ManagementThread(worker, app, options, routes, new BigInt64Array(marks));
+    const started = new ManagementThread(worker, app, options, routes, marks);
     await started.ready();
     return started;
   }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { HeartbeatManagementServer } from '../../src/index.js';
-import { HEARTBEAT_THREAD_WORKER, type ThreadWorkerSource } from '../../src/transport/management.thread.js';
+import { HEARTBEAT_THREAD_WORKER, type ThreadWorkerSource } from '../../src/transport/thread.setup.js';
 
 /**
  * The worker's built file. The tests run the module from its TypeScript source, but a worker thread
