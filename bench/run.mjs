@@ -2,8 +2,11 @@
 // The benchmark: contenders as separate processes, interleaved rounds, loopback only, bounded in time.
 //   npm run bench              full run (about 17 minutes on 2 cores)
 //   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
+//   npm run bench -- --only=saturation   one section (trivial, stampede, background, parallel, environ,
+//                              bootstrap, inventory, saturation), written to bench/results/partial-<name>.md
 import autocannon from 'autocannon';
 import { fork, spawnSync } from 'node:child_process';
+import { saturationSection } from './saturation.mjs';
 import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const smoke = process.argv.includes('--smoke');
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+/** Whether this run measures `section`. */
+const runs = (section) => !only || only === section;
 const DURATION = smoke ? 1 : 5;
 const ROUNDS = smoke ? 1 : 5;
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0 && cpus().length > 1;
@@ -46,6 +52,8 @@ function startServer(contender, scenario, env = {}) {
       const url = `http://127.0.0.1:${message.port}${message.path}`;
       resolve({
         url,
+        appPort: message.port,
+        managementPort: message.management,
         stats: () =>
           new Promise((res) => {
             child.once('message', res);
@@ -159,46 +167,53 @@ out(
 );
 out();
 
-const trivial = await throughput('trivial', smoke ? CONTENDERS.filter(([id]) => !id.includes('fastify')) : CONTENDERS);
-out('#### Readiness with three trivial checks');
-out();
-out(
-  'Medians over the rounds. "ratio" is req/s ÷ the bare route of the same adapter in the same round; "CPU ratio" is the',
-);
-out(
-  "bare route's server CPU time per request ÷ this contender's (both: higher is better, 1.00x = as cheap as the bare route).",
-);
-out();
-out('| contender | conns | req/s | ratio | CPU µs/req | CPU ratio | p50 ms | p99 ms | RSS after MiB | errors |');
-out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const connections of [10, 50]) {
-  for (const [id, label, baseline] of CONTENDERS) {
-    const samples = trivial[`${id}@${connections}`];
-    if (!samples) continue;
-    const s = summarise(samples);
-    const of = baseline === 'http-bare' && id !== 'http-bare' ? ' (of node:http)' : '';
-    out(
-      `| ${label} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x${of} | ${fmt(s.cpuPerRequest, 1)} | ${fmt(s.cpuRatio, 2)}x${of} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rss / 2 ** 20, 1)} | ${s.errors} |`,
-    );
+if (runs('trivial')) {
+  const trivial = await throughput(
+    'trivial',
+    smoke ? CONTENDERS.filter(([id]) => !id.includes('fastify')) : CONTENDERS,
+  );
+  out('#### Readiness with three trivial checks');
+  out();
+  out(
+    'Medians over the rounds. "ratio" is req/s ÷ the bare route of the same adapter in the same round; "CPU ratio" is the',
+  );
+  out(
+    "bare route's server CPU time per request ÷ this contender's (both: higher is better, 1.00x = as cheap as the bare route).",
+  );
+  out();
+  out('| contender | conns | req/s | ratio | CPU µs/req | CPU ratio | p50 ms | p99 ms | RSS after MiB | errors |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const connections of [10, 50]) {
+    for (const [id, label, baseline] of CONTENDERS) {
+      const samples = trivial[`${id}@${connections}`];
+      if (!samples) continue;
+      const s = summarise(samples);
+      const of = baseline === 'http-bare' && id !== 'http-bare' ? ' (of node:http)' : '';
+      out(
+        `| ${label} | ${connections} | ${fmt(s.rps)} | ${fmt(s.ratio, 2)}x${of} | ${fmt(s.cpuPerRequest, 1)} | ${fmt(s.cpuRatio, 2)}x${of} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rss / 2 ** 20, 1)} | ${s.errors} |`,
+      );
+    }
   }
+  out();
 }
-out();
 
 // ---- 2. Stampede: one 200 ms check, 50 connections; how often did the handler run?
-out(`#### Stampede: one check of 200 ms, 50 connections for ${DURATION} s`);
-out();
-out('| contender | handler runs | runs per 200 ms window | requests | req/s | p99 ms |');
-out('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const id of ['heartbeat-express', 'terminus-express']) {
-  const r = await measure(id, 'stampede', { connections: 50 });
-  out(
-    `| ${id} | ${r.calls} | ${fmt(r.calls / ((DURATION * 1000) / 200), 2)} | ${fmt(r.rps * DURATION)} | ${fmt(r.rps)} | ${fmt(r.p99)} |`,
-  );
+if (runs('stampede')) {
+  out(`#### Stampede: one check of 200 ms, 50 connections for ${DURATION} s`);
+  out();
+  out('| contender | handler runs | runs per 200 ms window | requests | req/s | p99 ms |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const id of ['heartbeat-express', 'terminus-express']) {
+    const r = await measure(id, 'stampede', { connections: 50 });
+    out(
+      `| ${id} | ${r.calls} | ${fmt(r.calls / ((DURATION * 1000) / 200), 2)} | ${fmt(r.rps * DURATION)} | ${fmt(r.rps)} | ${fmt(r.p99)} |`,
+    );
+  }
+  out();
 }
-out();
 
 // ---- 2b. Background: one check of 300 ms run per request or in the background (intervalMs 1000)
-{
+if (runs('background')) {
   const contenders = [
     ['nest-bare-express', 'bare Nest route, Express'],
     ['heartbeat-express', 'heartbeat readiness, check run per request'],
@@ -227,20 +242,22 @@ out();
 }
 
 // ---- 3. Parallel: five checks of 100 ms; latency of one probe at a time
-out('#### Parallel: five checks of 100 ms each, one request at a time (20 requests)');
-out();
-out('| contender | p50 ms | p99 ms | max ms |');
-out('| --- | ---: | ---: | ---: |');
-for (const id of ['heartbeat-express', 'terminus-express']) {
-  const server = await startServer(id, 'parallel');
-  const result = await autocannon({ url: server.url, connections: 1, amount: 20 });
-  await server.stop();
-  out(`| ${id} | ${fmt(result.latency.p50)} | ${fmt(result.latency.p99)} | ${fmt(result.latency.max)} |`);
+if (runs('parallel')) {
+  out('#### Parallel: five checks of 100 ms each, one request at a time (20 requests)');
+  out();
+  out('| contender | p50 ms | p99 ms | max ms |');
+  out('| --- | ---: | ---: | ---: |');
+  for (const id of ['heartbeat-express', 'terminus-express']) {
+    const server = await startServer(id, 'parallel');
+    const result = await autocannon({ url: server.url, connections: 1, amount: 20 });
+    await server.stop();
+    out(`| ${id} | ${fmt(result.latency.p50)} | ${fmt(result.latency.p99)} | ${fmt(result.latency.max)} |`);
+  }
+  out();
 }
-out();
 
 // ---- 4. environ: first request (cold) and throughput (cached) against a bare route serving the same body
-{
+if (runs('environ')) {
   const server = await startServer('heartbeat-express', 'environ', { BENCH_COLD: '1' });
   const started = performance.now();
   const response = await fetch(server.url);
@@ -278,7 +295,7 @@ out();
 }
 
 // ---- 5. Bootstrap: 2,000 providers of 10 methods each, with and without the module
-{
+if (runs('bootstrap')) {
   const boot = (variant) =>
     new Promise((resolve, reject) => {
       // Free to use every core, as an app's process is (this runner only waits meanwhile): pinned to
@@ -317,7 +334,7 @@ out();
 }
 
 // ---- 6. The library inventory of a generated tree of 1,000 packages (first computation)
-{
+if (runs('inventory')) {
   const { scanLibraries } = await import('../dist/environ/library-inventory.js');
   const root = mkdtempSync(join(tmpdir(), 'heartbeat-inventory-'));
   const write = (dir, manifest) => {
@@ -352,8 +369,12 @@ out();
   out();
 }
 
+// ---- 7. Saturation: probes while the app's route is driven past saturation (issue 19)
+if (runs('saturation')) await saturationSection({ startServer, out, fmt, smoke });
+
 if (!smoke) {
+  const file = only ? `partial-${only}.md` : 'latest.md';
   mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'latest.md'), lines.join('\n') + '\n');
-  console.log('Written to bench/results/latest.md');
+  writeFileSync(join(here, 'results', file), lines.join('\n') + '\n');
+  console.log(`Written to bench/results/${file}`);
 }

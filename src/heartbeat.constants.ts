@@ -64,3 +64,18 @@ export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;
 export const DEFAULT_ABANDON_AFTER_MS = 10_000;
 /** Check names longer than this are cut (a name from a result tuple is user input of any size). */
 export const MAX_NAME_LENGTH = 200;
+/**
+ * With `thread: true`, how long the main loop may make no progress before liveness fails. The
+ * kubelet restarts after `failureThreshold` (3) failures `periodSeconds` (10 s) apart, so a stuck
+ * loop is restarted 30-40 s after it stopped, as a dead process whose probes time out is today,
+ * while a stall under 10 s (a long GC, a synchronous step) never counts even as one failure.
+ */
+export const DEFAULT_MAX_STALL_MS = 10_000;
+/**
+ * With `thread: true`, how late the main loop may run before readiness fails: half the kubelet's
+ * default `timeoutSeconds`. One late turn is only part of a request's wait: it also queues behind the
+ * requests served before it (in the saturation bench a loop 0.5-0.8 s late answered its route in 1.3 s).
+ */
+export const DEFAULT_MAX_LAG_MS = 500;
+/** With `thread: true`, checks run in the background; this is their interval unless `intervalMs` says otherwise. */
+export const DEFAULT_THREAD_INTERVAL_MS = 5_000;

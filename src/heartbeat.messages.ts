@@ -75,3 +75,16 @@ export const INVALID_STALE_AFTER = (owner: string, value: unknown) =>
 export const CALL_ABORTED_AT_SHUTDOWN = 'the app is shutting down';
 export const INDICATOR_TEXT_WITHHELD = (source: string, kind: string) =>
   `${source} failed: threw ${kind}; the indicator's text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;
+export const MAIN_LOOP_STALLED = (stalledMs: number, maxStallMs: number) =>
+  `the app's main event loop has made no progress for ${stalledMs} ms (maxStallMs ${maxStallMs}): it is stuck`;
+export const MAIN_LOOP_LAGGING = (lagMs: number, maxLagMs: number) =>
+  `the app's main event loop runs ${lagMs} ms late (maxLagMs ${maxLagMs}): it cannot serve traffic in time now`;
+export const THREAD_UNAVAILABLE = (reason: string) =>
+  `HeartbeatModule: option "thread" needs worker threads (node:worker_threads and SharedArrayBuffer), which are not available here (${reason}). Remove "thread" to serve the management port from the main thread.`;
+export const THREAD_FAILED = (reason: string) =>
+  `the management port's worker thread failed: ${reason}; the port no longer answers, so the kubelet's probes fail`;
+export const THREAD_ENTRY_UNKNOWN =
+  'the worker file of the management port could not be located (no __dirname: nestjs-heartbeat is not running from its CommonJS build in dist/)';
+export const FORWARD_TIMED_OUT = 'the app did not answer this request in time (its main event loop is busy or stuck)';
+export const THREAD_START_FAILED = (reason: string) =>
+  `HeartbeatModule: the management port's worker thread could not start: ${reason}`;

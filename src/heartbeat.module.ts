@@ -11,6 +11,7 @@ import { resolveOptions, type ResolvedHeartbeatOptions } from './heartbeat.optio
 import { HeartbeatService } from './heartbeat.service.js';
 import { ShutdownCoordinator } from './transport/heartbeat.lifecycle.js';
 import { HeartbeatManagementServer } from './transport/heartbeat.management-server.js';
+import { HEARTBEAT_THREAD_WORKER } from './transport/thread.setup.js';
 import { ProbeMetadataAccessor } from './discovery/probe-metadata.accessor.js';
 import { ProbeExplorer } from './discovery/probe.explorer.js';
 import { CheckSetup } from './discovery/check-setup.js';
@@ -57,6 +58,8 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     HeartbeatService,
     ShutdownCoordinator,
     HeartbeatManagementServer,
+    // `thread: true` loads the worker from the build; tests override where from (overrideProvider).
+    { provide: HEARTBEAT_THREAD_WORKER, useValue: {} },
     HeartbeatMetrics,
   ],
   exports: [HeartbeatService, ProbeRegistry, HeartbeatManagementServer, HeartbeatMetrics],

@@ -6,6 +6,7 @@ import {
   DEFAULT_FAILURE_STATUS_CODE,
   DEFAULT_PATH,
   DEFAULT_SHUTDOWN_DELAY_MS,
+  DEFAULT_THREAD_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   isProbeName,
   PROBE_ROUTES,
@@ -18,6 +19,7 @@ import type { ProbeKind } from './interfaces/probe.interface.js';
 import { closestName } from './option-names.js';
 import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
 import { assertNonNegativeNumbers, assertSchedule, toProbeKind } from './discovery/probe.registry.js';
+import { resolveThreadOptions, type ResolvedThreadOptions, THREAD_OPTIONS } from './transport/thread.options.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
 export interface ResolvedHeartbeatOptions {
@@ -36,6 +38,7 @@ export interface ResolvedHeartbeatOptions {
   readonly port: number | null;
   readonly host: string;
   readonly serveOn: 'app' | 'port' | 'both';
+  readonly thread: ResolvedThreadOptions | null;
   /** The route prefix without leading or trailing slashes. */
   readonly path: string;
   /** Whether `routeDecorators` guard the app's routes. */
@@ -67,6 +70,7 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'path',
   'metrics',
   'responseFormat',
+  ...THREAD_OPTIONS,
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
 const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
@@ -83,7 +87,7 @@ export function resolveOptions(
     timeoutMs = DEFAULT_TIMEOUT_MS,
     cacheTtlMs = 0,
     abandonAfterMs = DEFAULT_ABANDON_AFTER_MS,
-    intervalMs = 0,
+    intervalMs = options?.thread === true ? DEFAULT_THREAD_INTERVAL_MS : 0,
     staleAfterMs,
     failureThreshold = 1,
     successThreshold = 1,
@@ -102,6 +106,7 @@ export function resolveOptions(
   assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs, staleAfterMs });
   assertSchedule('HeartbeatModule', { intervalMs, staleAfterMs, failureThreshold, successThreshold });
   assertChoices({ serveOn, port, details, path, responseFormat });
+  const thread = resolveThreadOptions(options, intervalMs);
   return {
     failureStatusCode,
     timeoutMs,
@@ -117,6 +122,7 @@ export function resolveOptions(
     port: port ?? null,
     host,
     serveOn,
+    thread,
     path: path.replace(/^\/+|\/+$/g, ''),
     routeDecorated: route?.decorated ?? false,
     environ: environOptionsOf(environ),

@@ -11,6 +11,7 @@ import { HeartbeatModule } from '../src/index.js';
 import { ProbeResponder } from '../src/report/probe-responder.js';
 import { ProbeEvaluator } from '../src/run/probe-evaluator.js';
 import { HeartbeatMetrics } from '../src/metrics/heartbeat.metrics.js';
+import { HealthState } from '../src/run/health-state.js';
 import type { ManagementServerLimits } from '../src/transport/heartbeat.management-server.js';
 
 const BASE = '/.well-known/heartbeat';
@@ -108,6 +109,7 @@ describe('the management port against slow clients', () => {
       app.get(ProbeResponder),
       app.get(ProbeEvaluator),
       app.get(HeartbeatMetrics),
+      app.get(HealthState),
       app.get(HEARTBEAT_RESOLVED_OPTIONS),
       app.get(HEARTBEAT_ROUTE_PATH),
       limits,

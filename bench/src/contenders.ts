@@ -4,10 +4,11 @@ import { HeartbeatModule, ProbeRegistry } from 'nestjs-heartbeat';
 import { readFileSync } from 'node:fs';
 
 /** What each scenario's checks do; the same for us and for terminus. */
-export type Scenario = 'trivial' | 'stampede' | 'parallel' | 'slow' | 'environ';
+export type Scenario = 'trivial' | 'stampede' | 'parallel' | 'slow' | 'environ' | 'saturation';
 
 export const CHECK_NAMES: Record<Exclude<Scenario, 'environ'>, { names: string[]; delayMs: number }> = {
   trivial: { names: ['a', 'b', 'c'], delayMs: 0 },
+  saturation: { names: ['a', 'b', 'c'], delayMs: 0 },
   stampede: { names: ['database'], delayMs: 200 },
   parallel: { names: ['a', 'b', 'c', 'd', 'e'], delayMs: 100 },
   slow: { names: ['database'], delayMs: 300 },
@@ -42,6 +43,23 @@ class BareController {
 /** A bare Nest route returning the same body. */
 @Module({ controllers: [BareController] })
 export class BareModule {}
+
+/** The CPU one request of the saturation scenario costs. */
+export const BURN_MS = 20;
+
+@Controller()
+class BurnController {
+  @Get('burn')
+  burn() {
+    const until = performance.now() + BURN_MS;
+    while (performance.now() < until);
+    return { burnt: BURN_MS };
+  }
+}
+
+/** A route that burns `BURN_MS` of CPU per request: driven past saturation, the app's loop is never idle. */
+@Module({ controllers: [BurnController] })
+export class BurnModule {}
 
 /** Our module, with the scenario's checks registered as a user would. */
 export function heartbeatModule(scenario: Scenario, extra: Record<string, unknown> = {}): Type<unknown> {

@@ -10,7 +10,15 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { HeartbeatManagementServer, HeartbeatService } from 'nestjs-heartbeat';
-import { BareModule, counters, heartbeatModule, type Scenario, terminusModule, TRIVIAL_BODY } from './contenders.js';
+import {
+  BareModule,
+  BurnModule,
+  counters,
+  heartbeatModule,
+  type Scenario,
+  terminusModule,
+  TRIVIAL_BODY,
+} from './contenders.js';
 
 /** The interval of the checks of the `heartbeat-background` contenders. */
 const BACKGROUND_INTERVAL_MS = 1000;
@@ -21,8 +29,8 @@ const fastify = contender.endsWith('-fastify');
 /** The Nest app of this contender, if it is one. */
 let nestApp: INestApplication | null = null;
 
-async function nest(module: Type<unknown>): Promise<INestApplication> {
-  @Module({ imports: [module] })
+async function nest(module: Type<unknown>, ...others: Type<unknown>[]): Promise<INestApplication> {
+  @Module({ imports: [module, ...others] })
   class Root {}
   const app = fastify
     ? await NestFactory.create(Root, new FastifyAdapter(), { logger: false })
@@ -47,12 +55,20 @@ function bareHttp(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function start(): Promise<{ port: number; path: string }> {
+async function start(): Promise<{ port: number; path: string; management?: number }> {
   if (contender === 'http-bare') {
     const server = await bareHttp();
     return { port: (server.address() as { port: number }).port, path: '/' };
   }
   const kind = contender.replace(/-(express|fastify)$/, '');
+  if (kind.startsWith('saturation-')) {
+    // The app's route burns CPU; the probes are served on the app, and on the management port, in a
+    // worker thread (saturation-thread) or on the main thread (saturation-main).
+    const thread = kind === 'saturation-thread';
+    const app = await nest(heartbeatModule('saturation', { port: 0, serveOn: 'both', thread }), BurnModule);
+    const management = app.get(HeartbeatManagementServer).address()!.port;
+    return { port: (app.getHttpServer().address() as { port: number }).port, path: '/burn', management };
+  }
   if (kind === 'heartbeat-port') {
     // The management port: the same readiness on the module's own node:http server.
     const app = await nest(heartbeatModule(scenario, { port: 0 }));
@@ -80,14 +96,14 @@ async function start(): Promise<{ port: number; path: string }> {
   return { port, path };
 }
 
-const { port, path } = await start();
+const { port, path, management } = await start();
 const started = nestApp as INestApplication | null;
 if (started && contender.startsWith('heartbeat') && !process.env.BENCH_COLD) {
   // Steady state only: the one-time library inventory the module starts at bootstrap (a few hundred
   // ms of CPU) is awaited here, so it does not land in the measured seconds.
   await started.get(HeartbeatService).environ();
 }
-process.send?.({ type: 'ready', port, path });
+process.send?.({ type: 'ready', port, path, management });
 let cpuSince = process.cpuUsage();
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {

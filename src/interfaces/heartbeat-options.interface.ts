@@ -59,6 +59,18 @@ export interface HeartbeatModuleOptions {
   /** Address of the management server. Default `127.0.0.1`. */
   host?: string;
   /**
+   * Serve the management port (`port`) from a worker thread with its own event loop, so that probes
+   * answer at once while the app's loop is saturated by its traffic. Checks still run in the app, in
+   * the background (`intervalMs`, default 5000 with this option; 0 is refused). Liveness fails only
+   * when the app's loop makes no progress for `maxStallMs` (or a liveness check fails); readiness fails
+   * while the loop runs more than `maxLagMs` late. Default `false`.
+   */
+  thread?: boolean;
+  /** With `thread`: liveness fails once the app's event loop has made no progress for this long. Default 10000 (500 or more). */
+  maxStallMs?: number;
+  /** With `thread`: readiness fails while the app's event loop runs more than this late. Default 500 (100 or more). */
+  maxLagMs?: number;
+  /**
    * Where the routes are served: `'app'` (the app's HTTP server), `'port'` (the management server
    * only) or `'both'` (environ then stays on the management port). Default: `'port'` when `port` is
    * set, else `'app'`.

@@ -36,7 +36,8 @@ export function policyOf(check: RegisteredCheck, options: ResolvedHeartbeatOptio
   if (check.kind === 'environ') {
     return { intervalMs: 0, timeoutMs, abandonAfterMs, staleAfterMs: 0, failureThreshold: 1, successThreshold: 1 };
   }
-  const intervalMs = own.intervalMs ?? options.intervalMs;
+  // With `thread: true` every check runs in the background: the worker answers, and never runs a check.
+  const intervalMs = (options.thread && own.intervalMs === 0 ? undefined : own.intervalMs) ?? options.intervalMs;
   return {
     intervalMs,
     timeoutMs,

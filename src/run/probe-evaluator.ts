@@ -23,6 +23,7 @@ export class ProbeEvaluator {
   private startupLatched: readonly CheckResult[] | null = null;
   private shuttingDown = false;
   private outOfRotation: string | null = null;
+  private readonly rotationWatchers = new Set<() => void>();
 
   constructor(
     private readonly registry: ProbeRegistry,
@@ -32,10 +33,25 @@ export class ProbeEvaluator {
 
   takeOutOfRotation(reason: string): void {
     this.outOfRotation = reason;
+    this.rotationChanged();
   }
 
   returnToRotation(): void {
     this.outOfRotation = null;
+    this.rotationChanged();
+  }
+
+  /**
+   * Calls `watcher` after each change of rotation and on shutdown; returns the function that stops it.
+   * @internal
+   */
+  watchRotation(watcher: () => void): () => void {
+    this.rotationWatchers.add(watcher);
+    return () => this.rotationWatchers.delete(watcher);
+  }
+
+  private rotationChanged(): void {
+    for (const watcher of this.rotationWatchers) watcher();
   }
 
   isInRotation(): boolean {
@@ -43,7 +59,9 @@ export class ProbeEvaluator {
   }
 
   markShuttingDown(): void {
+    if (this.shuttingDown) return;
     this.shuttingDown = true;
+    this.rotationChanged();
   }
 
   isShuttingDown(): boolean {

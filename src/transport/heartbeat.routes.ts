@@ -26,6 +26,13 @@ export const METHOD_NOT_ALLOWED_BODY = JSON.stringify({
   message: 'Method Not Allowed: probes answer GET and HEAD',
 });
 
+/** The module's own answers to a path that names no probe (404), a bad method (405) or bad percent-encoding (400). */
+export const REFUSED: Readonly<Record<400 | 404 | 405, ProbeResponse>> = Object.freeze({
+  400: { statusCode: 400, contentType: PROBE_HEADERS['Content-Type'], body: BAD_PATH_BODY },
+  404: { statusCode: 404, contentType: PROBE_HEADERS['Content-Type'], body: NOT_FOUND_BODY },
+  405: { statusCode: 405, contentType: PROBE_HEADERS['Content-Type'], body: METHOD_NOT_ALLOWED_BODY },
+});
+
 /** What a path under the prefix names: a probe, or one check of a probe (`<probe>/<name>`). */
 export interface ProbeRoute {
   readonly kind: ProbeKind;

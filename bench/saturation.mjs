@@ -1,0 +1,122 @@
+// The saturation scenario of the benchmark (issue 19): an app whose route burns 20 ms of CPU per
+// request, driven past saturation by 60 connections, probed as the kubelet probes: every 250 ms, one
+// request at a time, no keep-alive, 1 s timeout; on the app's route, on the main-thread management
+// port (saturation-main) and on the worker thread's port (saturation-thread, `thread: true`).
+import autocannon from 'autocannon';
+import { get as httpGet } from 'node:http';
+
+const PERIOD_MS = 250;
+const TIMEOUT_MS = 1000;
+const CONNECTIONS = 60;
+const BASE = '/.well-known/heartbeat';
+
+/** One probe: its latency (the timeout when it timed out) and whether it answered 2xx in time. */
+function probeOnce(port, path) {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const done = (ok, timedOut = false) => resolve({ ms: performance.now() - started, ok, timedOut });
+    const request = httpGet({ host: '127.0.0.1', port, path, agent: false, timeout: TIMEOUT_MS }, (response) => {
+      response.resume();
+      response.on('end', () => done(response.statusCode >= 200 && response.statusCode < 400));
+    });
+    request.on('timeout', () => {
+      request.destroy();
+      done(false, true);
+    });
+    request.on('error', () => done(false));
+  });
+}
+
+/** Probes `path` every PERIOD_MS, one at a time, until `stop()` says so. */
+function prober(port, path) {
+  const results = [];
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      const result = await probeOnce(port, path);
+      results.push(result);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, PERIOD_MS - result.ms)));
+    }
+  })();
+  return {
+    results,
+    stop: async () => {
+      stopped = true;
+      await running;
+      return results;
+    },
+  };
+}
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+/** Runs the scenario on both adapters and writes its tables with `out`. */
+export async function saturationSection({ startServer, out, fmt, smoke }) {
+  const duration = smoke ? 2 : 10;
+  const afterMs = smoke ? 1000 : 4000;
+  const adapters = smoke ? ['express'] : ['express', 'fastify'];
+  const rows = [];
+  const memory = [];
+  for (const adapter of adapters) {
+    for (const variant of ['main', 'thread']) {
+      const server = await startServer(`saturation-${variant}-${adapter}`, 'saturation');
+      const idle = await server.stats();
+      memory.push({ adapter, variant, rss: idle.rss });
+      const targets =
+        variant === 'main'
+          ? [
+              ['app route', server.appPort],
+              ['main-thread management port', server.managementPort],
+            ]
+          : [['worker thread port (`thread: true`)', server.managementPort]];
+      const probes = targets.flatMap(([target, port]) =>
+        ['liveness', 'readiness'].map((probe) => ({ target, probe, port, during: prober(port, `${BASE}/${probe}`) })),
+      );
+      const load = await autocannon({ url: server.url, connections: CONNECTIONS, duration });
+      for (const row of probes) row.results = await row.during.stop();
+      // After the load: does readiness pass again?
+      for (const row of probes) row.after = prober(row.port, `${BASE}/${row.probe}`);
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      for (const row of probes) row.afterResults = await row.after.stop();
+      await server.stop();
+      for (const row of probes) rows.push({ adapter, rps: load.requests.average, ...row });
+    }
+  }
+  out(
+    `#### Saturation: a route of 20 ms of CPU, ${CONNECTIONS} connections for ${duration} s; probes every ${PERIOD_MS} ms, one at a time, ${TIMEOUT_MS} ms timeout`,
+  );
+  out();
+  out(
+    'Latency of the probes sent during the load (a timed-out probe counts as 1000 ms); "2xx" counts answers under 1 s with a status below 400, during the load and in the ' +
+      `${afterMs / 1000} s after it.`,
+  );
+  out();
+  out(
+    '| adapter | route req/s | target | probe | probes | p50 ms | p99 ms | max ms | over 1 s | 2xx during | 2xx after |',
+  );
+  out('| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { adapter, rps, target, probe, results, afterResults } of rows) {
+    const ms = results.map((result) => result.ms);
+    const over = results.filter((result) => result.timedOut || result.ms > TIMEOUT_MS).length;
+    const ok = results.filter((result) => result.ok).length;
+    const okAfter = afterResults.filter((result) => result.ok).length;
+    out(
+      `| ${adapter} | ${fmt(rps)} | ${target} | ${probe} | ${results.length} | ${fmt(percentile(ms, 50), 1)} | ${fmt(percentile(ms, 99), 1)} | ${fmt(Math.max(...ms), 1)} | ${over} | ${ok}/${results.length} | ${okAfter}/${afterResults.length} |`,
+    );
+  }
+  out();
+  out('Memory: RSS of the idle app before the load, management port on the main thread and in a worker thread.');
+  out();
+  out('| adapter | main thread MiB | worker thread MiB | added by the worker MiB |');
+  out('| --- | ---: | ---: | ---: |');
+  for (const adapter of adapters) {
+    const [main, thread] = ['main', 'thread'].map(
+      (variant) => memory.find((m) => m.adapter === adapter && m.variant === variant).rss / 2 ** 20,
+    );
+    out(`| ${adapter} | ${fmt(main, 1)} | ${fmt(thread, 1)} | ${fmt(thread - main, 1)} |`);
+  }
+  out();
+}

@@ -1,0 +1,55 @@
+import type { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { PROBE_NAMES, PROBE_ROUTES } from '../heartbeat.constants.js';
+import { THREAD_ENTRY_UNKNOWN } from '../heartbeat.messages.js';
+import { type ResolvedHeartbeatOptions, servedOnPort } from '../heartbeat.options.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
+import type { ManagementServerLimits } from './probe-http.js';
+import type { WorkerConfig } from './thread.protocol.js';
+
+/** Injection token of a `ThreadWorkerSource` (optional). */
+export const HEARTBEAT_THREAD_WORKER = Symbol('HEARTBEAT_THREAD_WORKER');
+
+/**
+ * Where the worker comes from. `entry`: its file (default: `heartbeat.worker.js` beside this file in
+ * dist/; tests running the TypeScript source point it at the build). `Worker`: the constructor, `null`
+ * where worker threads are not available.
+ * @internal
+ */
+export interface ThreadWorkerSource {
+  readonly entry?: string;
+  readonly Worker?: typeof Worker | null;
+}
+
+/** The worker's file in the CommonJS build; unknown when this module is not running from it. */
+export function defaultEntry(): string {
+  if (typeof __dirname !== 'string') throw new Error(THREAD_ENTRY_UNKNOWN);
+  return join(__dirname, 'heartbeat.worker.js');
+}
+
+/** The worker's configuration, the path of each probe it serves, and the progress marks it shares with the main thread. */
+export function workerSetup(
+  options: ResolvedHeartbeatOptions,
+  prefix: string,
+  limits: ManagementServerLimits,
+): { config: WorkerConfig; routes: ReadonlyMap<ProbeKind, string>; marks: BigInt64Array } {
+  const routes = new Map<ProbeKind, string>();
+  for (const name of PROBE_NAMES) {
+    const kind = PROBE_ROUTES[name];
+    if (!routes.has(kind) && servedOnPort(options, kind)) routes.set(kind, prefix + name);
+  }
+  const shared = new SharedArrayBuffer(8);
+  const { host, port, thread, failureStatusCode, responseFormat } = options;
+  const config: WorkerConfig = {
+    host,
+    port: port!,
+    prefix,
+    served: [...routes.keys()],
+    limits,
+    marks: shared,
+    maxStallMs: thread!.maxStallMs,
+    maxLagMs: thread!.maxLagMs,
+    failureStatusCode: responseFormat === 'terminus' ? 503 : failureStatusCode,
+  };
+  return { config, routes, marks: new BigInt64Array(shared) };
+}
