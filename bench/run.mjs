@@ -30,12 +30,12 @@ if (hasTaskset && !process.env.BENCH_PINNED) {
   process.exit(result.status ?? 1);
 }
 
-function startServer(contender, scenario, env = {}) {
+function startServer(contender, scenario, env = {}, cores = '0') {
   const script = join(here, 'dist', 'server.js');
   const child = hasTaskset
     ? fork(script, [contender, scenario], {
         execPath: 'taskset',
-        execArgv: ['-c', '0', process.execPath],
+        execArgv: ['-c', cores, process.execPath],
         env: { ...process.env, ...env },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })
@@ -370,7 +370,12 @@ if (runs('inventory')) {
 }
 
 // ---- 7. Saturation: probes while the app's route is driven past saturation (issue 19)
-if (runs('saturation')) await saturationSection({ startServer, out, fmt, smoke });
+if (runs('saturation')) {
+  // The server on core 0 (the app's process on one core, the worker thread taking turns with its
+  // saturated main thread), then free on every core (a pod given more than one CPU).
+  const layouts = hasTaskset ? ['0', `0-${cpus().length - 1}`] : [null];
+  await saturationSection({ startServer, out, fmt, smoke, layouts });
+}
 
 if (!smoke) {
   const file = only ? `partial-${only}.md` : 'latest.md';

@@ -3,7 +3,9 @@
 // request at a time, no keep-alive, 1 s timeout; on the app's route, on the main-thread management
 // port (saturation-main) and on the worker thread's port (saturation-thread, `thread: true`).
 import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
 import { get as httpGet } from 'node:http';
+import { fileURLToPath } from 'node:url';
 
 const PERIOD_MS = 250;
 const TIMEOUT_MS = 1000;
@@ -39,7 +41,6 @@ function prober(port, path) {
     }
   })();
   return {
-    results,
     stop: async () => {
       stopped = true;
       await running;
@@ -48,41 +49,79 @@ function prober(port, path) {
   };
 }
 
+/**
+ * The kubelet's side, in a process of its own (this file, forked with `probe`), as the kubelet is
+ * not the process that sends the traffic: probes each of `targets` ({ port, path }) until told to
+ * stop, then sends back every target's results.
+ */
+function probers(targets) {
+  const child = fork(fileURLToPath(import.meta.url), ['probe'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ type: 'start', targets });
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('message', (message) => {
+          child.disconnect();
+          resolve(message.results);
+        });
+        child.send({ type: 'stop' });
+      }),
+  };
+}
+
+if (process.argv[2] === 'probe') {
+  let running = [];
+  process.on('message', async (message) => {
+    if (message.type === 'start') running = message.targets.map(({ port, path }) => prober(port, path));
+    else process.send({ results: await Promise.all(running.map((one) => one.stop())) });
+  });
+}
+
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 
 /** Runs the scenario on both adapters and writes its tables with `out`. */
-export async function saturationSection({ startServer, out, fmt, smoke }) {
-  const duration = smoke ? 2 : 10;
+export async function saturationSection({ startServer, out, fmt, smoke, layouts }) {
+  const duration = smoke ? 2 : 20;
   const afterMs = smoke ? 1000 : 4000;
   const adapters = smoke ? ['express'] : ['express', 'fastify'];
   const rows = [];
   const memory = [];
-  for (const adapter of adapters) {
-    for (const variant of ['main', 'thread']) {
-      const server = await startServer(`saturation-${variant}-${adapter}`, 'saturation');
-      const idle = await server.stats();
-      memory.push({ adapter, variant, rss: idle.rss });
-      const targets =
-        variant === 'main'
-          ? [
-              ['app route', server.appPort],
-              ['main-thread management port', server.managementPort],
-            ]
-          : [['worker thread port (`thread: true`)', server.managementPort]];
-      const probes = targets.flatMap(([target, port]) =>
-        ['liveness', 'readiness'].map((probe) => ({ target, probe, port, during: prober(port, `${BASE}/${probe}`) })),
-      );
-      const load = await autocannon({ url: server.url, connections: CONNECTIONS, duration });
-      for (const row of probes) row.results = await row.during.stop();
-      // After the load: does readiness pass again?
-      for (const row of probes) row.after = prober(row.port, `${BASE}/${row.probe}`);
-      await new Promise((resolve) => setTimeout(resolve, afterMs));
-      for (const row of probes) row.afterResults = await row.after.stop();
-      await server.stop();
-      for (const row of probes) rows.push({ adapter, rps: load.requests.average, ...row });
+  for (const cores of layouts) {
+    for (const adapter of adapters) {
+      for (const variant of ['main', 'thread']) {
+        const server = await startServer(`saturation-${variant}-${adapter}`, 'saturation', {}, cores ?? undefined);
+        const idle = await server.stats();
+        if (cores === layouts[0]) memory.push({ adapter, variant, rss: idle.rss });
+        const targets =
+          variant === 'main'
+            ? [
+                ['app route', server.appPort],
+                ['main-thread management port', server.managementPort],
+              ]
+            : [['worker thread port (`thread: true`)', server.managementPort]];
+        // The kubelet has probed since the pod started: a few probes first, not counted, so that the
+        // first one measured does not pay for the cold paths of a fresh process and connection.
+        for (const [, port] of targets) {
+          for (const probe of ['liveness', 'readiness'])
+            for (let i = 0; i < 3; i++) await probeOnce(port, `${BASE}/${probe}`);
+        }
+        const probes = targets.flatMap(([target, port]) =>
+          ['liveness', 'readiness'].map((probe) => ({ target, probe, port, path: `${BASE}/${probe}` })),
+        );
+        const during = probers(probes);
+        const load = await autocannon({ url: server.url, connections: CONNECTIONS, duration });
+        const results = await during.stop();
+        // After the load: does readiness pass again?
+        const after = probers(probes);
+        await new Promise((resolve) => setTimeout(resolve, afterMs));
+        const afterResults = await after.stop();
+        probes.forEach((row, i) => Object.assign(row, { results: results[i], afterResults: afterResults[i] }));
+        await server.stop();
+        for (const row of probes) rows.push({ adapter, cores, rps: load.requests.average, ...row });
+      }
     }
   }
   out(
@@ -95,16 +134,16 @@ export async function saturationSection({ startServer, out, fmt, smoke }) {
   );
   out();
   out(
-    '| adapter | route req/s | target | probe | probes | p50 ms | p99 ms | max ms | over 1 s | 2xx during | 2xx after |',
+    '| server on cores | adapter | route req/s | target | probe | probes | p50 ms | p99 ms | max ms | over 1 s | 2xx during | 2xx after |',
   );
-  out('| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const { adapter, rps, target, probe, results, afterResults } of rows) {
+  out('| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { adapter, cores, rps, target, probe, results, afterResults } of rows) {
     const ms = results.map((result) => result.ms);
     const over = results.filter((result) => result.timedOut || result.ms > TIMEOUT_MS).length;
     const ok = results.filter((result) => result.ok).length;
     const okAfter = afterResults.filter((result) => result.ok).length;
     out(
-      `| ${adapter} | ${fmt(rps)} | ${target} | ${probe} | ${results.length} | ${fmt(percentile(ms, 50), 1)} | ${fmt(percentile(ms, 99), 1)} | ${fmt(Math.max(...ms), 1)} | ${over} | ${ok}/${results.length} | ${okAfter}/${afterResults.length} |`,
+      `| ${cores ?? 'any'} | ${adapter} | ${fmt(rps)} | ${target} | ${probe} | ${results.length} | ${fmt(percentile(ms, 50), 1)} | ${fmt(percentile(ms, 99), 1)} | ${fmt(Math.max(...ms), 1)} | ${over} | ${ok}/${results.length} | ${okAfter}/${afterResults.length} |`,
     );
   }
   out();
