@@ -75,3 +75,11 @@ export const INVALID_STALE_AFTER = (owner: string, value: unknown) =>
 export const CALL_ABORTED_AT_SHUTDOWN = 'the app is shutting down';
 export const INDICATOR_TEXT_WITHHELD = (source: string, kind: string) =>
   `${source} failed: threw ${kind}; the indicator's text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;
+export const GRPC_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
+  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
+export const GRPC_LISTEN_FAILED = (address: string, reason: string) =>
+  `HeartbeatModule: the gRPC health server could not listen on ${address}: ${reason}`;
+export const GRPC_NOT_ENABLED =
+  'HeartbeatGrpcHealth.addToServer(server): the gRPC health service is off. Set the option grpc: true (or grpcPort) so that grpc-health-check is loaded at bootstrap.';
+export const GRPC_SAME_PORT = (port: number) =>
+  `HeartbeatModule: options "port" and "grpcPort" are both ${port}; the management port and the gRPC port need a port each.`;

@@ -17,6 +17,7 @@ import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.inte
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import { closestName } from './option-names.js';
 import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
+import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './grpc/grpc.options.js';
 import { assertNonNegativeNumbers, assertSchedule, toProbeKind } from './discovery/probe.registry.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
@@ -44,6 +45,7 @@ export interface ResolvedHeartbeatOptions {
   readonly checks: readonly { readonly kind: 'readiness' | 'liveliness' | 'startup'; readonly check: HeartbeatCheck }[];
   readonly metrics: ResolvedMetricsOptions;
   readonly responseFormat: 'json' | 'terminus';
+  readonly grpc: ResolvedGrpcOptions;
 }
 
 /** Every option `forRoot()` and the `forRootAsync()` factory accept. */
@@ -67,6 +69,7 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'path',
   'metrics',
   'responseFormat',
+  ...GRPC_OPTIONS,
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
 const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
@@ -123,6 +126,7 @@ export function resolveOptions(
     checks: configuredChecks(checks),
     metrics: metricsOptionsOf(metrics),
     responseFormat,
+    grpc: resolveGrpcOptions(options ?? {}),
   };
 }
 

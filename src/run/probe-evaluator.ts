@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type Observable, Subject } from 'rxjs';
 import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { OUT_OF_ROTATION, SHUTTING_DOWN } from '../heartbeat.messages.js';
@@ -23,6 +24,13 @@ export class ProbeEvaluator {
   private startupLatched: readonly CheckResult[] | null = null;
   private shuttingDown = false;
   private outOfRotation: string | null = null;
+  private readonly rotation = new Subject<boolean>();
+  /**
+   * Whether the instance is in rotation, each time shutdown, `takeOutOfRotation` or
+   * `returnToRotation` is called (synchronously, so readiness watchers hear of a shutdown before the
+   * app closes anything).
+   */
+  readonly rotation$: Observable<boolean> = this.rotation.asObservable();
 
   constructor(
     private readonly registry: ProbeRegistry,
@@ -32,10 +40,12 @@ export class ProbeEvaluator {
 
   takeOutOfRotation(reason: string): void {
     this.outOfRotation = reason;
+    this.rotation.next(false);
   }
 
   returnToRotation(): void {
     this.outOfRotation = null;
+    this.rotation.next(this.isInRotation());
   }
 
   isInRotation(): boolean {
@@ -43,7 +53,9 @@ export class ProbeEvaluator {
   }
 
   markShuttingDown(): void {
+    if (this.shuttingDown) return;
     this.shuttingDown = true;
+    this.rotation.next(false);
   }
 
   isShuttingDown(): boolean {
