@@ -1,4 +1,4 @@
-import { Controller, Injectable, type INestApplication } from '@nestjs/common';
+import { Controller, Injectable } from '@nestjs/common';
 import { GrpcMethod, type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import * as grpc from '@grpc/grpc-js';
@@ -48,9 +48,11 @@ class PingController {
 
 const SERVICES = ['', 'readiness', 'liveness', 'startup'];
 let apps: { close(): Promise<void> }[] = [];
-let clients: ReturnType<typeof healthClient>[] = [];
+const clients: ReturnType<typeof healthClient>[] = [];
 
-beforeEach(() => Object.assign(flags, { ready: true, live: true, started: true, readyThrows: false, readyHangs: false }));
+beforeEach(() =>
+  Object.assign(flags, { ready: true, live: true, started: true, readyThrows: false, readyHangs: false }),
+);
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
   for (const app of apps.splice(0)) await app.close();
@@ -111,9 +113,9 @@ describe('gRPC health in a Nest gRPC microservice (onLoadPackageDefinition + add
   it('answers Check for every service beside the app own service', async () => {
     const { url, client } = await microservice();
     for (const service of SERVICES) expect([service, await client.check(service)]).toEqual([service, 'SERVING']);
-    const Pinger = grpc.loadPackageDefinition(
-      (await import('@grpc/proto-loader')).loadSync(PROTO),
-    ).ping as unknown as { Pinger: new (url: string, credentials: grpc.ChannelCredentials) => grpc.Client };
+    const Pinger = grpc.loadPackageDefinition((await import('@grpc/proto-loader')).loadSync(PROTO)).ping as unknown as {
+      Pinger: new (url: string, credentials: grpc.ChannelCredentials) => grpc.Client;
+    };
     const pinger = new Pinger.Pinger(url, grpc.credentials.createInsecure()) as grpc.Client & {
       Ping(request: object, callback: (error: Error | null, reply: { text: string }) => void): void;
     };

@@ -3,8 +3,16 @@ import * as healthCheck from 'grpc-health-check';
 import { createServer } from 'node:net';
 
 type HealthClient = grpc.Client & {
-  check(request: object, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: { status: string }) => void): void;
-  list(request: object, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: { statuses: Record<string, { status: string }> }) => void): void;
+  check(
+    request: object,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, reply?: { status: string }) => void,
+  ): void;
+  list(
+    request: object,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, reply?: { statuses: Record<string, { status: string }> }) => void,
+  ): void;
   watch(request: object): grpc.ClientReadableStream<{ status: string }>;
 };
 
