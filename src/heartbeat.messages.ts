@@ -81,5 +81,7 @@ export const GRPC_LISTEN_FAILED = (address: string, reason: string) =>
   `HeartbeatModule: the gRPC health server could not listen on ${address}: ${reason}`;
 export const GRPC_NOT_ENABLED =
   'HeartbeatGrpcHealth.addToServer(server): the gRPC health service is off. Set the option grpc: true (or grpcPort) so that grpc-health-check is loaded at bootstrap.';
+export const GRPC_NOT_READY =
+  'HeartbeatGrpcHealth.addToServer(server): the module has not been initialised yet. In a hybrid app, await app.init() before app.startAllMicroservices().';
 export const GRPC_SAME_PORT = (port: number) =>
   `HeartbeatModule: options "port" and "grpcPort" are both ${port}; the management port and the gRPC port need a port each.`;

@@ -71,6 +71,16 @@ describe('gRPC packages', () => {
     );
   });
 
+  it('tells a hybrid app that adds the service before init to call app.init() first', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [loaderModule(recordingLoader().load), HeartbeatModule.forRoot({ logger: false, grpc: true })],
+    }).compile();
+    expect(() => moduleRef.get(HeartbeatGrpcHealth).addToServer({ addService: () => {} })).toThrow(
+      'the module has not been initialised yet. In a hybrid app, await app.init() before app.startAllMicroservices()',
+    );
+    await moduleRef.close();
+  });
+
   it('fails the bootstrap when grpcPort is in use', async () => {
     const { load } = recordingLoader();
     const first = await boot({ grpcPort: 0 }, load);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { GRPC_NOT_ENABLED, GRPC_PACKAGE_MISSING, TRANSPORT_FAILED } from '../heartbeat.messages.js';
+import { GRPC_NOT_ENABLED, GRPC_NOT_READY, GRPC_PACKAGE_MISSING, TRANSPORT_FAILED } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
@@ -84,7 +84,7 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
   addToServer(server: GrpcHealthServer): void {
     const health = this.health;
     const handlers = this.handlers;
-    if (!health || !handlers) throw new Error(GRPC_NOT_ENABLED);
+    if (!health || !handlers) throw new Error(this.options.grpc.enabled ? GRPC_NOT_READY : GRPC_NOT_ENABLED);
     const streams = new Set<HealthCall>();
     let definition: object | null = null;
     health.addToServer({ addService: (found) => (definition = found) });
