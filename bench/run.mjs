@@ -3,8 +3,10 @@
 //   npm run bench              full run (about 17 minutes on 2 cores)
 //   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
 //   npm run bench -- --only=saturation   one section (trivial, stampede, background, parallel, environ,
-//                              bootstrap, inventory, saturation), written to bench/results/partial-<name>.md
+//                              bootstrap, inventory, saturation, grpc), written to bench/results/partial-<name>.md
 import autocannon from 'autocannon';
+import grpc from '@grpc/grpc-js';
+import healthCheck from 'grpc-health-check';
 import { fork, spawnSync } from 'node:child_process';
 import { saturationSection } from './saturation.mjs';
 import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -54,6 +56,7 @@ function startServer(contender, scenario, env = {}, cores = '0') {
         url,
         appPort: message.port,
         managementPort: message.management,
+        grpcAddress: message.grpcPort ? `127.0.0.1:${message.grpcPort}` : null,
         stats: () =>
           new Promise((res) => {
             child.once('message', res);
@@ -237,6 +240,81 @@ if (runs('background')) {
     const s = summarise(samples[id]);
     const calls = id === 'nest-bare-express' ? '' : fmt((s.calls * 60) / DURATION);
     out(`| ${label} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.cpuPerRequest, 1)} | ${calls} |`);
+  }
+  out();
+}
+
+// ---- 2c. gRPC Check against HTTP readiness on the management port, in one server process
+if (runs('grpc')) {
+  const Health = grpc.makeClientConstructor(healthCheck.service, 'grpc.health.v1.Health');
+  /** `concurrency` Check calls in flight on one channel for `seconds`; the calls answered SERVING and the others. */
+  const grpcLoad = async (address, concurrency, seconds) => {
+    const client = new Health(address, grpc.credentials.createInsecure());
+    const until = performance.now() + seconds * 1000;
+    let calls = 0;
+    let errors = 0;
+    const worker = async () => {
+      while (performance.now() < until) {
+        const status = await new Promise((resolve) =>
+          client.check({ service: 'readiness' }, { deadline: Date.now() + 5000 }, (error, reply) =>
+            resolve(error ? 'error' : reply.status),
+          ),
+        );
+        if (status === 'SERVING') calls++;
+        else errors++;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    client.close();
+    return { calls, errors };
+  };
+  const samples = { http: [], grpc: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const server = await startServer('heartbeat-grpc-express', 'trivial');
+    try {
+      await load(server.url, { connections: 10, duration: 1 }); // warm-up
+      await grpcLoad(server.grpcAddress, 10, 1);
+      // Alternating order across rounds, so neither always runs on the warmer process.
+      const order = round % 2 ? ['grpc', 'http'] : ['http', 'grpc'];
+      for (const kind of order) {
+        await server.stats();
+        const result =
+          kind === 'http'
+            ? await load(server.url, { connections: 10 }).then((r) => ({
+                calls: r.requests.total,
+                errors: r.errors + r.non2xx,
+              }))
+            : await grpcLoad(server.grpcAddress, 10, DURATION);
+        const stats = await server.stats();
+        samples[kind].push({
+          ...result,
+          rate: result.calls / DURATION,
+          cpu: stats.cpuMicros / Math.max(1, result.calls),
+        });
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  out(
+    `#### gRPC Check against HTTP readiness on the management port (three trivial checks, 10 in flight, ${DURATION} s)`,
+  );
+  out();
+  out(
+    `Medians over ${ROUNDS} round(s), both in the same server process each round. CPU µs/call: the server's CPU time per answered call.`,
+  );
+  out();
+  out('| transport | calls/s | CPU µs/call | errors |');
+  out('| --- | ---: | ---: | ---: |');
+  for (const [kind, label] of [
+    ['http', 'HTTP GET readiness, management port (node:http)'],
+    ['grpc', 'gRPC grpc.health.v1.Health/Check "readiness" (grpcPort)'],
+  ]) {
+    const list = samples[kind];
+    const errors = list.reduce((sum, sample) => sum + sample.errors, 0);
+    out(
+      `| ${label} | ${fmt(median(list.map((x) => x.rate)))} | ${fmt(median(list.map((x) => x.cpu)), 1)} | ${errors} |`,
+    );
   }
   out();
 }

@@ -88,3 +88,13 @@ export const THREAD_ENTRY_UNKNOWN =
 export const FORWARD_TIMED_OUT = 'the app did not answer this request in time (its main event loop is busy or stuck)';
 export const THREAD_START_FAILED = (reason: string) =>
   `HeartbeatModule: the management port's worker thread could not start: ${reason}`;
+export const GRPC_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
+  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
+export const GRPC_LISTEN_FAILED = (address: string, reason: string) =>
+  `HeartbeatModule: the gRPC health server could not listen on ${address}: ${reason}`;
+export const GRPC_NOT_ENABLED =
+  'HeartbeatGrpcHealth.addToServer(server): the gRPC health service is off. Set the option grpc: true (or grpcPort) so that grpc-health-check is loaded at bootstrap.';
+export const GRPC_NOT_READY =
+  'HeartbeatGrpcHealth.addToServer(server): the module has not been initialised yet. In a hybrid app, await app.init() before app.startAllMicroservices().';
+export const GRPC_SAME_PORT = (port: number) =>
+  `HeartbeatModule: options "port" and "grpcPort" are both ${port}; the management port and the gRPC port need a port each.`;

@@ -22,6 +22,8 @@ import { HealthState } from './run/health-state.js';
 import { ProbeEvaluator } from './run/probe-evaluator.js';
 import { ProbeResponder } from './report/probe-responder.js';
 import { HeartbeatMetrics } from './metrics/heartbeat.metrics.js';
+import { HeartbeatGrpcHealth } from './grpc/heartbeat.grpc-health.js';
+import { HeartbeatGrpcServer } from './grpc/heartbeat.grpc-server.js';
 
 /**
  * The route prefix once the options are known. A `path` from the `forRootAsync` factory is applied
@@ -61,8 +63,17 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     // `thread: true` loads the worker from the build; tests override where from (overrideProvider).
     { provide: HEARTBEAT_THREAD_WORKER, useValue: {} },
     HeartbeatMetrics,
+    HeartbeatGrpcHealth,
+    HeartbeatGrpcServer,
   ],
-  exports: [HeartbeatService, ProbeRegistry, HeartbeatManagementServer, HeartbeatMetrics],
+  exports: [
+    HeartbeatService,
+    ProbeRegistry,
+    HeartbeatManagementServer,
+    HeartbeatMetrics,
+    HeartbeatGrpcHealth,
+    HeartbeatGrpcServer,
+  ],
 })
 export class HeartbeatModule extends ConfigurableModuleClass {
   /** The module with `options` (every one optional): `HeartbeatModule.forRoot()` serves the seed's routes. */

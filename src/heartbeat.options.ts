@@ -15,9 +15,9 @@ import { DECLARATION_ONLY_OPTION, INVALID_OPTION, UNKNOWN_OPTION } from './heart
 import type { HeartbeatRouteDeclaration } from './heartbeat.module-definition.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
-import type { ProbeKind } from './interfaces/probe.interface.js';
 import { closestName } from './option-names.js';
 import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
+import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './grpc/grpc.options.js';
 import { assertNonNegativeNumbers, assertSchedule, toProbeKind } from './discovery/probe.registry.js';
 import { resolveThreadOptions, type ResolvedThreadOptions, THREAD_OPTIONS } from './transport/thread.options.js';
 
@@ -47,6 +47,7 @@ export interface ResolvedHeartbeatOptions {
   readonly checks: readonly { readonly kind: 'readiness' | 'liveliness' | 'startup'; readonly check: HeartbeatCheck }[];
   readonly metrics: ResolvedMetricsOptions;
   readonly responseFormat: 'json' | 'terminus';
+  readonly grpc: ResolvedGrpcOptions;
 }
 
 /** Every option `forRoot()` and the `forRootAsync()` factory accept. */
@@ -71,6 +72,7 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'metrics',
   'responseFormat',
   ...THREAD_OPTIONS,
+  ...GRPC_OPTIONS,
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
 const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
@@ -129,6 +131,7 @@ export function resolveOptions(
     checks: configuredChecks(checks),
     metrics: metricsOptionsOf(metrics),
     responseFormat,
+    grpc: resolveGrpcOptions(options ?? {}),
   };
 }
 
@@ -206,15 +209,4 @@ function assertKnownKeys(options: object | undefined, known: readonly string[], 
     const closest = closestName(key, known);
     throw new Error(UNKNOWN_OPTION(prefix + key, closest && prefix + closest, prefix + known.join(`, ${prefix}`)));
   }
-}
-
-/** Whether the management port serves `kind`: every probe, environ unless it is switched off. */
-export function servedOnPort(options: ResolvedHeartbeatOptions, kind: ProbeKind): boolean {
-  return kind !== 'environ' || options.environ.enabled;
-}
-
-/** Whether the app's own HTTP server serves `kind`: environ stays off it once a management port serves the probes. */
-export function servedOnApp(options: ResolvedHeartbeatOptions, kind: ProbeKind): boolean {
-  if (kind === 'environ' && !options.environ.enabled) return false;
-  return options.serveOn === 'app' || (options.serveOn === 'both' && kind !== 'environ');
 }

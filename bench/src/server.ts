@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { HeartbeatManagementServer, HeartbeatService } from 'nestjs-heartbeat';
+import { HeartbeatGrpcServer, HeartbeatManagementServer, HeartbeatService } from 'nestjs-heartbeat';
 import {
   BareModule,
   BurnModule,
@@ -55,7 +55,7 @@ function bareHttp(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function start(): Promise<{ port: number; path: string; management?: number }> {
+async function start(): Promise<{ port: number; path: string; management?: number; grpcPort?: number }> {
   if (contender === 'http-bare') {
     const server = await bareHttp();
     return { port: (server.address() as { port: number }).port, path: '/' };
@@ -74,6 +74,13 @@ async function start(): Promise<{ port: number; path: string; management?: numbe
     const app = await nest(heartbeatModule(scenario, { port: 0 }));
     const address = app.get(HeartbeatManagementServer).address()!;
     return { port: address.port, path: '/.well-known/heartbeat/readiness' };
+  }
+  if (kind === 'heartbeat-grpc') {
+    // The same readiness on the management port and as gRPC Check on the module's own gRPC server.
+    const app = await nest(heartbeatModule(scenario, { port: 0, grpcPort: 0 }));
+    const address = app.get(HeartbeatManagementServer).address()!;
+    const grpcPort = app.get(HeartbeatGrpcServer).address()!.port;
+    return { port: address.port, path: '/.well-known/heartbeat/readiness', grpcPort };
   }
   const module =
     kind === 'nest-bare'
@@ -96,14 +103,14 @@ async function start(): Promise<{ port: number; path: string; management?: numbe
   return { port, path };
 }
 
-const { port, path, management } = await start();
+const { port, path, management, grpcPort } = await start();
 const started = nestApp as INestApplication | null;
 if (started && contender.startsWith('heartbeat') && !process.env.BENCH_COLD) {
   // Steady state only: the one-time library inventory the module starts at bootstrap (a few hundred
   // ms of CPU) is awaited here, so it does not land in the measured seconds.
   await started.get(HeartbeatService).environ();
 }
-process.send?.({ type: 'ready', port, path, management });
+process.send?.({ type: 'ready', port, path, management, grpcPort });
 let cpuSince = process.cpuUsage();
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {

@@ -16,6 +16,11 @@ export const NEST = {
       // What a user adds for the metrics (optional peers of the package).
       'prom-client': '^15.1.3',
       '@opentelemetry/api': '^1.9.0',
+      // What a user adds for gRPC probes (optional peers of the package) and Nest's gRPC transport.
+      'grpc-health-check': '^2.1.0',
+      '@grpc/grpc-js': '^1.10.0',
+      '@grpc/proto-loader': '^0.8.0',
+      '@nestjs/microservices': '^11.0.1',
       // Nest 11 apps migrate from terminus 11 (scripts/compat/apps.mjs, TERMINUS).
       '@nestjs/terminus': '^11.0.0',
     },
@@ -44,6 +49,11 @@ export const NEST = {
       // What a user adds for the metrics (optional peers of the package).
       'prom-client': '^15.1.3',
       '@opentelemetry/api': '^1.9.0',
+      // What a user adds for gRPC probes (optional peers of the package) and Nest's gRPC transport.
+      'grpc-health-check': '^2.1.0',
+      '@grpc/grpc-js': '^1.10.0',
+      '@grpc/proto-loader': '^0.8.0',
+      '@nestjs/microservices': '^12.0.1',
     },
     devDependencies: {
       '@nestjs/testing': '^12.0.1',
@@ -192,6 +202,8 @@ export function appFiles(app) {
     'test/app.e2e-spec.ts': E2E(js, app.name),
     // Run by compat: require() and import() of the package in one process meet one HeartbeatModule.
     'identity.mjs': IDENTITY,
+    // The app's own gRPC service, beside which the hybrid app adds the health service.
+    'ping.proto': PING_PROTO,
   };
   if (app.esm) {
     files['vitest.config.e2e.ts'] = VITEST;
@@ -207,9 +219,13 @@ export function appFiles(app) {
   return files;
 }
 
-// The template's main.ts; HTTP_ADAPTER picks Fastify so that compat starts each app on both.
+// The template's main.ts; HTTP_ADAPTER picks Fastify so that compat starts each app on both. With
+// GRPC_APP_PORT the app is also a gRPC microservice (a hybrid app) that serves the health service on
+// its own gRPC server; GRPC_PORT (in AppModule) starts the module's standalone gRPC health server.
 const MAIN = (js, esm) => `import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { HeartbeatGrpcHealth } from 'nestjs-heartbeat';
 import { AppModule } from './app.module${js}';
 
 async function bootstrap() {
@@ -217,9 +233,35 @@ async function bootstrap() {
     process.env.HTTP_ADAPTER === 'fastify'
       ? await NestFactory.create(AppModule, new FastifyAdapter())
       : await NestFactory.create(AppModule);
+  if (process.env.GRPC_APP_PORT) {
+    app.connectMicroservice<MicroserviceOptions>({
+      transport: Transport.GRPC,
+      options: {
+        url: \`127.0.0.1:\${process.env.GRPC_APP_PORT}\`,
+        package: 'ping',
+        protoPath: 'ping.proto',
+        onLoadPackageDefinition: (_pkg, server) => app.get(HeartbeatGrpcHealth).addToServer(server),
+      },
+    });
+    await app.init();
+    await app.startAllMicroservices();
+  }
   await app.listen(process.env.PORT ?? 3000);
 }
 ${esm ? 'await bootstrap();' : 'void bootstrap();'}
+`;
+
+const PING_PROTO = `syntax = "proto3";
+package ping;
+service Pinger {
+  rpc Ping (PingRequest) returns (PingReply);
+}
+message PingRequest {
+  string text = 1;
+}
+message PingReply {
+  string text = 1;
+}
 `;
 
 // Nest 11 apps also migrate from terminus 11: its MemoryHealthIndicator and an indicator of the old
@@ -272,7 +314,15 @@ export class HealthChecks {${terminus ? TERMINUS.constructor : ''}
 
 @Module({
   // In a workspace too: environ finds the workspace root (where the package manager installs) by itself.
-  imports: [${terminus ? 'TerminusModule, ' : ''}HeartbeatModule.forRoot({ logger: false, metrics: { prometheus: true, openTelemetry: true } })],
+  imports: [
+    ${terminus ? 'TerminusModule, ' : ''}HeartbeatModule.forRoot({
+      logger: false,
+      metrics: { prometheus: true, openTelemetry: true },
+      // grpc: true lets a hybrid app add the health service to its gRPC server; GRPC_PORT adds the module's own.
+      grpc: true,
+      ...(process.env.GRPC_PORT ? { grpcPort: Number(process.env.GRPC_PORT) } : {}),
+    }),
+  ],
   controllers: [AppController],
   providers: [HealthChecks${terminus ? ', DogHealthIndicator' : ''}],
 })

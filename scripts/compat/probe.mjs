@@ -1,7 +1,9 @@
 // Starts a built consumer app as `npm run start:prod` would (node dist/main), on a free port and
 // the chosen adapter, and GETs its probes over real HTTP.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -14,10 +16,17 @@ const freePort = () =>
 
 /** `{ summary }` when readiness, liveliness and environ answered as expected, else `{ problem }`. */
 export async function startAndProbe({ node, dir, adapter, app, env, terminus = false }) {
-  const port = await freePort();
+  const [port, grpcPort, grpcAppPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(node, ['dist/main'], {
     cwd: dir,
-    env: { ...process.env, ...env, PORT: String(port), HTTP_ADAPTER: adapter },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HTTP_ADAPTER: adapter,
+      GRPC_PORT: String(grpcPort),
+      GRPC_APP_PORT: String(grpcAppPort),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -78,11 +87,45 @@ export async function startAndProbe({ node, dir, adapter, app, env, terminus = f
         return { problem: `${adapter}: GET startup?format=terminus -> ${response.status} ${body.slice(0, 300)}` };
       }
     }
+    const grpc = await grpcChecks(dir, { standalone: grpcPort, hybrid: grpcAppPort });
+    if (grpc) return { problem: `${adapter}: ${grpc}` };
     return {
-      summary: `${adapter} answers (environ: @nestjs/core ${core}, nothing missing; metrics${terminus ? '; terminus 11 indicators' : ''})`,
+      summary: `${adapter} answers (gRPC Check on grpcPort and in the hybrid app's gRPC server; environ: @nestjs/core ${core}, nothing missing; metrics${terminus ? '; terminus 11 indicators' : ''})`,
     };
   } finally {
     child.kill('SIGTERM');
     await exited;
   }
+}
+
+/**
+ * `grpc.health.v1.Health/Check` with a real @grpc/grpc-js client (the app's own copy) on the module's
+ * standalone port and on the hybrid app's gRPC server: `""` and `liveness` SERVING, an unknown
+ * service NOT_FOUND. Returns a problem, or `null`.
+ */
+async function grpcChecks(dir, ports) {
+  const require = createRequire(join(dir, 'package.json'));
+  const grpc = require('@grpc/grpc-js');
+  const { service } = require('grpc-health-check');
+  const Health = grpc.makeClientConstructor(service, 'grpc.health.v1.Health');
+  for (const [where, port] of Object.entries(ports)) {
+    const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      for (const [name, expected] of [
+        ['', 'SERVING'],
+        ['liveness', 'SERVING'],
+        ['nope', 'NOT_FOUND'],
+      ]) {
+        const got = await new Promise((resolve) =>
+          client.check({ service: name }, { deadline: Date.now() + 10_000 }, (error, reply) =>
+            resolve(error ? grpc.status[error.code] : reply.status),
+          ),
+        );
+        if (got !== expected) return `gRPC Check "${name}" on the ${where} port -> ${got}, expected ${expected}`;
+      }
+    } finally {
+      client.close();
+    }
+  }
+  return null;
 }

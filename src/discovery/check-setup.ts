@@ -8,7 +8,8 @@ import {
 import { type InventoryControl, registerEnvironBuiltins } from '../environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { ENVIRON_ON_PUBLIC_PORT } from '../heartbeat.messages.js';
-import { type ResolvedHeartbeatOptions, servedOnApp } from '../heartbeat.options.js';
+import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import { servedOnApp } from '../transport/served-probes.js';
 import { ProbeExplorer } from './probe.explorer.js';
 import { ProbeRegistry } from './probe.registry.js';
 

@@ -95,6 +95,24 @@ export interface HeartbeatModuleOptions {
    * each an optional peer dependency loaded only when asked for here.
    */
   metrics?: HeartbeatMetricsOptions;
+  /**
+   * Serve the standard gRPC Health Checking Protocol (`grpc.health.v1.Health`) from the probes: loads
+   * the optional peer `grpc-health-check` at bootstrap so that `HeartbeatGrpcHealth.addToServer(server)`
+   * can add it to the app's own gRPC server. Implied by `grpcPort`. Default `false`.
+   */
+  grpc?: boolean;
+  /**
+   * Serve the gRPC health service on a gRPC server of the module's own on this port (0 picks a free
+   * one), for `grpc:` probes on any app. Needs `grpc-health-check` and `@grpc/grpc-js` installed.
+   */
+  grpcPort?: number;
+  /** Address of that gRPC server. Default `127.0.0.1`; `0.0.0.0` lets the kubelet reach it. */
+  grpcHost?: string;
+  /**
+   * While a `Watch` stream is open, the watched probes are evaluated every this many milliseconds, so
+   * that checks run on request reach watchers too. Default 5000; 100 or more.
+   */
+  grpcWatchIntervalMs?: number;
 }
 
 /** A `prom-client` `Registry`, as far as the module uses it. */

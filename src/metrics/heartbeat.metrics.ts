@@ -6,15 +6,12 @@ import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import { HealthState } from '../run/health-state.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
 import { METRIC_PROBES, type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
 import { type PromClient, PrometheusMetrics } from './prometheus.metrics.js';
 
-/** Loads an optional peer dependency by name; tests inject one that fails. */
-export type PackageLoader = (name: string) => Promise<unknown>;
-export const PACKAGE_LOADER = Symbol('HEARTBEAT_PACKAGE_LOADER');
-
-const importPackage: PackageLoader = (name) => import(name);
+export { PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
 
 /** The part of `@opentelemetry/api` the metrics use. */
 interface OpenTelemetryApi {
@@ -150,15 +147,13 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     return label;
   }
 
-  /** The package `name`, as its CommonJS exports (`module.exports`) whichever way it was loaded. */
-  private async loadPackage<T>(option: string, name: string, member: string): Promise<T> {
-    let loaded: unknown;
-    try {
-      loaded = await this.load(name);
-    } catch (error) {
-      throw new Error(METRICS_PACKAGE_MISSING(option, name, oneLine(reasonOf(error))), { cause: error });
-    }
-    const module = loaded as Record<string, unknown> & { default?: Record<string, unknown> };
-    return (module[member] !== undefined ? module : module.default) as T;
+  /** The package `name` the option `option` needs; a missing one fails the bootstrap naming it. */
+  private loadPackage<T>(option: string, name: string, member: string): Promise<T> {
+    return loadPeer<T>(
+      this.load,
+      name,
+      member,
+      (error) => new Error(METRICS_PACKAGE_MISSING(option, name, oneLine(reasonOf(error))), { cause: error }),
+    );
   }
 }

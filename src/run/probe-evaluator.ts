@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type Observable, Subject } from 'rxjs';
 import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { OUT_OF_ROTATION, SHUTTING_DOWN } from '../heartbeat.messages.js';
@@ -23,7 +24,13 @@ export class ProbeEvaluator {
   private startupLatched: readonly CheckResult[] | null = null;
   private shuttingDown = false;
   private outOfRotation: string | null = null;
-  private readonly rotationWatchers = new Set<() => void>();
+  private readonly rotation = new Subject<boolean>();
+  /**
+   * Whether the instance is in rotation, each time shutdown, `takeOutOfRotation` or
+   * `returnToRotation` is called (synchronously, so readiness watchers hear of a shutdown before the
+   * app closes anything).
+   */
+  readonly rotation$: Observable<boolean> = this.rotation.asObservable();
 
   constructor(
     private readonly registry: ProbeRegistry,
@@ -33,25 +40,12 @@ export class ProbeEvaluator {
 
   takeOutOfRotation(reason: string): void {
     this.outOfRotation = reason;
-    this.rotationChanged();
+    this.rotation.next(false);
   }
 
   returnToRotation(): void {
     this.outOfRotation = null;
-    this.rotationChanged();
-  }
-
-  /**
-   * Calls `watcher` after each change of rotation and on shutdown; returns the function that stops it.
-   * @internal
-   */
-  watchRotation(watcher: () => void): () => void {
-    this.rotationWatchers.add(watcher);
-    return () => this.rotationWatchers.delete(watcher);
-  }
-
-  private rotationChanged(): void {
-    for (const watcher of this.rotationWatchers) watcher();
+    this.rotation.next(this.isInRotation());
   }
 
   isInRotation(): boolean {
@@ -61,7 +55,7 @@ export class ProbeEvaluator {
   markShuttingDown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    this.rotationChanged();
+    this.rotation.next(false);
   }
 
   isShuttingDown(): boolean {

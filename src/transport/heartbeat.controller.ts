@@ -11,7 +11,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants.js';
-import { type ResolvedHeartbeatOptions, servedOnApp } from '../heartbeat.options.js';
+import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import { servedOnApp } from './served-probes.js';
 import {
   ALLOWED_METHODS,
   decideRoute,

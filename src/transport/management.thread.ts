@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import {
   MANAGEMENT_LISTEN_FAILED,
   THREAD_FAILED,
@@ -108,11 +108,10 @@ export class ManagementThread {
     this.every(PROGRESS_MARK_INTERVAL_MS, () => markProgress(this.marks));
     this.every(REPUBLISH_INTERVAL_MS, () => this.schedule());
     const { health, evaluator } = this.app;
-    const changes: Subscription = health.changes$.subscribe(() => this.schedule());
     this.unwatch.push(
-      () => changes.unsubscribe(),
+      subscribed(health.changes$, () => this.schedule()),
       health.observe({ result: () => this.schedule(), transition: () => undefined }),
-      evaluator.watchRotation(() => this.schedule()),
+      subscribed(evaluator.rotation$, () => this.schedule()),
     );
     await this.publish();
   }
@@ -179,4 +178,10 @@ export class ManagementThread {
     await closed;
     await this.worker.terminate();
   }
+}
+
+/** Subscribes `next` to `source`; returns the function that unsubscribes it. */
+function subscribed<T>(source: Observable<T>, next: () => void): () => void {
+  const subscription = source.subscribe(next);
+  return () => subscription.unsubscribe();
 }
