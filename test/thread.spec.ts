@@ -224,9 +224,9 @@ describe('thread: true', () => {
 });
 
 describe('thread options', () => {
-  it('defaults to background checks every 5000 ms, maxStallMs 10000 and maxLagMs 500', () => {
+  it('defaults to background checks every 5000 ms, maxStallMs 10000 and maxLagMs 250', () => {
     const options = resolveOptions({ port: 0, thread: true });
-    expect([options.intervalMs, options.thread]).toEqual([5000, { maxStallMs: 10000, maxLagMs: 500 }]);
+    expect([options.intervalMs, options.thread]).toEqual([5000, { maxStallMs: 10000, maxLagMs: 250 }]);
     expect(resolveOptions({ port: 0 }).thread).toBeNull();
   });
 
