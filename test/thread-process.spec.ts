@@ -19,7 +19,7 @@ describe('thread: true in a real process whose main loop is blocked', () => {
   afterEach(async () => {
     // Releases a loop still blocked, so the app closes as it should.
     writeFileSync(join(dir, 'release'), '');
-    if (child && child.exitCode === null) {
+    if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child!.once('exit', resolve));
       child.disconnect();
       await exited;
@@ -28,9 +28,9 @@ describe('thread: true in a real process whose main loop is blocked', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function start(maxStallMs: number, maxLagMs: number): Promise<number> {
+  function start(maxStallMs: number, maxLagMs: number, env: Record<string, string> = {}): Promise<number> {
     child = fork(FIXTURE, [], {
-      env: { ...process.env, MAX_STALL_MS: String(maxStallMs), MAX_LAG_MS: String(maxLagMs) },
+      env: { ...process.env, MAX_STALL_MS: String(maxStallMs), MAX_LAG_MS: String(maxLagMs), ...env },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
@@ -97,5 +97,30 @@ describe('thread: true in a real process whose main loop is blocked', () => {
       ({ status }) => status === 200,
     );
     expect(ready.body.mainThread.lagMs).toBeLessThanOrEqual(300);
+  });
+
+  it('on SIGTERM fails readiness on the worker port at once, keeps liveness, and closes the port with the app', async () => {
+    const hold = join(dir, 'hold');
+    const port = await start(600_000, 60_000, { HOLD_SHUTDOWN: hold });
+    await until(
+      () => json(port, 'readiness'),
+      ({ status }) => status === 200,
+    );
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child!.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    child!.kill('SIGTERM');
+    // The app's close waits for the hold file: meanwhile the worker answers for the app shutting down.
+    const draining = await until(
+      () => json(port, 'readiness'),
+      ({ status }) => status !== 200,
+    );
+    expect(draining.status).toBe(500);
+    expect(draining.body.status).toBe(false);
+    expect((await json(port, 'liveness')).status).toBe(200);
+    writeFileSync(hold, '');
+    // Nest re-raises the signal once the app has closed.
+    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    await expect(probe(port, `${BASE}/liveness`)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
