@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { FORWARD_TIMED_OUT, MAIN_LOOP_LAGGING, MAIN_LOOP_STALLED } from '../heartbeat.messages.js';
+import { FORWARD_TIMED_OUT, MAIN_LOOP_LAGGING, MAIN_LOOP_STALLED, SHUTTING_DOWN } from '../heartbeat.messages.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import type { ProbeResponse } from '../report/probe-responder.js';
 import { ALLOWED_METHODS, matchRoute, PROBE_HEADERS, REFUSED } from './heartbeat.routes.js';
@@ -117,7 +117,13 @@ async function close(): Promise<void> {
   for (const [id, { response, head, timer }] of forwarded) {
     clearTimeout(timer);
     forwarded.delete(id);
-    writeProbeResponse(response, REFUSED[404], { head, closing: true });
+    // The app closes before it could answer: it is shutting down, which is what the client is told.
+    const body = JSON.stringify({ statusCode: 503, message: SHUTTING_DOWN });
+    writeProbeResponse(
+      response,
+      { statusCode: 503, contentType: PROBE_HEADERS['Content-Type'], body },
+      { head, closing: true },
+    );
   }
   if (server) await closeProbeServer(server);
   post({ type: 'closed' });

@@ -78,9 +78,11 @@ export class ManagementThread {
     return started;
   }
 
-  /** Waits for the worker's `ready`, then starts marking and publishing. */
+  /** Starts marking, waits for the worker's `ready`, then starts publishing. */
   private async ready(): Promise<void> {
+    // Marks from the start: the worker would count its own start-up as the main loop's lag.
     markProgress(this.marks);
+    this.every(PROGRESS_MARK_INTERVAL_MS, () => markProgress(this.marks));
     const { host, port } = this.options;
     const worker = this.worker;
     // Listeners for the worker's whole life: an 'error' without a listener would crash the app.
@@ -101,11 +103,11 @@ export class ManagementThread {
       });
     } catch (error) {
       this.stopping = true;
+      for (const timer of this.timers) clearInterval(timer);
       await worker.terminate();
       throw error;
     }
     worker.on('message', (message: WorkerMessage) => this.onMessage(message));
-    this.every(PROGRESS_MARK_INTERVAL_MS, () => markProgress(this.marks));
     this.every(REPUBLISH_INTERVAL_MS, () => this.schedule());
     const { health, evaluator } = this.app;
     this.unwatch.push(
