@@ -3,21 +3,20 @@ import type { CheckResult } from './check-result.js';
 /**
  * One run of a probe's checks: the results known at once are filled in when it starts, those of
  * pending calls as they settle or time out, and `promise` resolves once every one is in. One object
- * and one promise per run, rather than a promise per check and `Promise.all` over them: with three
- * async checks, that is about 3 µs of server CPU per Fastify readiness request (README, Benchmarks).
+ * and one promise per run, rather than a promise per check and `Promise.all` over them: with the
+ * arming of timeouts in `pending-call.ts`, that took 36.2 µs of server CPU per Fastify readiness
+ * request of three async checks down to 32.5 in an A/B of the bench's servers (README, Benchmarks).
  */
 export class ProbeRun {
   readonly results: CheckResult[];
   /** How many results are still awaited. */
   remaining = 0;
+  /** Called once the last awaited result is in, before the promise resolves. */
+  onDone: ((run: ProbeRun) => void) | null = null;
   private resolve: ((results: readonly CheckResult[]) => void) | null = null;
   private done: Promise<readonly CheckResult[]> | null = null;
 
-  constructor(
-    size: number,
-    /** Called once the last result is in, before the promise resolves. */
-    private readonly onDone?: (run: ProbeRun) => void,
-  ) {
+  constructor(size: number) {
     this.results = new Array<CheckResult>(size);
   }
 

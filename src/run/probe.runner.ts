@@ -24,10 +24,10 @@ export type { CheckResult } from './check-result.js';
  * The plain version: per check a pending call (`PendingCall`) that the probes asking for it wait
  * for, each until its timeout, and nothing that calls back into the runner but a call settling or
  * a wait timing out. Two pieces of the closure-free machinery it replaced are kept, where the
- * bench showed the README's Fastify target needs them (an A/B of the bench's servers, README,
- * Benchmarks): a run is one `ProbeRun` object with one promise, not a promise per check joined by
- * `Promise.all` (about 2.5 µs of server CPU per readiness request of three async checks), and the
- * timers of waits are armed at the end of the turn, for those still pending (`DeferredTimeouts`).
+ * bench showed the README's Fastify target needs them: a run is one `ProbeRun` with one promise,
+ * not a promise per check joined by `Promise.all`, and the timers of waits are armed only for
+ * those still pending once the microtasks after the run have drained (`DeferredTimeouts`). Their
+ * headers say what each saves.
  */
 @Injectable()
 export class ProbeRunner {
@@ -45,12 +45,16 @@ export class ProbeRunner {
   run(key: string, checks: readonly RegisteredCheck[]): Promise<readonly CheckResult[]> {
     const shared = this.inFlight.get(key);
     if (shared) return shared.promise;
-    const run = new ProbeRun(checks.length, (done) => {
-      if (this.inFlight.get(key) === done) this.inFlight.delete(key);
-    });
+    const run = new ProbeRun(checks.length);
     const now = Date.now();
     for (let index = 0; index < checks.length; index++) this.runCheck(this.stateOf(checks[index]), run, index, now);
-    if (run.remaining > 0) this.inFlight.set(key, run);
+    if (run.remaining > 0) {
+      // No wait ends before this turn does: the run is shared from here until its last result is in.
+      this.inFlight.set(key, run);
+      run.onDone = (done) => {
+        if (this.inFlight.get(key) === done) this.inFlight.delete(key);
+      };
+    }
     return run.promise;
   }
 
