@@ -65,9 +65,22 @@ export class ProbeResponder {
     return this.viewResponse(kind, view, format);
   }
 
-  /** The seed's JSON of the whole probe: the response kept from last time while the results are the same. */
-  private async seedResponse(kind: HealthProbe): Promise<ProbeResponse> {
-    const results = await this.evaluator.resultsOf(kind);
+  /**
+   * The seed's JSON of the whole probe: the response kept from last time while the results are the
+   * same. A `then` with a continuation made once per probe, not an async function: no closure or
+   * extra promise per request on the path the kubelet takes.
+   */
+  private seedResponse(kind: HealthProbe): Promise<ProbeResponse> {
+    return this.evaluator.resultsOf(kind).then(this.seedOf[kind]);
+  }
+
+  private readonly seedOf: Record<HealthProbe, (results: readonly CheckResult[]) => ProbeResponse> = {
+    readiness: (results) => this.seed('readiness', results),
+    liveliness: (results) => this.seed('liveliness', results),
+    startup: (results) => this.seed('startup', results),
+  };
+
+  private seed(kind: HealthProbe, results: readonly CheckResult[]): ProbeResponse {
     const kept = this.kept.get(kind);
     if (kept && sameResults(kept.results, results)) return kept.response;
     const response = this.json(evaluate(results, this.evaluator.details).report);

@@ -11,20 +11,23 @@ import type { ProbeRun } from './probe-run.js';
 export class Waiter {
   settled = false;
   timer: NodeJS.Timeout | undefined = undefined;
-  /** When the wait began. */
-  readonly since = Date.now();
+  /** The check's timeout (0: none). */
+  readonly timeoutMs: number;
 
   constructor(
     readonly call: PendingCall,
     readonly state: CheckState,
     readonly run: ProbeRun,
     readonly index: number,
-    readonly timeoutMs: number,
+    /** When the wait began: the run's start. */
+    readonly since: number,
     /** How long the call had been pending when this wait joined it (`undefined`: the wait started it). */
     readonly runningForMs: number | undefined,
     /** The result of this wait once its timeout has passed. */
     readonly timedOut: (waiter: Waiter) => CheckResult,
-  ) {}
+  ) {
+    this.timeoutMs = state.policy.timeoutMs;
+  }
 
   get deadline(): number {
     return this.since + this.timeoutMs;
@@ -73,6 +76,14 @@ export class DeferredTimeouts {
   };
 }
 
+/** Ends a wait with the outcome its call settled to, unless it has ended already. */
+function answer(waiter: Waiter, outcome: CheckOutcome): void {
+  if (waiter.settled) return;
+  waiter.settled = true;
+  if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+  waiter.run.deliver(waiter.index, resultOf(waiter.state, outcome));
+}
+
 /**
  * A call of a handler that has not settled yet, shared by every probe that asks for the check while
  * it runs. When it settles, the runner records its outcome and `settle` answers every probe still
@@ -83,7 +94,9 @@ export class PendingCall {
   waiters = 0;
   /** The last timeout recorded for this call, and when. */
   timedOut: { readonly outcome: CheckOutcome; readonly at: number } | null = null;
-  private waiting: Waiter[] = [];
+  /** The waits, in order: the first in a field, the others (when probes join) in an array made then. */
+  private first: Waiter | null = null;
+  private others: Waiter[] | null = null;
 
   constructor(
     readonly startedAt: number,
@@ -96,26 +109,27 @@ export class PendingCall {
   /** Adds a probe's wait, at most `waiter.timeoutMs` (0: no limit; its timer is armed by `timeouts`). */
   wait(waiter: Waiter, timeouts: DeferredTimeouts): void {
     this.waiters++;
-    this.waiting.push(waiter);
+    if (this.first === null) this.first = waiter;
+    else (this.others ??= []).push(waiter);
     if (waiter.timeoutMs > 0) timeouts.add(waiter);
   }
 
   /** A wait timed out: once none is left, the waits are not kept until the call settles (it may never). */
   leave(): void {
-    if (--this.waiters === 0) this.waiting = [];
+    if (--this.waiters === 0) {
+      this.first = null;
+      this.others = null;
+    }
   }
 
   /** Answers every probe still waiting with the recorded outcome (`null`: none waits, nothing was recorded). */
   settle(outcome: CheckOutcome | null): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    if (outcome === null) return;
-    for (const waiter of waiting) {
-      if (waiter.settled) continue;
-      waiter.settled = true;
-      clearTimeout(waiter.timer);
-      waiter.run.deliver(waiter.index, resultOf(waiter.state, outcome));
-    }
+    const { first, others } = this;
+    this.first = null;
+    this.others = null;
+    if (outcome === null || first === null) return;
+    answer(first, outcome);
+    if (others !== null) for (const waiter of others) answer(waiter, outcome);
   }
 
   /** Tells the handler to give up: its timeout passed, the call was abandoned (a `TimeoutError`), or the app shuts down. */

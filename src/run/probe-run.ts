@@ -11,8 +11,9 @@ export class ProbeRun {
   readonly results: CheckResult[];
   /** How many results are still awaited. */
   remaining = 0;
-  /** Called once the last awaited result is in, before the promise resolves. */
-  onDone: ((run: ProbeRun) => void) | null = null;
+  /** Where the run is shared while it is under way (the runner's runs in flight), and under which key. */
+  private sharedIn: Map<string, ProbeRun> | null = null;
+  private key = '';
   private resolve: ((results: readonly CheckResult[]) => void) | null = null;
   private done: Promise<readonly CheckResult[]> | null = null;
 
@@ -26,6 +27,13 @@ export class ProbeRun {
     return (this.done ??= new Promise((resolve) => (this.resolve = resolve)));
   }
 
+  /** Shares the run in `inFlight` under `key` until its last result is in: no closure per run. */
+  share(inFlight: Map<string, ProbeRun>, key: string): void {
+    inFlight.set(key, this);
+    this.sharedIn = inFlight;
+    this.key = key;
+  }
+
   /** Puts in the result of check `index`, known when the run starts. */
   put(index: number, result: CheckResult): void {
     this.results[index] = result;
@@ -35,7 +43,8 @@ export class ProbeRun {
   deliver(index: number, result: CheckResult): void {
     this.results[index] = result;
     if (--this.remaining > 0) return;
-    this.onDone?.(this);
+    const inFlight = this.sharedIn;
+    if (inFlight !== null && inFlight.get(this.key) === this) inFlight.delete(this.key);
     this.resolve?.(this.results);
   }
 }

@@ -48,13 +48,8 @@ export class ProbeRunner {
     const run = new ProbeRun(checks.length);
     const now = Date.now();
     for (let index = 0; index < checks.length; index++) this.runCheck(this.stateOf(checks[index]), run, index, now);
-    if (run.remaining > 0) {
-      // No wait ends before this turn does: the run is shared from here until its last result is in.
-      this.inFlight.set(key, run);
-      run.onDone = (done) => {
-        if (this.inFlight.get(key) === done) this.inFlight.delete(key);
-      };
-    }
+    // No wait ends before this turn does: the run is shared from here until its last result is in.
+    if (run.remaining > 0) run.share(this.inFlight, key);
     return run.promise;
   }
 
@@ -113,7 +108,7 @@ export class ProbeRunner {
     if (!(call instanceof PendingCall)) return run.put(index, resultOf(state, call));
     run.remaining++;
     const runningForMs = joined ? now - call.startedAt : undefined;
-    call.wait(new Waiter(call, state, run, index, state.policy.timeoutMs, runningForMs, this.timedOut), this.timeouts);
+    call.wait(new Waiter(call, state, run, index, now, runningForMs, this.timedOut), this.timeouts);
   }
 
   /**
