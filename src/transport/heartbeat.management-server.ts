@@ -25,6 +25,8 @@ import { HEARTBEAT_THREAD_WORKER, type ThreadWorkerSource } from './thread.setup
 
 export { MANAGEMENT_SERVER_LIMITS, type ManagementServerLimits } from './probe-http.js';
 
+const answered = (response: ProbeResponse): ManagementAnswer => ({ response });
+
 /** Injection token of `ManagementServerLimits` (optional; `MANAGEMENT_SERVER_LIMITS` when absent). */
 export const MANAGEMENT_LIMITS = Symbol('HEARTBEAT_MANAGEMENT_LIMITS');
 
@@ -84,7 +86,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
       );
       return;
     }
-    const listener = (request: IncomingMessage, response: ServerResponse) => void this.handle(request, response);
+    const listener = (request: IncomingMessage, response: ServerResponse) => this.handle(request, response);
     try {
       this.server = await listenProbeServer(this.limits, host, port, listener);
     } catch (error) {
@@ -100,32 +102,37 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     if (server) await closeProbeServer(server);
   }
 
-  /** What `method` on `url` (path and query) with `accept` gets on the management port. */
-  async answer(method: string, url: string, accept: string | undefined): Promise<ManagementAnswer> {
+  /**
+   * What `method` on `url` (path and query) with `accept` gets on the management port. Plain
+   * `then`s rather than async functions: the kubelet's request goes through no extra promise.
+   */
+  answer(method: string, url: string, accept: string | undefined): Promise<ManagementAnswer> {
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     if (path === '/metrics' && this.metrics.servesPrometheus) return this.metricsAnswer(method);
     const match = matchRoute(this.prefix, method, path, this.served);
     if (match.refused !== undefined) {
-      return { response: REFUSED[match.refused], allow: match.refused === 405 ? ALLOWED_METHODS : undefined };
+      const allow = match.refused === 405 ? ALLOWED_METHODS : undefined;
+      return Promise.resolve({ response: REFUSED[match.refused], allow });
     }
-    const { route } = match;
+    const { kind, check } = match.route;
+    const failed = (error: unknown): ManagementAnswer => ({
+      response: transportFailure(kind, error, this.options.failureStatusCode, this.options.logger),
+    });
     try {
       const view = parseView(queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1)), accept);
-      const check = route.check;
-      return { response: await this.responder.respond(route.kind, check === undefined ? view : { ...view, check }) };
+      return this.responder.respond(kind, check === undefined ? view : { ...view, check }).then(answered, failed);
     } catch (error) {
-      return {
-        response: transportFailure(route.kind, error, this.options.failureStatusCode, this.options.logger),
-      };
+      return Promise.resolve(failed(error));
     }
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private handle(request: IncomingMessage, response: ServerResponse): void {
     const method = request.method ?? '';
-    const { response: answer, allow } = await this.answer(method, request.url ?? '/', request.headers.accept);
-    const closing = this.evaluator.isShuttingDown();
-    writeProbeResponse(response, answer, { head: method === 'HEAD', closing, allow });
+    void this.answer(method, request.url ?? '/', request.headers.accept).then(({ response: answer, allow }) => {
+      const closing = this.evaluator.isShuttingDown();
+      writeProbeResponse(response, answer, { head: method === 'HEAD', closing, allow });
+    });
   }
 
   /** `GET /metrics`: the Prometheus text exposition of the configured registry. */
