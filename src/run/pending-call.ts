@@ -42,27 +42,30 @@ function expire(waiter: Waiter): void {
   waiter.run.deliver(waiter.index, waiter.timedOut(waiter));
 }
 
+/** A settled promise whose `then` queues a microtask without the `AsyncResource` of `queueMicrotask`. */
+const SETTLED = Promise.resolve();
+
 /**
  * The timeouts of the waits started in this turn of the event loop, armed once the microtasks
  * queued after them have run, for those still pending then: a cheap async check (an async function
  * that does not wait on I/O) settles within those microtasks and needs no timer. One per runner.
  *
  * "Once the microtasks have run": a `process.nextTick` callback queued from a microtask runs after
- * the whole microtask queue has drained, while one queued from plain code runs before it. The hop
- * nextTick, microtask, nextTick reaches the end of the drain in both cases. In an A/B of the
- * bench's servers, arming with `setImmediate` (which enters the event loop's check phase each turn)
- * cost about 2 µs per readiness request of three async checks more than arming no timer at all;
- * arming a timer per wait costs more than either.
+ * the whole microtask queue has drained, whether the waits began in plain code or in a microtask;
+ * the hop is a microtask (a settled promise's `then`, cheaper than `queueMicrotask`, which makes an
+ * `AsyncResource` per call), then a tick. In an A/B of the bench's servers, arming with
+ * `setImmediate` (which enters the event loop's check phase each turn) cost about 2 µs per readiness
+ * request of three async checks more than arming no timer at all; arming a timer per wait costs
+ * more than either.
  */
 export class DeferredTimeouts {
   private unarmed: Waiter[] = [];
 
   add(waiter: Waiter): void {
-    if (this.unarmed.push(waiter) === 1) process.nextTick(this.afterTicks);
+    if (this.unarmed.push(waiter) === 1) void SETTLED.then(this.afterMicrotask);
   }
 
-  private readonly afterTicks = (): void => queueMicrotask(this.afterMicrotasks);
-  private readonly afterMicrotasks = (): void => process.nextTick(this.arm);
+  private readonly afterMicrotask = (): void => process.nextTick(this.arm);
 
   private readonly arm = (): void => {
     const waiters = this.unarmed;
