@@ -25,7 +25,8 @@ import { HEARTBEAT_THREAD_WORKER, type ThreadWorkerSource } from './thread.setup
 
 export { MANAGEMENT_SERVER_LIMITS, type ManagementServerLimits } from './probe-http.js';
 
-const answered = (response: ProbeResponse): ManagementAnswer => ({ response });
+/** Writes an answer: the response, and the `Allow` header of a 405. */
+type Send = (response: ProbeResponse, allow?: string) => void;
 
 /** Injection token of `ManagementServerLimits` (optional; `MANAGEMENT_SERVER_LIMITS` when absent). */
 export const MANAGEMENT_LIMITS = Symbol('HEARTBEAT_MANAGEMENT_LIMITS');
@@ -102,37 +103,42 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     if (server) await closeProbeServer(server);
   }
 
-  /**
-   * What `method` on `url` (path and query) with `accept` gets on the management port. Plain
-   * `then`s rather than async functions: the kubelet's request goes through no extra promise.
-   */
+  /** What `method` on `url` (path and query) with `accept` gets on the management port (the worker thread asks this). */
   answer(method: string, url: string, accept: string | undefined): Promise<ManagementAnswer> {
-    const queryAt = url.indexOf('?');
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    if (path === '/metrics' && this.metrics.servesPrometheus) return this.metricsAnswer(method);
-    const match = matchRoute(this.prefix, method, path, this.served);
-    if (match.refused !== undefined) {
-      const allow = match.refused === 405 ? ALLOWED_METHODS : undefined;
-      return Promise.resolve({ response: REFUSED[match.refused], allow });
-    }
-    const { kind, check } = match.route;
-    const failed = (error: unknown): ManagementAnswer => ({
-      response: transportFailure(kind, error, this.options.failureStatusCode, this.options.logger),
-    });
-    try {
-      const view = parseView(queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1)), accept);
-      return this.responder.respond(kind, check === undefined ? view : { ...view, check }).then(answered, failed);
-    } catch (error) {
-      return Promise.resolve(failed(error));
-    }
+    return new Promise((resolve) => this.serve(method, url, accept, (response, allow) => resolve({ response, allow })));
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const method = request.method ?? '';
-    void this.answer(method, request.url ?? '/', request.headers.accept).then(({ response: answer, allow }) => {
-      const closing = this.evaluator.isShuttingDown();
-      writeProbeResponse(response, answer, { head: method === 'HEAD', closing, allow });
-    });
+    const head = method === 'HEAD';
+    this.serve(method, request.url ?? '/', request.headers.accept, (answer, allow) =>
+      writeProbeResponse(response, answer, { head, closing: this.evaluator.isShuttingDown(), allow }),
+    );
+  }
+
+  /**
+   * Answers `method` on `url` through `send`: at once for a refusal, else once the probe's response
+   * is ready (one `then` on the responder's promise, the kubelet's request makes no other).
+   */
+  private serve(method: string, url: string, accept: string | undefined, send: Send): void {
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    if (path === '/metrics' && this.metrics.servesPrometheus) {
+      void this.metricsAnswer(method).then(({ response, allow }) => send(response, allow));
+      return;
+    }
+    const match = matchRoute(this.prefix, method, path, this.served);
+    if (match.refused !== undefined)
+      return send(REFUSED[match.refused], match.refused === 405 ? ALLOWED_METHODS : undefined);
+    const { kind, check } = match.route;
+    const failed = (error: unknown): void =>
+      send(transportFailure(kind, error, this.options.failureStatusCode, this.options.logger));
+    try {
+      const view = parseView(queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1)), accept);
+      void this.responder.respond(kind, check === undefined ? view : { ...view, check }).then(send, failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   /** `GET /metrics`: the Prometheus text exposition of the configured registry. */
