@@ -83,7 +83,8 @@ if (process.argv[2] === 'probe') {
     // The kubelet has probed since the pod started: a few probes per target first, not counted, so
     // that the first one measured pays neither for this fresh process's cold HTTP client (10-25 ms,
     // which the bench once counted as the worker's p99) nor for the server's cold paths.
-    if (message.warm) for (const { port, path } of message.targets) for (let i = 0; i < 3; i++) await probeOnce(port, path);
+    if (message.warm)
+      for (const { port, path } of message.targets) for (let i = 0; i < 3; i++) await probeOnce(port, path);
     running = message.targets.map(({ port, path }) => prober(port, path));
     process.send({ type: 'started' });
   });
