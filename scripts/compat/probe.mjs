@@ -14,8 +14,20 @@ const freePort = () =>
     server.on('error', reject);
   });
 
-/** `{ summary }` when readiness, liveliness and environ answered as expected, else `{ problem }`. */
-export async function startAndProbe({ node, dir, adapter, app, env, terminus = false }) {
+/**
+ * `{ summary }` when readiness, liveliness and environ answered as expected, else `{ problem }`.
+ * The ports are picked free, then bound by the app: another app started meanwhile (they run in
+ * parallel) can take one first. An app that exits on EADDRINUSE is started again on new ports, up
+ * to three times in all; any other failure is reported at once.
+ */
+export async function startAndProbe(options) {
+  for (let attempt = 1; ; attempt++) {
+    const result = await startOnce(options);
+    if (attempt === 3 || !result.portTaken) return result;
+  }
+}
+
+async function startOnce({ node, dir, adapter, app, env, terminus = false }) {
   const [port, grpcPort, grpcAppPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(node, ['dist/main'], {
     cwd: dir,
@@ -37,7 +49,10 @@ export async function startAndProbe({ node, dir, adapter, app, env, terminus = f
     const deadline = Date.now() + 20_000;
     let readiness;
     while (!readiness) {
-      if (child.exitCode !== null) return { problem: `${adapter}: the app exited with ${child.exitCode}\n${stderr}` };
+      if (child.exitCode !== null) {
+        const portTaken = stderr.includes('EADDRINUSE');
+        return { problem: `${adapter}: the app exited with ${child.exitCode}\n${stderr}`, portTaken };
+      }
       if (Date.now() > deadline) return { problem: `${adapter}: no answer on port ${port} within 20 s\n${stderr}` };
       readiness = await fetch(url + 'readiness').catch(() => new Promise((resolve) => setTimeout(resolve, 100)));
     }
