@@ -7,8 +7,8 @@ import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { percentile, probers } from './saturation.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const PERIOD_US = 100_000;
 const DURATION_S = 25;
 const v1 = existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us');
@@ -32,20 +32,20 @@ const throttledMs = () => {
 
 async function run(cpus) {
   limit(cpus);
-  const server = fork(join('dist/server.js'), ['saturation-thread-express', 'saturation'], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const server = fork(
+    fileURLToPath(new URL('dist/server.js', import.meta.url)),
+    ['saturation-thread-express', 'saturation'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   writeFileSync(`${group}/cgroup.procs`, String(server.pid));
   const ready = await new Promise((resolve) => server.on('message', (m) => m.type === 'ready' && resolve(m)));
-  const probes = fork(join('saturation.mjs'), ['probe'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const targets = ['liveness', 'readiness'].map((probe) => ({
     port: ready.management,
     path: `/.well-known/heartbeat/${probe}`,
   }));
-  await new Promise((resolve) => {
-    probes.once('message', resolve);
-    probes.send({ type: 'start', targets, warm: true });
-  });
+  const probing = await probers(targets, { warm: true });
   const throttledBefore = throttledMs();
   const load = await autocannon({
     url: `http://127.0.0.1:${ready.port}${ready.path}`,
@@ -53,27 +53,19 @@ async function run(cpus) {
     duration: DURATION_S,
   });
   const throttled = throttledMs() - throttledBefore;
-  const results = await new Promise((resolve) => {
-    probes.once('message', (message) => resolve(message.results));
-    probes.send({ type: 'stop' });
-  });
-  probes.disconnect();
+  const results = await probing.stop();
   await new Promise((resolve) => {
     server.once('exit', resolve);
     server.disconnect();
     setTimeout(() => server.kill('SIGKILL'), 5000).unref();
   });
   return ['liveness', 'readiness'].map((probe, i) => {
-    const ms = results[i].map((result) => result.ms).sort((a, b) => a - b);
-    const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(1);
+    const ms = results[i].map((result) => result.ms);
+    const at = (p) => percentile(ms, p).toFixed(1);
     const ok = results[i].filter((result) => result.ok).length;
     const over = ms.filter((value) => value > 1000).length;
-    return `| ${cpus} | ${Math.round(load.requests.average)} | ${(throttled / 1000).toFixed(1)} | ${probe} | ${ms.length} | ${at(0.5)} | ${at(0.99)} | ${ms.at(-1).toFixed(1)} | ${over} | ${ok}/${ms.length} |`;
+    return `| ${cpus} | ${Math.round(load.requests.average)} | ${(throttled / 1000).toFixed(1)} | ${probe} | ${ms.length} | ${at(50)} | ${at(99)} | ${Math.max(...ms).toFixed(1)} | ${over} | ${ok}/${ms.length} |`;
   });
-}
-
-function join(file) {
-  return `${here}${file}`;
 }
 
 const limits = process.argv

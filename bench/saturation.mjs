@@ -55,7 +55,7 @@ function prober(port, path) {
  * stop, then sends back every target's results. `warm`: three uncounted probes per target first.
  * Resolves once the counted probing has started.
  */
-async function probers(targets, { warm = false } = {}) {
+export async function probers(targets, { warm = false } = {}) {
   const child = fork(fileURLToPath(import.meta.url), ['probe'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((resolve) => {
     child.once('message', resolve);
@@ -90,7 +90,7 @@ if (process.argv[2] === 'probe') {
   });
 }
 
-const percentile = (values, p) => {
+export const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };

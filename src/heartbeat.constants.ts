@@ -28,6 +28,9 @@ export type ProbeName = keyof typeof PROBE_ROUTES;
 /** The names, in order, for messages. */
 export const PROBE_NAMES = Object.keys(PROBE_ROUTES) as ProbeName[];
 
+/** The probes that report the health of checks (every probe but environ), in order. */
+export const HEALTH_PROBES = ['readiness', 'liveliness', 'startup'] as const;
+
 /** Whether `name` is one of the probe names (an own key: `__proto__` and `toString` are not). */
 export function isProbeName(name: unknown): name is ProbeName {
   return typeof name === 'string' && Object.hasOwn(PROBE_ROUTES, name);

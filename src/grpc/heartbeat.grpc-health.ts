@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { HEALTH_PROBES, HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { GRPC_NOT_ENABLED, GRPC_NOT_READY, GRPC_PACKAGE_MISSING, TRANSPORT_FAILED } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
@@ -18,8 +18,6 @@ import {
   servicesOf,
 } from './grpc-health.protocol.js';
 import { GrpcWatchers } from './grpc-watchers.js';
-
-const HEALTH_PROBES: readonly HealthProbe[] = ['readiness', 'liveliness', 'startup'];
 
 /**
  * The standard gRPC Health Checking Protocol (`grpc.health.v1.Health`) answered from the probes.

@@ -1,13 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { HEALTH_PROBES, HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import { HealthState } from '../run/health-state.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
-import { METRIC_PROBES, type MetricsSource } from './metrics.source.js';
+import { type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
 import { type PromClient, PrometheusMetrics } from './prometheus.metrics.js';
 
@@ -105,7 +105,7 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
 
   checks(): { probe: string; check: string; status: boolean }[] {
     const found: { probe: string; check: string; status: boolean }[] = [];
-    for (const probe of METRIC_PROBES) {
+    for (const probe of HEALTH_PROBES) {
       for (const check of this.registry.get(probe)) {
         const { status } = this.health.check(check);
         if (status !== null) found.push({ probe, check: this.label(check), status });
@@ -116,7 +116,7 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
 
   probes(): { probe: string; status: boolean }[] {
     const { probes } = this.service.state();
-    return METRIC_PROBES.flatMap((probe) => {
+    return HEALTH_PROBES.flatMap((probe) => {
       const { status } = probes[probe];
       return status === null ? [] : [{ probe, status }];
     });

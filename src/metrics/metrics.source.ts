@@ -1,8 +1,5 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 
-/** The health probes metrics report on; environ contributors are not checks to alert on. */
-export const METRIC_PROBES = ['readiness', 'liveliness', 'startup'] as const;
-
 /** Bucket bounds of the check duration histograms, in seconds. */
 export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

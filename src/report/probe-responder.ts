@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProbeRegistry } from '../discovery/probe.registry.js';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { HEALTH_PROBES, HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { NO_SUCH_CHECK } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind, ProbeReport } from '../interfaces/probe.interface.js';
@@ -74,11 +74,9 @@ export class ProbeResponder {
     return this.evaluator.resultsOf(kind).then(this.seedOf[kind]);
   }
 
-  private readonly seedOf: Record<HealthProbe, (results: readonly CheckResult[]) => ProbeResponse> = {
-    readiness: (results) => this.seed('readiness', results),
-    liveliness: (results) => this.seed('liveliness', results),
-    startup: (results) => this.seed('startup', results),
-  };
+  private readonly seedOf = Object.fromEntries(
+    HEALTH_PROBES.map((kind) => [kind, (results: readonly CheckResult[]) => this.seed(kind, results)]),
+  ) as Record<HealthProbe, (results: readonly CheckResult[]) => ProbeResponse>;
 
   private seed(kind: HealthProbe, results: readonly CheckResult[]): ProbeResponse {
     const kept = this.kept.get(kind);

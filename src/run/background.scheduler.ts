@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
-import { MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { HEALTH_PROBES, MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { JITTER } from './check-policy.js';
 import { ProbeRunner } from './probe.runner.js';
 
@@ -39,7 +39,7 @@ export class BackgroundScheduler implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     this.running = true;
-    for (const kind of ['readiness', 'liveliness', 'startup'] as const) {
+    for (const kind of HEALTH_PROBES) {
       for (const check of this.registry.get(kind)) this.start(check);
     }
     this.unwatch = this.registry.watch((check, added) => (added ? this.start(check) : this.stop(check)));

@@ -11,9 +11,6 @@ import type { ProbeRun } from './probe-run.js';
 export class Waiter {
   settled = false;
   timer: NodeJS.Timeout | undefined = undefined;
-  /** The check's timeout (0: none). */
-  readonly timeoutMs: number;
-
   constructor(
     readonly call: PendingCall,
     readonly state: CheckState,
@@ -25,8 +22,11 @@ export class Waiter {
     readonly runningForMs: number | undefined,
     /** The result of this wait once its timeout has passed. */
     readonly timedOut: (waiter: Waiter) => CheckResult,
-  ) {
-    this.timeoutMs = state.policy.timeoutMs;
+  ) {}
+
+  /** The check's timeout (0: none). */
+  get timeoutMs(): number {
+    return this.state.policy.timeoutMs;
   }
 
   get deadline(): number {
@@ -97,9 +97,7 @@ export class PendingCall {
   waiters = 0;
   /** The last timeout recorded for this call, and when. */
   timedOut: { readonly outcome: CheckOutcome; readonly at: number } | null = null;
-  /** The waits, in order: the first in a field, the others (when probes join) in an array made then. */
-  private first: Waiter | null = null;
-  private others: Waiter[] | null = null;
+  private waiting: Waiter[] = [];
 
   constructor(
     readonly startedAt: number,
@@ -112,27 +110,21 @@ export class PendingCall {
   /** Adds a probe's wait, at most `waiter.timeoutMs` (0: no limit; its timer is armed by `timeouts`). */
   wait(waiter: Waiter, timeouts: DeferredTimeouts): void {
     this.waiters++;
-    if (this.first === null) this.first = waiter;
-    else (this.others ??= []).push(waiter);
+    this.waiting.push(waiter);
     if (waiter.timeoutMs > 0) timeouts.add(waiter);
   }
 
   /** A wait timed out: once none is left, the waits are not kept until the call settles (it may never). */
   leave(): void {
-    if (--this.waiters === 0) {
-      this.first = null;
-      this.others = null;
-    }
+    if (--this.waiters === 0) this.waiting = [];
   }
 
   /** Answers every probe still waiting with the recorded outcome (`null`: none waits, nothing was recorded). */
   settle(outcome: CheckOutcome | null): void {
-    const { first, others } = this;
-    this.first = null;
-    this.others = null;
-    if (outcome === null || first === null) return;
-    answer(first, outcome);
-    if (others !== null) for (const waiter of others) answer(waiter, outcome);
+    const waiting = this.waiting;
+    this.waiting = [];
+    if (outcome === null) return;
+    for (const waiter of waiting) answer(waiter, outcome);
   }
 
   /** Tells the handler to give up: its timeout passed, the call was abandoned (a `TimeoutError`), or the app shuts down. */
