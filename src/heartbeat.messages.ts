@@ -96,5 +96,9 @@ export const GRPC_NOT_ENABLED =
   'HeartbeatGrpcHealth.addToServer(server): the gRPC health service is off. Set the option grpc: true (or grpcPort) so that grpc-health-check is loaded at bootstrap.';
 export const GRPC_NOT_READY =
   'HeartbeatGrpcHealth.addToServer(server): the module has not been initialised yet. In a hybrid app, await app.init() before app.startAllMicroservices().';
+export const GRPC_UNKNOWN_SERVICE = (service: string, served: readonly string[]) =>
+  `unknown service "${service}"; this server's health service serves ${served.map((name) => `"${name}"`).join(', ')}`;
+export const GRPC_SERVICE_NAME_TOO_LONG = (length: number, max: number) =>
+  `a service name of ${length} characters is not served (a service name has at most ${max})`;
 export const GRPC_SAME_PORT = (port: number) =>
   `HeartbeatModule: options "port" and "grpcPort" are both ${port}; the management port and the gRPC port need a port each.`;

@@ -10,21 +10,24 @@ import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import {
   GRPC_SERVICES,
+  GRPC_STATUS,
   type HealthCall,
   type HealthCheckPackage,
   type HealthHandlers,
   type HealthImplementationLike,
-  probeOfService,
+  type HealthWatchCall,
+  lookUpService,
   servicesOf,
 } from './grpc-health.protocol.js';
 import { GrpcWatchers } from './grpc-watchers.js';
 
 /**
  * The standard gRPC Health Checking Protocol (`grpc.health.v1.Health`) answered from the probes.
- * `grpc-health-check`'s `HealthImplementation` speaks the protocol (NOT_FOUND, SERVICE_UNKNOWN,
- * List); this feeds it: `Check`, `List` and a new `Watch` evaluate their probes first, as an HTTP
- * probe does, and every change of a check (`changes$`), of rotation or shutdown, and each
- * evaluation on the watch period reaches the `Watch` streams. Add it to a gRPC server of the app
+ * `grpc-health-check`'s `HealthImplementation` speaks the protocol for the served services
+ * (`GRPC_SERVICES`; any other name is answered here: NOT_FOUND, SERVICE_UNKNOWN, INVALID_ARGUMENT);
+ * this feeds it: `Check`, `List` and a new `Watch` evaluate their probes first, as an HTTP probe
+ * does, and every change of a check (`changes$`), of rotation or shutdown, and each evaluation on
+ * the watch period reaches the `Watch` streams. Add it to a gRPC server of the app
  * with `addToServer(server)`, or let `grpcPort` serve it on a server of the module's own.
  */
 @Injectable()
@@ -86,14 +89,25 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
     const streams = new Set<HealthCall>();
     let definition: object | null = null;
     health.addToServer({ addService: (found) => (definition = found) });
+    // A service the module does not serve is answered here: the library keeps an entry per name it
+    // is asked about, for good, so only the served names ever reach it.
     server.addService(definition!, {
-      check: (call: HealthCall, callback: (...args: unknown[]) => void) =>
-        void this.refreshService(call).then(() => handlers.check(call, callback)),
+      check: (call: HealthCall, callback: (...args: unknown[]) => void) => {
+        const { probe, error } = lookUpService(call.request.service ?? '');
+        if (error) return callback(error);
+        void this.refresh(probe).then(() => handlers.check(call, callback));
+      },
       list: (call: HealthCall, callback: (...args: unknown[]) => void) =>
         void Promise.all(HEALTH_PROBES.map((probe) => this.refresh(probe))).then(() => handlers.list(call, callback)),
-      watch: (call: HealthCall) => {
+      watch: (call: HealthWatchCall) => {
+        const { probe, error } = lookUpService(call.request.service ?? '');
+        // Over-long: refused at once, so the call's copy of the name is not held by an open stream.
+        if (error?.code === GRPC_STATUS.INVALID_ARGUMENT) return void call.emit('error', error);
         this.watchers.add(call, streams);
-        void this.refreshService(call).then(() => {
+        if (this.watchers.isClosed) return;
+        // Unknown: SERVICE_UNKNOWN and the stream stays open, as the protocol says (grpc.health.v1 Watch).
+        if (!probe) return void call.write({ status: 'SERVICE_UNKNOWN' });
+        void this.refresh(probe).then(() => {
           if (!call.cancelled && !this.watchers.isClosed) handlers.watch(call);
         });
       },
@@ -111,11 +125,6 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
   /** How many `Watch` streams are open. */
   get watching(): number {
     return this.watchers.size;
-  }
-
-  private refreshService(call: HealthCall): Promise<void> {
-    const probe = probeOfService(call.request.service ?? '');
-    return probe ? this.refresh(probe) : Promise.resolve();
   }
 
   /** Evaluates `probe` as its HTTP route would and publishes its status; a failure to evaluate is NOT_SERVING. */

@@ -21,19 +21,24 @@ const Health = grpc.makeClientConstructor(
   'grpc.health.v1.Health',
 ) as unknown as new (address: string, credentials: grpc.ChannelCredentials) => HealthClient;
 
-const deadline = () => ({ deadline: Date.now() + 15_000 });
+const deadline = (ms = 15_000) => ({ deadline: Date.now() + ms });
 
 /** A real `@grpc/grpc-js` client of `grpc.health.v1.Health`. */
 export function healthClient(address: string) {
   const client = new Health(address, grpc.credentials.createInsecure());
-  return {
-    /** The status `Check` answers, or the name of its error code (`NOT_FOUND`). */
-    check: (service: string) =>
-      new Promise<string>((resolve) =>
-        client.check({ service }, deadline(), (error, reply) =>
-          resolve(error ? grpc.status[error.code] : reply!.status),
+  /** What `Check` answers: the status or the name of its error code (`NOT_FOUND`), and the error's message. */
+  const answer = (service: string, deadlineMs?: number) =>
+    new Promise<{ status: string; details: string }>((resolve) =>
+      client.check({ service }, deadline(deadlineMs), (error, reply) =>
+        resolve(
+          error ? { status: grpc.status[error.code], details: error.details } : { status: reply!.status, details: '' },
         ),
       ),
+    );
+  return {
+    /** The status `Check` answers, or the name of its error code (`NOT_FOUND`). */
+    check: async (service: string) => (await answer(service)).status,
+    answer,
     list: () =>
       new Promise<Record<string, string>>((resolve, reject) =>
         client.list({}, deadline(), (error, reply) =>
