@@ -7,6 +7,7 @@ import {
   THREAD_UNAVAILABLE,
 } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import type { HealthState } from '../run/health-state.js';
 import type { ProbeEvaluator } from '../run/probe-evaluator.js';
@@ -32,7 +33,8 @@ const CLOSE_TIMEOUT_MS = 2_000;
 /**
  * The main thread's side of `thread: true`: starts the worker, marks the main loop's progress in
  * shared memory, publishes each probe's response whenever a result, the rotation or the shutdown
- * changes it, answers what the worker forwards, and stops the worker at shutdown.
+ * changes it (and every `REPUBLISH_INTERVAL_MS`), answers what the worker forwards, and stops the
+ * worker at shutdown. A result that reports the same again publishes nothing.
  */
 export class ManagementThread {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -111,8 +113,7 @@ export class ManagementThread {
     this.every(REPUBLISH_INTERVAL_MS, () => this.schedule());
     const { health, evaluator } = this.app;
     this.unwatch.push(
-      subscribed(health.changes$, () => this.schedule()),
-      health.observe({ result: () => this.schedule(), transition: () => undefined }),
+      health.observe({ result: ignored, transition: ignored, changed: (check) => this.changed(check) }),
       subscribed(evaluator.rotation$, () => this.schedule()),
     );
     await this.publish();
@@ -138,6 +139,16 @@ export class ManagementThread {
     void this.app
       .answer(method, url, accept)
       .then(({ response, allow }) => this.send({ type: 'answer', id, response, allow }));
+  }
+
+  /**
+   * What a check reports changed, so its probe's response may have. Not for environ: its
+   * contributors run when a publish asks for environ, so their change is in that publish already;
+   * another publish would run them again, and one whose data is new on every call (a nested object)
+   * would publish for ever. The republish timer keeps environ fresh.
+   */
+  private changed(check: RegisteredCheck): void {
+    if (check.kind !== 'environ') this.schedule();
   }
 
   /** Publishes once per turn of the loop however many results came in it. */
@@ -181,6 +192,8 @@ export class ManagementThread {
     await this.worker.terminate();
   }
 }
+
+const ignored = () => undefined;
 
 /** Subscribes `next` to `source`; returns the function that unsubscribes it. */
 function subscribed<T>(source: Observable<T>, next: () => void): () => void {
