@@ -14,7 +14,12 @@ import type { ProbeEvaluator } from '../run/probe-evaluator.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import type { ProbeResponse } from '../report/probe-responder.js';
 import type { ManagementServerLimits } from './probe-http.js';
-import { markProgress, type MainMessage, PROGRESS_MARK_INTERVAL_MS, type WorkerMessage } from './thread.protocol.js';
+import {
+  type MainMessage,
+  PROGRESS_MARK_INTERVAL_MS,
+  type ProgressMarks,
+  type WorkerMessage,
+} from './thread.protocol.js';
 import { defaultEntry, type ThreadWorkerSource, workerSetup } from './thread.setup.js';
 
 /** What the main-thread side needs of the app. */
@@ -50,7 +55,7 @@ export class ManagementThread {
     private readonly app: ThreadApp,
     private readonly options: ResolvedHeartbeatOptions,
     private readonly routes: ReadonlyMap<ProbeKind, string>,
-    private readonly marks: BigInt64Array,
+    private readonly marks: ProgressMarks,
   ) {}
 
   /** Starts the worker and resolves once it listens and has every probe's response; rejects with the reason it could not. */
@@ -83,8 +88,8 @@ export class ManagementThread {
   /** Starts marking, waits for the worker's `ready`, then starts publishing. */
   private async ready(): Promise<void> {
     // Marks from the start: the worker would count its own start-up as the main loop's lag.
-    markProgress(this.marks);
-    this.every(PROGRESS_MARK_INTERVAL_MS, () => markProgress(this.marks));
+    this.marks.mark();
+    this.every(PROGRESS_MARK_INTERVAL_MS, () => this.marks.mark());
     const { host, port } = this.options;
     const worker = this.worker;
     // Listeners for the worker's whole life: an 'error' without a listener would crash the app.
