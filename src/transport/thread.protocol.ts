@@ -85,7 +85,7 @@ export class ProgressMarks {
   private readonly delays: [number, number][] = [];
 
   constructor(
-    readonly marks: BigInt64Array,
+    private readonly marks: BigInt64Array,
     private readonly now: () => number = threadClock,
   ) {}
 
