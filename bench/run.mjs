@@ -3,12 +3,13 @@
 //   npm run bench              full run (about 17 minutes on 2 cores)
 //   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
 //   npm run bench -- --only=saturation   one section (trivial, stampede, background, parallel, environ,
-//                              bootstrap, inventory, saturation, grpc), written to bench/results/partial-<name>.md
+//                              bootstrap, inventory, saturation, grpc, idle), written to bench/results/partial-<name>.md
 import autocannon from 'autocannon';
 import grpc from '@grpc/grpc-js';
 import healthCheck from 'grpc-health-check';
 import { fork, spawnSync } from 'node:child_process';
 import { saturationSection } from './saturation.mjs';
+import { idleSection } from './idle.mjs';
 import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -454,6 +455,9 @@ if (runs('saturation')) {
   const layouts = hasTaskset ? ['0', `0-${cpus().length - 1}`] : [null];
   await saturationSection({ startServer, out, fmt, smoke, layouts });
 }
+
+// ---- 8. Idle: each mode's CPU and RSS while the app receives no request (issue 25)
+if (runs('idle')) await idleSection({ out, fmt, smoke, hasTaskset });
 
 if (!smoke) {
   const file = only ? `partial-${only}.md` : 'latest.md';

@@ -2,7 +2,7 @@ import { type INestApplication, Injectable } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { HeartbeatModule, ProbeRegistry, ReadinessProbe } from '../src/index.js';
+import { EnvironProbe, HeartbeatModule, ProbeRegistry, ReadinessProbe } from '../src/index.js';
 import { resolveOptions } from '../src/heartbeat.options.js';
 import { SHUTTING_DOWN } from '../src/heartbeat.messages.js';
 import { ProbeEvaluator } from '../src/run/probe-evaluator.js';
@@ -12,6 +12,8 @@ import { createThreadApp, portOf, probe, until, WORKER_ENTRY, withoutMainThread 
 
 const BASE = '/.well-known/heartbeat';
 const CRASHING_WORKER = join(process.cwd(), 'test', 'fixtures', 'thread-crash-worker.mjs');
+/** How long the test of idle publishing watches an app that receives no request. */
+const IDLE_WINDOW_MS = 2_000;
 
 @Injectable()
 class Checks {
@@ -139,6 +141,27 @@ describe('thread: true', () => {
     const app = await boot({ thread: true }, []);
     app.get(ProbeRegistry).register('readiness', () => true, { name: 'flag', intervalMs: 0 });
     expect(app.get(BackgroundScheduler).size).toBe(1);
+  });
+
+  it('runs environ about once a second while idle: a result that says the same again publishes nothing', async () => {
+    let calls = 0;
+    @Injectable()
+    class Build {
+      @EnvironProbe()
+      build() {
+        calls++;
+        // New data on every call (a nested object), as many contributors return.
+        return { commit: 'abc123', runtime: { node: process.version } };
+      }
+    }
+    // Checks in the background every 100 ms, each result the same as the last.
+    const port = portOf(await boot({ thread: true }, [Checks, Build]));
+    await settled(port);
+    const before = calls;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
+    // Once a second by the republish timer; publishing on every result ran it 20 times a second, and
+    // publishing what environ recorded ran it in an endless loop.
+    expect(calls - before).toBeLessThanOrEqual(IDLE_WINDOW_MS / 1000 + 2);
   });
 
   it('fails the bootstrap with a clear message where worker threads are not available', async () => {

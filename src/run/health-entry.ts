@@ -3,6 +3,7 @@ import type { CheckHealth } from '../interfaces/health-state.interface.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import { isCritical } from '../report/report.builder.js';
 import type { CheckPolicy } from './check-policy.js';
+import type { CheckOutcome } from './probe-result.normalizer.js';
 
 /** What the state keeps of one check; updated in place on each result. */
 export interface Entry {
@@ -19,6 +20,8 @@ export interface Entry {
   lastResult: { status: boolean; reason?: string } | null;
   /** Whether the status is a stale background result's failure. */
   stale: boolean;
+  /** The outcome last written: the same object while the check reports the same (`CheckState.remember`). */
+  reported: CheckOutcome | null;
 }
 
 const NO_DATA: CheckData = Object.freeze({});
@@ -33,6 +36,7 @@ export const FIRST_RESULT: Omit<Entry, 'since'> = {
   streak: 0,
   lastResult: null,
   stale: false,
+  reported: null,
 };
 
 /** What is known of `check` now, from its entry (a copy). */

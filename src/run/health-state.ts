@@ -11,13 +11,15 @@ import { checkHealth, type Entry, FIRST_RESULT } from './health-entry.js';
 
 /**
  * What hears of every result and every change of a reported status, synchronously, with no
- * allocation of the state's: the metrics.
+ * allocation of the state's: the metrics, and the worker thread's publishing.
  */
 export interface ResultObserver {
   /** A raw result of `check`, whose call ran `durationMs`. */
   result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void;
   /** The reported status of `check` changed (not its first result). */
   transition(check: RegisteredCheck, status: boolean): void;
+  /** What is reported of `check` changed (its first result included): its status, message or data. */
+  changed?(check: RegisteredCheck): void;
 }
 
 /** A change of a check's status, with the outcome that made it (the log needs its log-only reason). */
@@ -107,9 +109,13 @@ export class HealthState implements OnApplicationShutdown {
   /** Writes the reported status and publishes a change of it. */
   private write(check: RegisteredCheck, entry: Entry, outcome: CheckOutcome, time: number): void {
     const previous = entry.status;
+    // A result that says the same again is the same outcome object (`CheckState.remember`).
+    const changed = entry.reported !== outcome;
+    entry.reported = outcome;
     entry.status = outcome.status;
     entry.reason = outcome.reason;
     entry.data = outcome.data;
+    if (changed) for (const observer of this.observers) observer.changed?.(check);
     if (previous === outcome.status) return;
     if (previous !== null) for (const observer of this.observers) observer.transition(check, outcome.status);
     entry.since = time;

@@ -3,8 +3,9 @@
  * built file. It loads this file, the route table and the small Nest-free files they import, never
  * the app's code or Nest: its import graph is checked by test/thread-worker-imports.spec.ts. It
  * answers the kubelet's requests (a whole probe, no query, `Accept: *\/*` or none) from the
- * responses the main thread published, judged against the main loop's progress marks, and forwards
- * any other request to the main thread.
+ * responses the main thread published, judged against the main loop's progress marks (read when a
+ * request comes: the worker has no timer, so while idle it does nothing), and forwards any other
+ * request to the main thread.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,9 +16,8 @@ import { ALLOWED_METHODS, matchRoute, PROBE_HEADERS, REFUSED } from './heartbeat
 import { addressOf, closeProbeServer, listenProbeServer, writeProbeResponse } from './probe-http.js';
 import {
   type MainLoopHealth,
-  MainLoopWatch,
+  mainLoopHealth,
   type MainMessage,
-  PROGRESS_MARK_INTERVAL_MS,
   type WorkerConfig,
   type WorkerMessage,
 } from './thread.protocol.js';
@@ -37,7 +37,7 @@ interface Forwarded {
 
 const config = workerData as WorkerConfig;
 const port = parentPort!;
-const watch = new MainLoopWatch(new BigInt64Array(config.marks));
+const marks = new BigInt64Array(config.marks);
 const published = new Map<ProbeKind, Published>();
 const forwarded = new Map<number, Forwarded>();
 const served = (kind: ProbeKind) => config.served.includes(kind);
@@ -63,7 +63,7 @@ function verdictOf(kind: ProbeKind, { stalledMs, lagMs }: MainLoopHealth): Recor
 
 /** The published response of a whole probe, with the main loop's verdict added (`mainThread`) and applied. */
 function judged(kind: ProbeKind, { response, report }: Published): ProbeResponse {
-  const mainThread = report && verdictOf(kind, watch.read());
+  const mainThread = report && verdictOf(kind, mainLoopHealth(marks));
   if (!report || !mainThread) return response;
   if (mainThread.status) return { ...response, body: JSON.stringify({ ...report, mainThread }) };
   // Only keys are added: the status keeps its type (terminus's is a string).
@@ -113,7 +113,6 @@ function parsed(body: string): Record<string, unknown> | null {
 }
 
 async function close(): Promise<void> {
-  clearInterval(sampler);
   for (const [id, { response, head, timer }] of forwarded) {
     clearTimeout(timer);
     forwarded.delete(id);
@@ -146,17 +145,12 @@ port.on('message', (message: MainMessage) => {
   } else if (message.type === 'close') void close();
 });
 
-// The worker's own timer reads the marks, so each late turn of the main loop is seen, probe or not.
-const sampler = setInterval(() => watch.sample(), PROGRESS_MARK_INTERVAL_MS / 2);
-sampler.unref();
-
 listenProbeServer(config.limits, config.host, config.port, handle).then(
   (listening) => {
     server = listening;
     post({ type: 'ready', ...addressOf(listening) });
   },
   (error: Error) => {
-    clearInterval(sampler);
     post({ type: 'failed', message: error.message });
     port.close();
   },

@@ -7,13 +7,19 @@ import {
   THREAD_UNAVAILABLE,
 } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import type { HealthState } from '../run/health-state.js';
 import type { ProbeEvaluator } from '../run/probe-evaluator.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import type { ProbeResponse } from '../report/probe-responder.js';
 import type { ManagementServerLimits } from './probe-http.js';
-import { markProgress, type MainMessage, PROGRESS_MARK_INTERVAL_MS, type WorkerMessage } from './thread.protocol.js';
+import {
+  type MainMessage,
+  PROGRESS_MARK_INTERVAL_MS,
+  type ProgressMarks,
+  type WorkerMessage,
+} from './thread.protocol.js';
 import { defaultEntry, type ThreadWorkerSource, workerSetup } from './thread.setup.js';
 
 /** What the main-thread side needs of the app. */
@@ -32,7 +38,8 @@ const CLOSE_TIMEOUT_MS = 2_000;
 /**
  * The main thread's side of `thread: true`: starts the worker, marks the main loop's progress in
  * shared memory, publishes each probe's response whenever a result, the rotation or the shutdown
- * changes it, answers what the worker forwards, and stops the worker at shutdown.
+ * changes it (and every `REPUBLISH_INTERVAL_MS`), answers what the worker forwards, and stops the
+ * worker at shutdown. A result that reports the same again publishes nothing.
  */
 export class ManagementThread {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -48,7 +55,7 @@ export class ManagementThread {
     private readonly app: ThreadApp,
     private readonly options: ResolvedHeartbeatOptions,
     private readonly routes: ReadonlyMap<ProbeKind, string>,
-    private readonly marks: BigInt64Array,
+    private readonly marks: ProgressMarks,
   ) {}
 
   /** Starts the worker and resolves once it listens and has every probe's response; rejects with the reason it could not. */
@@ -81,8 +88,8 @@ export class ManagementThread {
   /** Starts marking, waits for the worker's `ready`, then starts publishing. */
   private async ready(): Promise<void> {
     // Marks from the start: the worker would count its own start-up as the main loop's lag.
-    markProgress(this.marks);
-    this.every(PROGRESS_MARK_INTERVAL_MS, () => markProgress(this.marks));
+    this.marks.mark();
+    this.every(PROGRESS_MARK_INTERVAL_MS, () => this.marks.mark());
     const { host, port } = this.options;
     const worker = this.worker;
     // Listeners for the worker's whole life: an 'error' without a listener would crash the app.
@@ -111,8 +118,7 @@ export class ManagementThread {
     this.every(REPUBLISH_INTERVAL_MS, () => this.schedule());
     const { health, evaluator } = this.app;
     this.unwatch.push(
-      subscribed(health.changes$, () => this.schedule()),
-      health.observe({ result: () => this.schedule(), transition: () => undefined }),
+      health.observe({ result: ignored, transition: ignored, changed: (check) => this.changed(check) }),
       subscribed(evaluator.rotation$, () => this.schedule()),
     );
     await this.publish();
@@ -138,6 +144,16 @@ export class ManagementThread {
     void this.app
       .answer(method, url, accept)
       .then(({ response, allow }) => this.send({ type: 'answer', id, response, allow }));
+  }
+
+  /**
+   * What a check reports changed, so its probe's response may have. Not for environ: its
+   * contributors run when a publish asks for environ, so their change is in that publish already;
+   * another publish would run them again, and one whose data is new on every call (a nested object)
+   * would publish for ever. The republish timer keeps environ fresh.
+   */
+  private changed(check: RegisteredCheck): void {
+    if (check.kind !== 'environ') this.schedule();
   }
 
   /** Publishes once per turn of the loop however many results came in it. */
@@ -181,6 +197,8 @@ export class ManagementThread {
     await this.worker.terminate();
   }
 }
+
+const ignored = () => undefined;
 
 /** Subscribes `next` to `source`; returns the function that unsubscribes it. */
 function subscribed<T>(source: Observable<T>, next: () => void): () => void {

@@ -4,8 +4,9 @@ import type { ManagementServerLimits } from './probe-http.js';
 
 /*
  * What the app's main thread and the management port's worker thread (`thread: true`) share: the
- * worker's configuration, the messages between them, and the progress marks, a timestamp that the
- * main thread writes into shared memory and the worker reads without the main loop's help.
+ * worker's configuration, the messages between them, and the progress marks: when the main loop
+ * last turned and how late its turns came, which the main thread writes into shared memory and the
+ * worker reads without the main loop's help.
  */
 
 /** How often the main thread marks progress. A lag is measured to about this resolution. */
@@ -26,7 +27,7 @@ export interface WorkerConfig {
   /** The probes the management port serves. */
   readonly served: readonly ProbeKind[];
   readonly limits: ManagementServerLimits;
-  /** One `BigInt64Array` slot: the time of the main thread's last progress mark, in ms (`threadClock`). */
+  /** The progress marks (`MARKS_BYTES`, written by `ProgressMarks`, read by `mainLoopHealth`), in ms of `threadClock`. */
   readonly marks: SharedArrayBuffer;
   readonly maxStallMs: number;
   readonly maxLagMs: number;
@@ -59,10 +60,11 @@ export function threadClock(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** Writes a progress mark: the main loop has just turned. */
-export function markProgress(marks: BigInt64Array, now: number = threadClock()): void {
-  Atomics.store(marks, 0, BigInt(Math.round(now)));
-}
+/** The slots of the progress marks: the time of the last mark, and the longest delay of a mark over the window. */
+const LAST_MARK = 0;
+const LONGEST_DELAY = 1;
+/** The size of the memory the two threads share for the progress marks (two 64-bit slots). */
+export const MARKS_BYTES = 16;
 
 /** What the worker knows of the main loop: how long since it last turned, and how late its turns come. */
 export interface MainLoopHealth {
@@ -73,41 +75,41 @@ export interface MainLoopHealth {
 }
 
 /**
- * The worker's reading of the progress marks. `sample()` runs on the worker's own timer and records
- * each gap between two marks; `read()` answers at once. The clock is injectable for tests.
+ * The main thread's side of the progress marks. Each mark writes its time and the longest delay of
+ * a mark over `LAG_WINDOW_MS`: the main thread sees how late each of its own marks is, so the worker
+ * needs no timer to watch them and costs nothing while idle. The clock is injectable for tests.
  */
-export class MainLoopWatch {
-  private last: number;
-  /** Delays of the marks seen within the window: [time seen, delay]. */
+export class ProgressMarks {
+  private last: number | null = null;
+  /** Delays of the marks within the window: [time of the mark, delay]. */
   private readonly delays: [number, number][] = [];
 
   constructor(
     private readonly marks: BigInt64Array,
     private readonly now: () => number = threadClock,
-  ) {
-    this.last = this.mark();
-  }
+  ) {}
 
-  private mark(): number {
-    return Number(Atomics.load(this.marks, 0));
-  }
-
-  /** Records the delay of a new mark, if one came since the last sample. */
-  sample(): void {
-    const mark = this.mark();
-    if (mark === this.last) return;
-    const delay = mark - this.last - PROGRESS_MARK_INTERVAL_MS;
-    this.last = mark;
-    if (delay > 0) this.delays.push([mark, delay]);
-  }
-
-  read(): MainLoopHealth {
-    this.sample();
+  /** Writes a progress mark: the main loop has just turned. */
+  mark(): void {
     const now = this.now();
+    const delay = this.last === null ? 0 : now - this.last - PROGRESS_MARK_INTERVAL_MS;
+    this.last = now;
+    if (delay > 0) this.delays.push([now, delay]);
     while (this.delays.length && now - this.delays[0][0] > LAG_WINDOW_MS) this.delays.shift();
-    const stalledMs = Math.max(0, Math.round(now - this.last));
-    let lagMs = Math.max(0, stalledMs - PROGRESS_MARK_INTERVAL_MS);
-    for (const [, delay] of this.delays) lagMs = Math.max(lagMs, delay);
-    return { stalledMs, lagMs: Math.round(lagMs) };
+    let longest = 0;
+    for (const [, late] of this.delays) longest = Math.max(longest, late);
+    Atomics.store(this.marks, LONGEST_DELAY, BigInt(Math.round(longest)));
+    Atomics.store(this.marks, LAST_MARK, BigInt(Math.round(now)));
   }
+}
+
+/**
+ * The worker's reading of the progress marks at `now`, at once. A late mark counts for
+ * `LAG_WINDOW_MS`, or longer while the loop makes no progress (until its next mark, which prunes the
+ * window), and the time since the last mark counts as lag too.
+ */
+export function mainLoopHealth(marks: BigInt64Array, now: number = threadClock()): MainLoopHealth {
+  const stalledMs = Math.max(0, Math.round(now - Number(Atomics.load(marks, LAST_MARK))));
+  const longest = Number(Atomics.load(marks, LONGEST_DELAY));
+  return { stalledMs, lagMs: Math.max(0, stalledMs - PROGRESS_MARK_INTERVAL_MS, longest) };
 }

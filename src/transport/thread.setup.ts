@@ -6,7 +6,7 @@ import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnPort } from './served-probes.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import type { ManagementServerLimits } from './probe-http.js';
-import type { WorkerConfig } from './thread.protocol.js';
+import { MARKS_BYTES, ProgressMarks, type WorkerConfig } from './thread.protocol.js';
 
 /** Injection token of a `ThreadWorkerSource` (optional). */
 export const HEARTBEAT_THREAD_WORKER = Symbol('HEARTBEAT_THREAD_WORKER');
@@ -33,13 +33,13 @@ export function workerSetup(
   options: ResolvedHeartbeatOptions,
   prefix: string,
   limits: ManagementServerLimits,
-): { config: WorkerConfig; routes: ReadonlyMap<ProbeKind, string>; marks: BigInt64Array } {
+): { config: WorkerConfig; routes: ReadonlyMap<ProbeKind, string>; marks: ProgressMarks } {
   const routes = new Map<ProbeKind, string>();
   for (const name of PROBE_NAMES) {
     const kind = PROBE_ROUTES[name];
     if (!routes.has(kind) && servedOnPort(options, kind)) routes.set(kind, prefix + name);
   }
-  const shared = new SharedArrayBuffer(8);
+  const shared = new SharedArrayBuffer(MARKS_BYTES);
   const { host, port, thread, failureStatusCode, responseFormat } = options;
   const config: WorkerConfig = {
     host,
@@ -52,5 +52,5 @@ export function workerSetup(
     maxLagMs: thread!.maxLagMs,
     failureStatusCode: responseFormat === 'terminus' ? 503 : failureStatusCode,
   };
-  return { config, routes, marks: new BigInt64Array(shared) };
+  return { config, routes, marks: new ProgressMarks(new BigInt64Array(shared)) };
 }
