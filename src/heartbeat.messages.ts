@@ -70,6 +70,23 @@ export const METRICS_NOT_REGISTERED = (reason: string) =>
   `HeartbeatModule: the Prometheus metrics could not be registered (${reason}). Another app in this process may have registered them on the same registry: give each its own Registry (metrics.prometheus) or prefix (metrics.prefix).`;
 export const NO_RESULT_STALE = (source: string, ageMs: number, intervalMs: number) =>
   `${source}: no result ${(ageMs / 1000).toFixed(1)} s after its first run started, although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
+/** What ends a background check's call that has not settled: its timeout, else its abandoning, else nothing. */
+const PENDING_END = (timeoutMs: number, abandonAfterMs: number) =>
+  timeoutMs > 0
+    ? `it times out after ${timeoutMs} ms`
+    : abandonAfterMs > 0
+      ? `no timeout: it is abandoned and called again after ${abandonAfterMs} ms`
+      : 'timeoutMs and abandonAfterMs are 0: it is waited for until it settles';
+/** A background check's last result (`ageMs: null`: none yet) went stale because its own call has not settled. */
+export const CALL_NOT_SETTLED = (
+  source: string,
+  ageMs: number | null,
+  intervalMs: number,
+  callMs: number,
+  timeoutMs: number,
+  abandonAfterMs: number,
+) =>
+  `${source}: ${ageMs === null ? 'no result yet' : `its last result is ${(ageMs / 1000).toFixed(1)} s old`} although it runs every ${intervalMs} ms: its call started ${(callMs / 1000).toFixed(1)} s ago has not settled (${PENDING_END(timeoutMs, abandonAfterMs)})`;
 export const INVALID_STALE_AFTER = (owner: string, value: unknown) =>
   `${owner}: option "staleAfterMs" must be above 0 (a result is stale after that many milliseconds; got ${String(value)}).`;
 export const CALL_ABORTED_AT_SHUTDOWN = 'the app is shutting down';

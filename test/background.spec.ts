@@ -176,11 +176,11 @@ describe('background checks', () => {
     expect(await service.readiness()).toEqual({ status: true, checks: { db: { status: true } } });
   });
 
-  it('fails a check whose last result is older than staleAfterMs, saying how old, until a new result', async () => {
+  it('fails a check whose last result is older than staleAfterMs, saying how old and that its call has not settled, until a new result', async () => {
     const hang = gate();
     let call = 0;
     jest.spyOn(Math, 'random').mockReturnValue(0.5);
-    // No timeout and no abandoning: once the second call hangs, the loop is stuck for good.
+    // No timeout and no abandoning: once the second call hangs, nothing ends it (the loop keeps firing).
     await boot({ timeoutMs: 0, abandonAfterMs: 0 });
     registry.register('readiness', () => (++call === 1 ? true : hang.promise), { name: 'db', intervalMs: 1000 });
     await advance(0);
@@ -191,11 +191,11 @@ describe('background checks', () => {
     const body = await service.readiness();
     expect(body.status).toBe(false);
     expect(body.checks.db.message).toBe(
-      'db: its last result is 2.2 s old although it runs every 1000 ms: the loop that runs it is stuck',
+      'db: its last result is 2.2 s old although it runs every 1000 ms: its call started 1.2 s ago has not settled (timeoutMs and abandonAfterMs are 0: it is waited for until it settles)',
     );
     expect(service.state().probes.readiness.checks[0]).toMatchObject({ status: false, stale: true, checkedAt: START });
     expect(changes.map(({ status }) => status)).toEqual([true, false]);
-    expect(logger.messages('warn')).toEqual([expect.stringContaining('the loop that runs it is stuck')]);
+    expect(logger.messages('warn')).toEqual([expect.stringContaining('its call started 1.2 s ago has not settled')]);
     hang.resolve(true);
     await advance(0);
     expect(await service.readiness()).toEqual({ status: true, checks: { db: { status: true } } });

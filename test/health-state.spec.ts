@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import type { Config } from '@jest/types';
 import { type BeforeApplicationShutdown, type INestApplication, Injectable } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { config as rxjsConfig } from 'rxjs';
 import { HealthState } from '../src/run/health-state.js';
 import { type HealthChange, HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
@@ -46,6 +48,39 @@ describe('the health state', () => {
     changes = [];
     service.changes$.subscribe((change) => changes.push(change));
   }
+
+  it('keeps nothing of an unregistered check: 2,000 register/unregister cycles leave the state of one', async () => {
+    await boot();
+    registry.register('readiness', () => true, { name: 'db' });
+    /** One cycle of a request check and a background one (its first run at once); only weak references are left. */
+    const cycle = async (i: number) => {
+      const offs = [
+        registry.register('readiness', () => i % 2 === 0, { name: 'cyc' }),
+        registry.register('liveness', async () => true, { name: 'cyc', intervalMs: 60_000 }),
+      ];
+      const keys = Object.keys((await service.readiness()).checks);
+      await service.liveness();
+      const refs = [new WeakRef(registry.get('readiness')[1]), new WeakRef(registry.get('liveliness')[0])];
+      for (const off of offs) off();
+      return { keys, refs };
+    };
+    const refs: WeakRef<RegisteredCheck>[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const cycled = await cycle(i);
+      expect(cycled.keys).toEqual(['db', 'cyc']);
+      refs.push(...cycled.refs);
+    }
+    await service.readiness();
+    const { probes } = service.state();
+    expect(probes.readiness.checks.map(({ name }) => name)).toEqual(['db']);
+    expect(probes.liveliness.checks).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    gc();
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+  });
 
   it('publishes a check’s first result and each change of status, not a result that repeats one', async () => {
     await boot();

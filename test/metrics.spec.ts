@@ -8,6 +8,8 @@ import {
   MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Registry, register as defaultRegistry } from 'prom-client';
 import {
   HeartbeatManagementServer,
@@ -38,6 +40,14 @@ function samples(text: string): Map<string, number> {
     found.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return found;
+}
+
+/** A full garbage collection (`--expose-gc` switched on for this process at run time). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
 }
 
 class TestReader extends MetricReader {
@@ -133,6 +143,106 @@ describe('metrics', () => {
     expect(found.get('orders_health_check_status{probe="readiness",check="db"}')).toBe(1);
     expect(found.get('orders_health_check_status{probe="readiness",check="db#2"}')).toBe(0);
     expect(await defaultRegistry.metrics()).not.toContain('health');
+  });
+
+  it('follows the registered checks: 2,000 register/unregister cycles leave the series of one, under the plain name', async () => {
+    const own = new Registry();
+    const { service, registry } = await boot({ metrics: { prometheus: own } });
+    registry.register('readiness', () => true, { name: 'db' });
+    /** One cycle, and the report's keys; with `scrape`, the exposition with `cyc` registered, then without it. */
+    const cycle = async (scrape: boolean) => {
+      const off = registry.register('readiness', () => false, { name: 'cyc' });
+      const keys = Object.keys((await service.readiness()).checks);
+      const during = scrape ? samples(await own.metrics()) : new Map<string, number>();
+      off();
+      return { keys, during, after: scrape ? samples(await own.metrics()) : new Map<string, number>() };
+    };
+    const first = await cycle(true);
+    for (let i = 2; i < 2000; i++) expect((await cycle(false)).keys).toEqual(['db', 'cyc']);
+    const last = await cycle(true);
+    expect(first.keys).toEqual(['db', 'cyc']);
+    expect(last.keys).toEqual(['db', 'cyc']);
+    expect(last.during.get('heartbeat_check_status{probe="readiness",check="cyc"}')).toBe(0);
+    expect(last.during.get('heartbeat_check_runs_total{probe="readiness",check="cyc",result="failure"}')).toBe(1);
+    expect([...last.during.keys()]).toEqual([...first.during.keys()]);
+    expect([...last.after.keys()]).toEqual([...first.after.keys()]);
+    expect([...last.after.keys()].filter((series) => series.includes('cyc'))).toEqual([]);
+    expect(last.after.get('heartbeat_check_runs_total{probe="readiness",check="db",result="success"}')).toBe(2000);
+  });
+
+  it('gives the suffixes among the checks registered now, as the report does', async () => {
+    const own = new Registry();
+    const { service, registry } = await boot({ metrics: { prometheus: own } });
+    const offFirst = registry.register('readiness', () => true, { name: 'db' });
+    registry.register('readiness', () => false, { name: 'db' });
+    await service.readiness();
+    offFirst();
+    registry.register('readiness', () => true, { name: 'db' });
+    expect(await service.readiness()).toEqual({
+      status: false,
+      checks: { db: { status: false }, 'db#2': { status: true } },
+    });
+    const found = samples(await own.metrics());
+    expect(found.get('heartbeat_check_status{probe="readiness",check="db"}')).toBe(0);
+    expect(found.get('heartbeat_check_status{probe="readiness",check="db#2"}')).toBe(1);
+    expect([...found.keys()].filter((series) => series.includes('db#3'))).toEqual([]);
+    // The check that was `db#2` is `db` now: its counts (two failures) under the plain name.
+    expect(found.get('heartbeat_check_runs_total{probe="readiness",check="db",result="failure"}')).toBe(2);
+    expect(found.get('heartbeat_check_runs_total{probe="readiness",check="db#2",result="success"}')).toBe(1);
+  });
+
+  it('keeps nothing of an unregistered check: the check itself can be collected', async () => {
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    try {
+      const { service, registry } = await boot({
+        metrics: { prometheus: new Registry(), openTelemetry: provider.getMeter('test') },
+      });
+      registry.register('readiness', () => true, { name: 'db' });
+      /** A check run twice (one transition) and unregistered; only a weak reference to it is left. */
+      const cycle = async () => {
+        let passing = true;
+        const off = registry.register('readiness', () => (passing = !passing), { name: 'cyc' });
+        await service.readiness();
+        await service.readiness();
+        const ref = new WeakRef(registry.get('readiness')[1]);
+        off();
+        return ref;
+      };
+      const ref = await cycle();
+      // Answers made while it was registered are not kept either.
+      await service.readiness();
+      expect(service.state().probes.readiness.checks.map(({ name }) => name)).toEqual(['db']);
+      await new Promise((resolve) => setImmediate(resolve));
+      collectGarbage();
+      expect(ref.deref()).toBeUndefined();
+    } finally {
+      await provider.shutdown();
+    }
+  });
+
+  it('reports to OpenTelemetry only the checks registered now, on attribute sets that do not grow with the cycles', async () => {
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    try {
+      const { service, registry } = await boot({ metrics: { openTelemetry: provider.getMeter('test') } });
+      registry.register('readiness', () => true, { name: 'db' });
+      for (let i = 0; i < 2000; i++) {
+        const off = registry.register('readiness', () => false, { name: 'cyc' });
+        await service.readiness();
+        off();
+      }
+      const { resourceMetrics } = await reader.collect();
+      const checks = (name: string) => points(resourceMetrics, name).map(({ attributes }) => attributes.check);
+      expect(checks('heartbeat.check.status')).toEqual(['db']);
+      // Counters of a removed check stop where they were; the SDK keeps their last value.
+      expect(checks('heartbeat.check.runs')).toEqual(['db', 'cyc']);
+      expect(checks('heartbeat.check.duration')).toEqual(['db', 'cyc']);
+      const runs = points(resourceMetrics, 'heartbeat.check.runs');
+      expect(runs.find(({ attributes }) => attributes.check === 'cyc')?.value).toBe(2000);
+    } finally {
+      await provider.shutdown();
+    }
   });
 
   it('registers nothing and loads nothing when off', async () => {

@@ -113,7 +113,8 @@ describe('thread: true', () => {
     stuck = true;
     const stale = await until(
       () => probe(port, `${BASE}/readiness`),
-      ({ body }) => body.includes('the loop that runs it is stuck'),
+      ({ body }) =>
+        body.includes('has not settled (timeoutMs and abandonAfterMs are 0: it is waited for until it settles)'),
     );
     expect(JSON.parse(passing.body).checks.db).toEqual({ status: true });
     expect(stale.status).toBe(500);

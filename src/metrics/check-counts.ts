@@ -17,11 +17,6 @@ export class CheckCounts {
   toPassing = 0;
   toFailing = 0;
 
-  constructor(
-    readonly probe: string,
-    readonly check: string,
-  ) {}
-
   observe(seconds: number): void {
     for (let i = 0; i < DURATION_BUCKETS.length; i++) {
       if (seconds <= DURATION_BUCKETS[i]) {
@@ -32,6 +27,13 @@ export class CheckCounts {
     this.sum += seconds;
     this.count++;
   }
+}
+
+/** The counts of one check registered now, with its labels as they are now. */
+export interface LabelledCounts {
+  readonly probe: string;
+  readonly check: string;
+  readonly counts: CheckCounts;
 }
 
 interface MetricValue {
@@ -60,16 +62,16 @@ function collected(
   };
 }
 
-/** Registers the runs and transitions counters and the duration histogram, read from `all`. */
+/** Registers the runs and transitions counters and the duration histogram, read from `current()` when collected. */
 export function registerCounted(
   registry: PrometheusRegistryLike,
   names: { checkRuns: string; checkTransitions: string; checkDuration: string },
   help: { checkRuns: string; checkTransitions: string; checkDuration: string },
-  all: readonly CheckCounts[],
+  current: () => readonly LabelledCounts[],
 ): void {
   registry.registerMetric(
     collected(names.checkRuns, help.checkRuns, 'counter', () =>
-      all.flatMap(({ probe, check, success, failure, timeout }) => [
+      current().flatMap(({ probe, check, counts: { success, failure, timeout } }) => [
         { labels: { probe, check, result: 'success' }, value: success },
         { labels: { probe, check, result: 'failure' }, value: failure },
         { labels: { probe, check, result: 'timeout' }, value: timeout },
@@ -78,7 +80,7 @@ export function registerCounted(
   );
   registry.registerMetric(
     collected(names.checkTransitions, help.checkTransitions, 'counter', () =>
-      all.flatMap(({ probe, check, toPassing, toFailing }) => [
+      current().flatMap(({ probe, check, counts: { toPassing, toFailing } }) => [
         { labels: { probe, check, to: 'passing' }, value: toPassing },
         { labels: { probe, check, to: 'failing' }, value: toFailing },
       ]),
@@ -87,7 +89,7 @@ export function registerCounted(
   const bucket = `${names.checkDuration}_bucket`;
   registry.registerMetric(
     collected(names.checkDuration, help.checkDuration, 'histogram', () =>
-      all.flatMap(({ probe, check, buckets, sum, count }) => {
+      current().flatMap(({ probe, check, counts: { buckets, sum, count } }) => {
         const values: MetricValue[] = [];
         let cumulative = 0;
         for (let i = 0; i < DURATION_BUCKETS.length; i++) {

@@ -7,7 +7,9 @@ import { HeartbeatService } from '../heartbeat.service.js';
 import { HealthState } from '../run/health-state.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
-import { type MetricsSource } from './metrics.source.js';
+import { freeKey } from '../report/report.builder.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
+import { type CheckSeries, type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
 import { type PromClient, PrometheusMetrics } from './prometheus.metrics.js';
 
@@ -29,9 +31,16 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
   private prometheus: PrometheusMetrics | null = null;
   private openTelemetry: OpenTelemetryMetrics | null = null;
   private readonly stops: (() => void)[] = [];
-  private readonly labels = new WeakMap<RegisteredCheck, string>();
-  /** How many checks of each probe and name have had a label: a label is never given twice. */
-  private readonly labelled = new Map<string, number>();
+  private readonly series: CheckSeries[] = [];
+  /**
+   * Per probe, the labels of the checks registered now, made again when the registry replaces its
+   * list of checks (it does on each change); dropped when a check is unregistered, so that it keeps
+   * no unregistered check.
+   */
+  private readonly labelled = new Map<
+    ProbeKind,
+    { checks: readonly RegisteredCheck[]; labels: Map<RegisteredCheck, string> }
+  >();
 
   constructor(
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
@@ -68,14 +77,23 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
         throw new Error(METRICS_NOT_REGISTERED(oneLine(reasonOf(error))), { cause: error });
       }
       this.prometheus = metrics;
+      this.series.push(metrics);
       this.stops.push(this.health.observe(metrics), () => metrics.dispose());
     }
     if (openTelemetry) {
       const meter = api ? api.metrics.getMeter('nestjs-heartbeat') : (openTelemetry as unknown as Meter);
       const metrics = new OpenTelemetryMetrics(meter, prefix, this);
       this.openTelemetry = metrics;
+      this.series.push(metrics);
       this.stops.push(this.health.observe(metrics), () => metrics.dispose());
     }
+    if (this.series.length) this.stops.push(this.registry.watch((check, added) => added || this.forget(check)));
+  }
+
+  /** An unregistered check's series go; the labels are made again from the checks left. */
+  private forget(check: RegisteredCheck): void {
+    this.labelled.delete(check.kind);
+    for (const series of this.series) series.forget(check);
   }
 
   /** Unregisters the Prometheus metrics and stops the OpenTelemetry callbacks. */
@@ -89,6 +107,8 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     }
     this.prometheus = null;
     this.openTelemetry = null;
+    this.series.length = 0;
+    this.labelled.clear();
   }
 
   /** Whether Prometheus is on (the management port then serves `GET /metrics`). */
@@ -108,7 +128,8 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     for (const probe of HEALTH_PROBES) {
       for (const check of this.registry.get(probe)) {
         const { status } = this.health.check(check);
-        if (status !== null) found.push({ probe, check: this.label(check), status });
+        const label = this.label(check);
+        if (status !== null && label !== undefined) found.push({ probe, check: label, status });
       }
     }
     return found;
@@ -126,25 +147,22 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     return this.service.isInRotation();
   }
 
-  label(check: RegisteredCheck): string {
-    let label = this.labels.get(check);
-    if (label === undefined) {
-      // In registration order: the checks of the probe not labelled yet get theirs first.
-      for (const candidate of this.registry.get(check.kind)) {
-        if (candidate.name === check.name && !this.labels.has(candidate)) this.assignLabel(candidate);
+  label(check: RegisteredCheck): string | undefined {
+    const checks = this.registry.get(check.kind);
+    let current = this.labelled.get(check.kind);
+    if (current?.checks !== checks) {
+      // The report's rule, among the checks registered now: a name given again gets its label back.
+      const labels = new Map<RegisteredCheck, string>();
+      const taken = Object.create(null) as Record<string, true>;
+      for (const candidate of checks) {
+        const label = freeKey(taken, candidate.name);
+        taken[label] = true;
+        labels.set(candidate, label);
       }
-      label = this.labels.get(check) ?? this.assignLabel(check);
+      current = { checks, labels };
+      this.labelled.set(check.kind, current);
     }
-    return label;
-  }
-
-  private assignLabel(check: RegisteredCheck): string {
-    const key = `${check.kind}\0${check.name}`;
-    const n = (this.labelled.get(key) ?? 0) + 1;
-    this.labelled.set(key, n);
-    const label = n === 1 ? check.name : `${check.name}#${n}`;
-    this.labels.set(check, label);
-    return label;
+    return current.labels.get(check);
   }
 
   /** The package `name` the option `option` needs; a missing one fails the bootstrap naming it. */

@@ -1,4 +1,5 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
+import type { ResultObserver } from '../run/health-state.js';
 
 /** Bucket bounds of the check duration histograms, in seconds. */
 export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -11,8 +12,17 @@ export interface MetricsSource {
   probes(): { probe: string; status: boolean }[];
   /** Whether readiness may pass: not shutting down, not taken out of rotation. */
   inRotation(): boolean;
-  /** The `check` label of a check: its name, with `#2`, `#3`… for a name already taken in its probe. */
-  label(check: RegisteredCheck): string;
+  /**
+   * The `check` label of a check registered now: its name, with `#2`, `#3`… for a name already taken
+   * in its probe (as its report key), among the checks registered now; `undefined` once unregistered.
+   */
+  label(check: RegisteredCheck): string | undefined;
+}
+
+/** The metrics of one backend (Prometheus, OpenTelemetry): recorded on each result, dropped with their check. */
+export interface CheckSeries extends ResultObserver {
+  /** `check` was unregistered: its series go, and the labels of the checks left may have changed. */
+  forget(check: RegisteredCheck): void;
 }
 
 /** The metric names of one prefix, in Prometheus (`_`) and OpenTelemetry (`.`) spelling. */

@@ -1,7 +1,6 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { ResultObserver } from '../run/health-state.js';
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
-import { DURATION_BUCKETS, HELP, metricNames, type MetricsSource } from './metrics.source.js';
+import { type CheckSeries, DURATION_BUCKETS, HELP, metricNames, type MetricsSource } from './metrics.source.js';
 
 type Attributes = Readonly<Record<string, string>>;
 
@@ -35,10 +34,13 @@ interface CheckAttributes {
 
 /**
  * The OpenTelemetry metrics, on `meter`: counters and the histogram recorded on each result,
- * observable gauges read from the health state when the meter's reader collects.
+ * observable gauges read from the health state when the meter's reader collects (so they report
+ * only the checks registered now). An unregistered check records nothing more, and a name
+ * registered again reuses its attributes: the meter's attribute sets do not grow with the cycles.
  */
-export class OpenTelemetryMetrics implements ResultObserver {
-  private readonly attributes = new WeakMap<RegisteredCheck, CheckAttributes>();
+export class OpenTelemetryMetrics implements CheckSeries {
+  /** Made again when a check is unregistered: the labels of the checks left may have changed. */
+  private attributes = new WeakMap<RegisteredCheck, CheckAttributes>();
   private readonly duration: ReturnType<Meter['createHistogram']>;
   private readonly runs: ReturnType<Meter['createCounter']>;
   private readonly transitions: ReturnType<Meter['createCounter']>;
@@ -69,6 +71,7 @@ export class OpenTelemetryMetrics implements ResultObserver {
   result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void {
     if (check.kind === 'environ') return;
     const attributes = this.attributesOf(check);
+    if (!attributes) return;
     this.duration.record(durationMs / 1000, attributes.check);
     this.runs.add(1, raw.timedOut ? attributes.timeout : raw.status ? attributes.success : attributes.failure);
   }
@@ -76,7 +79,12 @@ export class OpenTelemetryMetrics implements ResultObserver {
   transition(check: RegisteredCheck, status: boolean): void {
     if (check.kind === 'environ') return;
     const attributes = this.attributesOf(check);
+    if (!attributes) return;
     this.transitions.add(1, status ? attributes.toPassing : attributes.toFailing);
+  }
+
+  forget(): void {
+    this.attributes = new WeakMap();
   }
 
   /** Stops the gauges' callbacks (instruments cannot be removed from a meter). */
@@ -90,10 +98,13 @@ export class OpenTelemetryMetrics implements ResultObserver {
     this.removals.push(() => gauge.removeCallback(callback));
   }
 
-  private attributesOf(check: RegisteredCheck): CheckAttributes {
+  /** The attributes of `check`; none for a check unregistered already (a late result of its last call). */
+  private attributesOf(check: RegisteredCheck): CheckAttributes | undefined {
     let attributes = this.attributes.get(check);
     if (!attributes) {
-      const labels = { probe: check.kind, check: this.source.label(check) };
+      const label = this.source.label(check);
+      if (label === undefined) return undefined;
+      const labels = { probe: check.kind, check: label };
       attributes = {
         check: labels,
         success: { ...labels, result: 'success' },

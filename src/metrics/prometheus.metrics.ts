@@ -1,9 +1,8 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { PrometheusRegistryLike } from '../interfaces/heartbeat-options.interface.js';
-import type { ResultObserver } from '../run/health-state.js';
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
-import { CheckCounts, registerCounted } from './check-counts.js';
-import { HELP, metricNames, type MetricsSource } from './metrics.source.js';
+import { CheckCounts, type LabelledCounts, registerCounted } from './check-counts.js';
+import { type CheckSeries, HELP, metricNames, type MetricsSource } from './metrics.source.js';
 
 /** prom-client's Gauge, as far as the module uses it (in a `collect` callback). */
 interface Gauge {
@@ -20,12 +19,13 @@ export interface PromClient {
 
 /**
  * The Prometheus metrics, registered on `registry`: counts kept per check on each result (read,
- * like the gauges of the health state, when the registry is collected: scraped).
+ * like the gauges of the health state, when the registry is collected: scraped). The series follow
+ * the checks registered now: an unregistered check's counts are dropped (its series leave the
+ * exposition), and the labels are read when collected, so a name registered again reuses its label.
  */
-export class PrometheusMetrics implements ResultObserver {
-  private readonly series = new WeakMap<RegisteredCheck, CheckCounts>();
-  /** Every check's counts, kept after a check is unregistered: counters never go back. */
-  private readonly all: CheckCounts[] = [];
+export class PrometheusMetrics implements CheckSeries {
+  /** The counts of the checks registered now, in the order of their first result. */
+  private readonly counts = new Map<RegisteredCheck, CheckCounts>();
   private readonly names: ReturnType<typeof metricNames>;
 
   constructor(
@@ -50,13 +50,14 @@ export class PrometheusMetrics implements ResultObserver {
         for (const { probe, check, status } of source.checks()) this.set({ probe, check }, status ? 1 : 0);
       },
     });
-    registerCounted(registry, names, HELP, this.all);
+    registerCounted(registry, names, HELP, () => this.labelled());
     registerProbeGauges(client, names, registers, source);
   }
 
   result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void {
     if (check.kind === 'environ') return;
     const counts = this.countsOf(check);
+    if (!counts) return;
     counts.observe(durationMs / 1000);
     if (raw.timedOut) counts.timeout++;
     else if (raw.status) counts.success++;
@@ -66,6 +67,7 @@ export class PrometheusMetrics implements ResultObserver {
   transition(check: RegisteredCheck, status: boolean): void {
     if (check.kind === 'environ') return;
     const counts = this.countsOf(check);
+    if (!counts) return;
     if (status) counts.toPassing++;
     else counts.toFailing++;
   }
@@ -75,14 +77,28 @@ export class PrometheusMetrics implements ResultObserver {
     for (const name of Object.values(this.names)) this.registry.removeSingleMetric(name);
   }
 
-  private countsOf(check: RegisteredCheck): CheckCounts {
-    let counts = this.series.get(check);
-    if (!counts) {
-      counts = new CheckCounts(check.kind, this.source.label(check));
-      this.series.set(check, counts);
-      this.all.push(counts);
+  forget(check: RegisteredCheck): void {
+    this.counts.delete(check);
+  }
+
+  /** The counts of `check`; none for a check unregistered already (a late result of its last call). */
+  private countsOf(check: RegisteredCheck): CheckCounts | undefined {
+    let counts = this.counts.get(check);
+    if (!counts && this.source.label(check) !== undefined) {
+      counts = new CheckCounts();
+      this.counts.set(check, counts);
     }
     return counts;
+  }
+
+  /** Each check's counts with its labels as they are now. */
+  private labelled(): LabelledCounts[] {
+    const found: LabelledCounts[] = [];
+    for (const [check, counts] of this.counts) {
+      const label = this.source.label(check);
+      if (label !== undefined) found.push({ probe: check.kind, check: label, counts });
+    }
+    return found;
   }
 }
 

@@ -33,9 +33,20 @@ export function passes(results: readonly CheckResult[]): boolean {
 }
 
 /**
+ * `name`, else the first of `name#2`, `name#3`… not yet a key of `taken`: the one rule for report
+ * keys and metric labels, applied among the checks registered now, so a name given again after its
+ * check was unregistered gets its plain key back.
+ */
+export function freeKey(taken: object, name: string): string {
+  let key = name;
+  for (let n = 2; Object.hasOwn(taken, key); n++) key = `${name}#${n}`;
+  return key;
+}
+
+/**
  * The seed's `{status, checks}`. A name already taken in this report gets the suffix `#2`, `#3`…
- * in registration order, so two results never overwrite each other. Non-critical checks are marked
- * `"critical": false` and do not fail the probe.
+ * in registration order (`freeKey`), so two results never overwrite each other. Non-critical checks
+ * are marked `"critical": false` and do not fail the probe.
  */
 export function evaluate(results: readonly CheckResult[], details: boolean): Evaluation {
   const checks: Record<string, CheckReport> = {};
@@ -46,8 +57,7 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
     if (critical && !whole.status) status = false;
     // An indicator result of several keys is reported as one check per key.
     for (const outcome of whole.members ?? [whole]) {
-      let key = outcome.name;
-      for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;
+      const key = freeKey(checks, outcome.name);
       const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
       if (!critical) check.critical = false;
       defineKey(checks, key, check);
