@@ -113,8 +113,8 @@ export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boo
   const lines = evaluation.entries.map((entry) => {
     const { key, outcome, critical } = entry;
     if (outcome.status) return `[+]${key} ok${history(entry)}`;
-    const reason = details && outcome.reason ? outcome.reason : 'reason withheld';
-    return `[-]${key} failed: ${reason}${critical ? '' : ' (non-critical)'}${history(entry)}`;
+    const reason = reasonShown(entry, details);
+    return `[-]${key} failed${reason === undefined ? '' : `: ${reason}`}${critical ? '' : ' (non-critical)'}${history(entry)}`;
   });
   lines.push(`${kind} check ${evaluation.report.status ? 'passed' : 'failed'}`);
   return lines.join('\n') + '\n';
@@ -166,6 +166,18 @@ function component(entry: ReportEntry, status: string, details: boolean): object
     result.consecutiveSuccesses = Math.max(entry.streak, 0);
     result.consecutiveFailures = Math.max(-entry.streak, 0);
   }
-  if (!entry.outcome.status) result.output = details && entry.outcome.reason ? entry.outcome.reason : 'reason withheld';
+  if (!entry.outcome.status) {
+    const output = reasonShown(entry, details);
+    if (output !== undefined) result.output = output;
+  }
   return result;
+}
+
+/**
+ * A failing check's reason as a view shows it: its text, `reason withheld` when `details: 'never'`
+ * hides one, nothing when it has none (it returned `false`, an HTTP check got its status code).
+ */
+function reasonShown({ outcome }: ReportEntry, details: boolean): string | undefined {
+  if (!outcome.reason) return undefined;
+  return details ? outcome.reason : 'reason withheld';
 }
