@@ -35,7 +35,8 @@ export function passes(results: readonly CheckResult[]): boolean {
 /**
  * The seed's `{status, checks}`. A name already taken in this report gets the suffix `#2`, `#3`…
  * in registration order, so two results never overwrite each other. Non-critical checks are marked
- * `"critical": false` and do not fail the probe.
+ * `"critical": false` and do not fail the probe; a terminus indicator's `degraded` passes, marked
+ * `"degraded": true`.
  */
 export function evaluate(results: readonly CheckResult[], details: boolean): Evaluation {
   const checks: Record<string, CheckReport> = {};
@@ -49,6 +50,8 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
       let key = outcome.name;
       for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;
       const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
+      // A terminus indicator's `degraded` passes; the seed's boolean keeps it a pass, this key says the rest.
+      if (isDegraded(outcome)) check.degraded = true;
       if (!critical) check.critical = false;
       defineKey(checks, key, check);
       entries.push(
@@ -59,6 +62,11 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
     }
   }
   return { report: { status, checks }, entries };
+}
+
+/** Whether a passing outcome is a terminus indicator's `degraded` (still serving, but impaired). */
+export function isDegraded(outcome: CheckOutcome): boolean {
+  return outcome.status && outcome.indicator?.status === 'degraded';
 }
 
 /** A failing evaluation with one entry of the module's own, for states that fail readiness without running checks. */

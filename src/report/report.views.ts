@@ -1,5 +1,5 @@
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import type { Evaluation, ReportEntry } from './report.builder.js';
+import { type Evaluation, isDegraded, type ReportEntry } from './report.builder.js';
 import Negotiator from 'negotiator';
 import { capCheckName } from '../transport/heartbeat.routes.js';
 import { isEmpty } from '../run/outcome-text.js';
@@ -112,7 +112,7 @@ function excludedNames(value: unknown): string[] {
 export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean): string {
   const lines = evaluation.entries.map((entry) => {
     const { key, outcome, critical } = entry;
-    if (outcome.status) return `[+]${key} ok${history(entry)}`;
+    if (outcome.status) return `[+]${key} ok${isDegraded(outcome) ? ' (degraded)' : ''}${history(entry)}`;
     const reason = reasonShown(entry, details);
     return `[-]${key} failed${reason === undefined ? '' : `: ${reason}`}${critical ? '' : ' (non-critical)'}${history(entry)}`;
   });
@@ -137,7 +137,9 @@ export function renderHealthJson(evaluation: Evaluation, details: boolean, unkno
   let aggregate: 'pass' | 'warn' | 'fail' = 'pass';
   const checks: Record<string, object[]> = {};
   for (const entry of evaluation.entries) {
-    const status = entry.outcome.status ? 'pass' : entry.critical ? 'fail' : 'warn';
+    // A degraded check passes the probe but is `warn` here, as the draft defines it.
+    const { outcome } = entry;
+    const status = !outcome.status ? (entry.critical ? 'fail' : 'warn') : isDegraded(outcome) ? 'warn' : 'pass';
     if (status === 'fail') aggregate = 'fail';
     else if (status === 'warn' && aggregate === 'pass') aggregate = 'warn';
     defineKey(checks, entry.key, [component(entry, status, details)]);
