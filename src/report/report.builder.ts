@@ -49,11 +49,7 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
     for (const outcome of whole.members ?? [whole]) {
       let key = outcome.name;
       for (let n = 2; Object.hasOwn(checks, key); n++) key = `${outcome.name}#${n}`;
-      const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
-      // A terminus indicator's `degraded` passes; the seed's boolean keeps it a pass, this key says the rest.
-      if (isDegraded(outcome)) check.degraded = true;
-      if (!critical) check.critical = false;
-      defineKey(checks, key, check);
+      defineKey(checks, key, checkReport(outcome, critical, details));
       entries.push(
         streak === undefined
           ? { key, check: registered, outcome, time, critical }
@@ -62,6 +58,15 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
     }
   }
   return { report: { status, checks }, entries };
+}
+
+/** One check as the seed's JSON reports it: `{ status, ...data }`, with `degraded` and `critical` when they apply. */
+export function checkReport(outcome: CheckOutcome, critical: boolean, details: boolean): CheckReport {
+  const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
+  // A terminus indicator's `degraded` passes; the seed's boolean keeps it a pass, this key says the rest.
+  if (isDegraded(outcome)) check.degraded = true;
+  if (!critical) check.critical = false;
+  return check;
 }
 
 /** Whether a passing outcome is a terminus indicator's `degraded` (still serving, but impaired). */

@@ -108,14 +108,18 @@ function excludedNames(value: unknown): string[] {
   return names;
 }
 
-/** The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per check. */
-export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean): string {
+/**
+ * The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per
+ * check; a capped body's marker on a line of its own before the last.
+ */
+export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean, truncated?: string): string {
   const lines = evaluation.entries.map((entry) => {
     const { key, outcome, critical } = entry;
     if (outcome.status) return `[+]${key} ok${isDegraded(outcome) ? ' (degraded)' : ''}${history(entry)}`;
     const reason = reasonShown(entry, details);
     return `[-]${key} failed${reason === undefined ? '' : `: ${reason}`}${critical ? '' : ' (non-critical)'}${history(entry)}`;
   });
+  if (truncated !== undefined) lines.push(truncated);
   lines.push(`${kind} check ${evaluation.report.status ? 'passed' : 'failed'}`);
   return lines.join('\n') + '\n';
 }
@@ -132,8 +136,16 @@ function history({ streak, time }: ReportEntry): string {
   return ` (checked ${checked}, ${streak > 0 ? 'passed' : 'failed'} ${times} time${times === 1 ? '' : 's'} in a row)`;
 }
 
-/** The IETF draft "Health Check Response Format for HTTP APIs" (application/health+json). */
-export function renderHealthJson(evaluation: Evaluation, details: boolean, unknownExcludes?: string[]): string {
+/**
+ * The IETF draft "Health Check Response Format for HTTP APIs" (application/health+json); a capped
+ * body carries `truncated` instead of `unknownExcludes`.
+ */
+export function renderHealthJson(
+  evaluation: Evaluation,
+  details: boolean,
+  unknownExcludes?: string[],
+  truncated?: string,
+): string {
   let aggregate: 'pass' | 'warn' | 'fail' = 'pass';
   const checks: Record<string, object[]> = {};
   for (const entry of evaluation.entries) {
@@ -145,7 +157,8 @@ export function renderHealthJson(evaluation: Evaluation, details: boolean, unkno
     defineKey(checks, entry.key, [component(entry, status, details)]);
   }
   const body: Record<string, unknown> = { status: aggregate, checks };
-  if (unknownExcludes?.length) body.unknownExcludes = unknownExcludes;
+  if (truncated !== undefined) body.truncated = truncated;
+  else if (unknownExcludes?.length) body.unknownExcludes = unknownExcludes;
   return JSON.stringify(body);
 }
 
