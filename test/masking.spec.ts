@@ -1,6 +1,7 @@
 import { type INestApplication, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
-import { ProbeRegistry, ReadinessProbe } from '../src/index.js';
+import { Registry } from 'prom-client';
+import { HeartbeatManagementServer, HeartbeatService, ProbeRegistry, ReadinessProbe } from '../src/index.js';
 import { RecordingLogger } from './support/logger.js';
 import { send, serve, TRANSPORTS } from './support/transports.js';
 
@@ -139,6 +140,31 @@ describe.each(TRANSPORTS)('secrets in a registered check and its result (%s)', (
     expect(JSON.parse(res.body)).toEqual({
       status: true,
       checks: { keyed: { status: true, 'dsn?password=***': 'x' } },
+    });
+  });
+});
+
+describe('secrets in a registered name (metrics labels)', () => {
+  let app: INestApplication | undefined;
+  afterEach(() => app?.close());
+
+  it('labels the check with its name masked, as the body reports it', async () => {
+    const own = new Registry();
+    let url: string;
+    ({ app, url } = await serve('port', { environ: false, metrics: { prometheus: own } }));
+    const name = 'postgres://app:hunter2@db/x?token=tok-3f9a';
+    app.get(ProbeRegistry).register('readiness', () => true, { name });
+    await app.get(HeartbeatService).readiness();
+    const { port } = app.get(HeartbeatManagementServer).address()!;
+    const metrics = await send(`http://127.0.0.1:${port}`, 'GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expectMasked(metrics.body);
+    expect(metrics.body).toContain('check="postgres://app:***@db/x?token=***"');
+    const body = await send(url, 'GET', `${BASE}/readiness`);
+    expectMasked(body.body);
+    expect(JSON.parse(body.body)).toEqual({
+      status: true,
+      checks: { 'postgres://app:***@db/x?token=***': { status: true } },
     });
   });
 });

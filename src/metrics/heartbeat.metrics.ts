@@ -5,7 +5,7 @@ import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../heartbeat.me
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import { HealthState } from '../run/health-state.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { checkName, oneLine, reasonOf } from '../run/outcome-text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
 import { type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
@@ -142,7 +142,9 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     const key = `${check.kind}\0${check.name}`;
     const n = (this.labelled.get(key) ?? 0) + 1;
     this.labelled.set(key, n);
-    const label = n === 1 ? check.name : `${check.name}#${n}`;
+    // The name as bodies show it (secrets masked, one line, capped): a label is bytes that leave too.
+    const name = checkName(check.name);
+    const label = n === 1 ? name : `${name}#${n}`;
     this.labels.set(check, label);
     return label;
   }
