@@ -39,7 +39,12 @@ export function isCredentialName(name: string): boolean {
 
 /** Whether `text` may hold something to mask: a cheap test that lets most strings through untouched. */
 export function mayHoldSecret(text: string): boolean {
-  return text.includes('@') || text.includes('=');
+  return text.includes('=') || hasUrlCredentials(text);
+}
+
+/** A URL password needs both `://` and `@` (a scoped package name such as `@nestjs/core` has only one). */
+function hasUrlCredentials(text: string): boolean {
+  return text.includes('@') && text.includes('://');
 }
 
 /**
@@ -48,7 +53,7 @@ export function mayHoldSecret(text: string): boolean {
  */
 export function maskSecrets(text: string): string {
   if (!mayHoldSecret(text)) return text;
-  const urls = text.includes('@') ? text.replace(URL_CREDENTIALS, `$1${MASK}@`) : text;
+  const urls = hasUrlCredentials(text) ? text.replace(URL_CREDENTIALS, `$1${MASK}@`) : text;
   return urls.includes('=') ? maskParameters(urls) : urls;
 }
 
