@@ -1,5 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
-import { ProbeRegistry } from '../src/index.js';
+import { type INestApplication, Injectable } from '@nestjs/common';
+import { HeartbeatModule, ProbeRegistry, ReadinessProbe } from '../src/index.js';
+import { createThreadApp, portOf, probe, until } from './support/thread.js';
 import { send, serve, TRANSPORTS } from './support/transports.js';
 
 const BASE = '/.well-known/heartbeat';
@@ -126,5 +127,44 @@ describe.each(TRANSPORTS)('every probe body stays within its 10 KiB cap (%s)', (
       expect(res.status).toBe(200);
       capped(format, res.body);
     }
+  });
+});
+
+@Injectable()
+class BigIndicator {
+  @ReadinessProbe('big')
+  big() {
+    return manyKeys();
+  }
+}
+
+describe('the worker thread (thread: true)', () => {
+  let app: INestApplication | undefined;
+  afterEach(() => app?.close());
+
+  it('keeps a capped body within 10 KiB with the mainThread verdict it adds', async () => {
+    app = await createThreadApp({
+      imports: [
+        HeartbeatModule.forRoot({
+          logger: false,
+          environ: false,
+          port: 0,
+          thread: true,
+          intervalMs: 100,
+          maxLagMs: 60_000,
+          maxStallMs: 60_000,
+        }),
+      ],
+      providers: [BigIndicator],
+    });
+    const port = portOf(app);
+    const res = await until(
+      () => probe(port, `${BASE}/readiness`),
+      ({ body }) => body.includes('"key63"'),
+    );
+    expect(res.status).toBe(500);
+    const json = capped('json', res.body);
+    expect(json!.mainThread).toEqual(expect.objectContaining({ status: true }));
+    expect(Object.keys(json!.checks as object)).toHaveLength(64);
   });
 });
