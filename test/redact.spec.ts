@@ -82,12 +82,13 @@ describe('the masking rule (redact.ts)', () => {
     expect(Object.getPrototypeOf(masked)).toBe(Object.prototype);
   });
 
+  // Each string reaches the patterns (it holds `://` and `@`, or `=`): the cheap test lets none through.
   it.each([
-    ['scheme characters with word boundaries', `${'a.'.repeat(500_000)}@`],
-    ['a scheme and a megabyte of colons', `a://${':'.repeat(1_000_000)}`],
+    ['scheme characters with word boundaries', `${'a.'.repeat(500_000)}://u@`],
+    ['a scheme and a megabyte of colons', `a://${':'.repeat(1_000_000)} @`],
     ['a scheme, a user and a megabyte of @', `a://u:${'@'.repeat(1_000_000)}`],
     ['many URL starts', `${'a://u:p'.repeat(150_000)}@`],
-    ['a megabyte of name characters', `${'token'.repeat(200_000)}@`],
+    ['a megabyte of name characters', `${'token-'.repeat(170_000)} =`],
     ['parameters in a row', `${'token='.repeat(170_000)}`],
     ['nested parameters', `${'a=b'.repeat(340_000)}`],
     ['unclosed quotes', `${'password="'.repeat(100_000)}`],
@@ -96,7 +97,8 @@ describe('the masking rule (redact.ts)', () => {
     const masked = maskSecrets(text);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     expect(typeof masked).toBe('string');
-    // Quadratic backtracking on a megabyte takes minutes; linear work takes milliseconds.
-    expect(ms).toBeLessThan(2000);
+    // Quadratic backtracking on a megabyte takes many minutes (the first rule took 31 s on 160 KB);
+    // linear work takes well under a second, even on a loaded machine.
+    expect(ms).toBeLessThan(10_000);
   });
 });
