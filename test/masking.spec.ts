@@ -7,7 +7,17 @@ import { send, serve, TRANSPORTS } from './support/transports.js';
 
 const BASE = '/.well-known/heartbeat';
 /** Every secret the checks below return; none may appear in any byte the module lets out. */
-const SECRETS = ['hook-5c5c', 'hunter2', 'redispw', 'tok-3f9a', 'tok-77b1', 'sig-e1e1', 'attemptpw', 'tuplepw'];
+const SECRETS = [
+  'longtokenpw',
+  'hook-5c5c',
+  'hunter2',
+  'redispw',
+  'tok-3f9a',
+  'tok-77b1',
+  'sig-e1e1',
+  'attemptpw',
+  'tuplepw',
+];
 
 @Injectable()
 class LeakyChecks {
@@ -44,6 +54,12 @@ class LeakyChecks {
     return this.health.check('orders_db').attempt(() => {
       throw new Error('connect ECONNREFUSED postgres://orders:attemptpw@10.0.0.9/orders');
     });
+  }
+
+  /** An invalid result is described with its first 40 characters: a long password must not show its start. */
+  @ReadinessProbe('described')
+  described() {
+    return `redis://:${'longtokenpw'.repeat(10)}@cache:6379/0`;
   }
 
   @ReadinessProbe()

@@ -23,9 +23,13 @@ export const HAS_CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
  * `\n`, `\u0007`…), secrets masked (`redact.ts`), cut to `max`.
  */
 export function oneLine(text: string, max = MAX_MESSAGE_LENGTH): string {
-  const short = text.length > max * 2 ? text.slice(0, max * 2) : text;
+  // Cut well past `max` before the work: a URL whose password starts before `max` keeps its `@`, so is masked.
+  const short = text.length > max * 2 + SECRET_ROOM ? text.slice(0, max * 2 + SECRET_ROOM) : text;
   return truncate(maskSecrets(short.replace(CONTROL, escapeControl)), max);
 }
+
+/** Longer than any password or token a URL carries. */
+const SECRET_ROOM = 4096;
 
 function escapeControl(char: string): string {
   if (char === '\n') return '\\n';
