@@ -52,6 +52,13 @@ export const DEFAULT_TIMEOUT_MS = 800;
 export const MAX_MESSAGE_LENGTH = 300;
 /** A check whose data serialises to more than this many bytes is reported as failing. */
 export const MAX_CHECK_DATA_BYTES = 2048;
+/**
+ * The most bytes a probe's body (readiness, liveness, startup; every format) may have: the kubelet
+ * reads 10 KiB. A larger body leaves the checks' data out, then checks, passing ones first.
+ */
+export const MAX_BODY_BYTES = 10 * 1024;
+/** Bytes of the cap the responder leaves free: the worker thread adds its `mainThread` verdict (under 300 bytes) to a body. */
+export const BODY_HEADROOM_BYTES = 512;
 /** Appended to a message that was cut. */
 export const TRUNCATION_MARKER = '… [truncated]';
 /**

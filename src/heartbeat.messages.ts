@@ -34,6 +34,10 @@ export const CHECK_TIMED_OUT = (source: string, timeoutMs: number, runningForMs?
 export const CHECK_INVALID = (source: string, what: string) => `${source} returned an invalid result: ${what}`;
 export const CHECK_DATA_TOO_LARGE = (source: string, bytes: number, limit: number) =>
   `${source} returned ${bytes} bytes of data, more than the ${limit}-byte limit`;
+export const BODY_TRUNCATED = (limit: number, omitted: number, total: number) =>
+  `the body is capped at ${limit} bytes: the checks' data is left out` +
+  (omitted > 0 ? `, and ${omitted} of ${total} checks (failing ones are kept first)` : '') +
+  '; GET <probe>/<name> answers one check in full';
 
 export const CHECK_NOW_FAILING = (kind: ProbeKind, name: string, message: string | undefined) =>
   `${kind} check "${name}" is failing${message ? `: ${message}` : ''}`;

@@ -231,6 +231,38 @@ describe('the exec-probe CLI', () => {
       });
     });
 
+    it('masks credential-like query parameters in every line it prints, with the same rule as the bodies', async () => {
+      const seen: string[] = [];
+      const server = await listen((req, res) => {
+        seen.push(req.url ?? '');
+        res.end();
+      });
+      try {
+        const query = '?token=tk-91&Access_Token=tk-92&api_key=tk-93&page=2';
+        const masked = '?token=***&Access_Token=***&api_key=***&page=2';
+        // The query is still sent as given; only the printed line hides it.
+        expect(await run(['check', `http://127.0.0.1:${server.port}/h${query}`])).toEqual({
+          code: 0,
+          lines: [`OK 200 http://127.0.0.1:${server.port}/h${masked}`],
+        });
+        expect(seen).toEqual([`/h${query}`]);
+        expect(await run(['check', `http://127.0.0.1:${failing.port}/h${query}`])).toEqual({
+          code: 1,
+          lines: [`FAIL 503 http://127.0.0.1:${failing.port}/h${masked}`],
+        });
+        expect(await run(['check', `http://127.0.0.1:${closedPort}/h${query}`])).toEqual({
+          code: 1,
+          lines: [`FAIL ECONNREFUSED http://127.0.0.1:${closedPort}/h${masked}`],
+        });
+        expect(await run(['check', `ftp://host/h${query}`])).toEqual({
+          code: 2,
+          lines: [`FAIL invalid URL "ftp://host/h${masked}"`],
+        });
+      } finally {
+        await close(server.server);
+      }
+    });
+
     it('masks the password in every line it prints: OK, FAIL, timeout, error, invalid URL', async () => {
       const secret = 's3cret';
       const auth = `probe:${secret}@`;

@@ -285,7 +285,10 @@ describe('indicator results and terminus errors as checks', () => {
     const { registry, service } = await boot();
     const indicators = app!.get(HealthIndicatorService);
     registry.register('readiness', () => indicators.check('replica').degraded({ lagSeconds: 12 }), { name: 'replica' });
-    expect(await service.readiness()).toEqual({ status: true, checks: { replica: { status: true, lagSeconds: 12 } } });
+    expect(await service.readiness()).toEqual({
+      status: true,
+      checks: { replica: { status: true, lagSeconds: 12, degraded: true } },
+    });
     const terminus = await request(app!.getHttpServer()).get('/.well-known/heartbeat/readiness?format=terminus');
     expect(terminus.status).toBe(200);
     expect(terminus.text).toBe(

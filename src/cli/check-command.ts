@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
-import { maskUrlCredentials } from '../redact.js';
+import { maskSecrets } from '../redact.js';
 
 /** Default of `--timeout`: the kubelet's default exec-probe timeout is 1 s, Docker's HEALTHCHECK 30 s. */
 export const DEFAULT_CLI_TIMEOUT_MS = 2000;
@@ -12,7 +12,8 @@ export const USAGE = `usage: nestjs-heartbeat check <url> [--timeout <ms>]
        nestjs-heartbeat --help
   Requests <url> once (GET) and prints one line. Exits 0 on a 2xx or 3xx answer, 1 on any other
   status, an error or no answer within the timeout, 2 on bad arguments. Only the status line is
-  read, never the body. A password in <url> is sent (Basic auth) but printed as ***.
+  read, never the body. A password in <url> is sent (Basic auth) but printed as ***, and so
+  are credential-like query parameters (?token=, ?api_key=, ?sig=...).
   For Docker HEALTHCHECK and Kubernetes exec probes.
 options (before or after <url>):
   -t, --timeout <ms>  give up after <ms> milliseconds, 1 to ${MAX_TIMER_MS} (default ${DEFAULT_CLI_TIMEOUT_MS});
@@ -27,8 +28,8 @@ type Parsed =
 
 /** Runs the CLI with `args` (without node and the script) and returns the exit code; `print` gets the one line. */
 export async function runCli(args: readonly string[], print: (line: string) => void): Promise<number> {
-  // Every line goes through the mask, so no branch (OK, FAIL, error, usage) can print a password.
-  const say = (line: string) => print(maskUrlCredentials(line));
+  // Every line goes through the one mask, so no branch (OK, FAIL, error, usage) can print a URL password or a `?token=`.
+  const say = (line: string) => print(maskSecrets(line));
   const parsed = parse(args);
   switch (parsed.kind) {
     case 'help':

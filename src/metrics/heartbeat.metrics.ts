@@ -5,7 +5,7 @@ import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../heartbeat.me
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import { HealthState } from '../run/health-state.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { checkName, oneLine, reasonOf } from '../run/outcome-text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
 import { freeKey } from '../report/report.builder.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
@@ -155,7 +155,8 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
       const labels = new Map<RegisteredCheck, string>();
       const taken = Object.create(null) as Record<string, true>;
       for (const candidate of checks) {
-        const label = freeKey(taken, candidate.name);
+        // The name as bodies show it (secrets masked, one line, capped): a label is bytes that leave too.
+        const label = freeKey(taken, checkName(candidate.name));
         taken[label] = true;
         labels.set(candidate, label);
       }

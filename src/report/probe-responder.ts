@@ -3,14 +3,15 @@ import { ProbeRegistry } from '../discovery/probe.registry.js';
 import { HEALTH_PROBES, HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { NO_SUCH_CHECK } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import type { ProbeKind, ProbeReport } from '../interfaces/probe.interface.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { checkName } from '../run/outcome-text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import { type CheckResult, ProbeRunner } from '../run/probe.runner.js';
+import { withinCap } from './body-cap.js';
 import { environSummary, type Evaluation, evaluate, narrow } from './report.builder.js';
 import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
 import { CONTENT_TYPES, type ProbeFormat, type ProbeView, renderHealthJson, renderText } from './report.views.js';
-import { renderTerminus } from './terminus.view.js';
+import { renderTerminus, terminusStatusCode } from './terminus.view.js';
 
 /** A serialised probe response, as every transport sends it. */
 export interface ProbeResponse {
@@ -81,7 +82,7 @@ export class ProbeResponder {
   private seed(kind: HealthProbe, results: readonly CheckResult[]): ProbeResponse {
     const kept = this.kept.get(kind);
     if (kept && sameResults(kept.results, results)) return kept.response;
-    const response = this.json(evaluate(results, this.evaluator.details).report);
+    const response = this.json(evaluate(results, this.evaluator.details));
     this.kept.set(kind, { results, response });
     return response;
   }
@@ -104,28 +105,23 @@ export class ProbeResponder {
       }
       evaluation = narrowed;
     }
+    const details = this.evaluator.details;
+    // Every body is rendered within the cap (body-cap.ts); the status code is the whole probe's.
     if (format === 'terminus') {
-      const { statusCode, body } = renderTerminus(evaluation, this.evaluator.details, shuttingDown);
+      const statusCode = terminusStatusCode(evaluation, shuttingDown);
+      const body = withinCap(evaluation, details, (e, cut) => renderTerminus(e, details, shuttingDown, cut).body);
       return { statusCode, contentType: CONTENT_TYPES.terminus, body };
     }
     const statusCode = this.statusCodeOf(evaluation.report);
-    if (format === 'text')
-      return {
-        statusCode,
-        contentType: CONTENT_TYPES.text,
-        body: renderText(kind, evaluation, this.evaluator.details),
-      };
-    if (format === 'health+json') {
-      return {
-        statusCode,
-        contentType: CONTENT_TYPES['health+json'],
-        body: renderHealthJson(evaluation, this.evaluator.details, unknownExcludes),
-      };
+    if (format === 'text') {
+      const body = withinCap(evaluation, details, (e, cut) => renderText(kind, e, details, cut));
+      return { statusCode, contentType: CONTENT_TYPES.text, body };
     }
-    const report: ProbeReport & { unknownExcludes?: string[] } = unknownExcludes?.length
-      ? { ...evaluation.report, unknownExcludes }
-      : evaluation.report;
-    return this.json(report);
+    if (format === 'health+json') {
+      const body = withinCap(evaluation, details, (e, cut) => renderHealthJson(e, details, unknownExcludes, cut));
+      return { statusCode, contentType: CONTENT_TYPES['health+json'], body };
+    }
+    return this.json(evaluation, unknownExcludes);
   }
 
   /** The whole evaluation when it is the run of checks registered under `check` (the evaluator ran only those). */
@@ -135,8 +131,13 @@ export class ProbeResponder {
     return named && evaluation.entries.length > 0 ? evaluation : null;
   }
 
-  private json(report: { status: boolean }): ProbeResponse {
-    return { statusCode: this.statusCodeOf(report), contentType: CONTENT_TYPES.json, body: JSON.stringify(report) };
+  /** The seed's JSON of an evaluation, within the cap; a capped body carries `truncated` instead of `unknownExcludes`. */
+  private json(evaluation: Evaluation, unknownExcludes?: string[]): ProbeResponse {
+    const body = withinCap(evaluation, this.evaluator.details, ({ report }, truncated) => {
+      if (truncated !== undefined) return JSON.stringify({ ...report, truncated });
+      return JSON.stringify(unknownExcludes?.length ? { ...report, unknownExcludes } : report);
+    });
+    return { statusCode: this.statusCodeOf(evaluation.report), contentType: CONTENT_TYPES.json, body };
   }
 
   /**

@@ -46,7 +46,8 @@ export function freeKey(taken: object, name: string): string {
 /**
  * The seed's `{status, checks}`. A name already taken in this report gets the suffix `#2`, `#3`…
  * in registration order (`freeKey`), so two results never overwrite each other. Non-critical checks
- * are marked `"critical": false` and do not fail the probe.
+ * are marked `"critical": false` and do not fail the probe; a terminus indicator's `degraded` passes,
+ * marked `"degraded": true`.
  */
 export function evaluate(results: readonly CheckResult[], details: boolean): Evaluation {
   const checks: Record<string, CheckReport> = {};
@@ -58,9 +59,7 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
     // An indicator result of several keys is reported as one check per key.
     for (const outcome of whole.members ?? [whole]) {
       const key = freeKey(checks, outcome.name);
-      const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
-      if (!critical) check.critical = false;
-      defineKey(checks, key, check);
+      defineKey(checks, key, checkReport(outcome, critical, details));
       entries.push(
         streak === undefined
           ? { key, check: registered, outcome, time, critical }
@@ -69,6 +68,20 @@ export function evaluate(results: readonly CheckResult[], details: boolean): Eva
     }
   }
   return { report: { status, checks }, entries };
+}
+
+/** One check as the seed's JSON reports it: `{ status, ...data }`, with `degraded` and `critical` when they apply. */
+export function checkReport(outcome: CheckOutcome, critical: boolean, details: boolean): CheckReport {
+  const check: CheckReport = details ? { status: outcome.status, ...outcome.data } : { status: outcome.status };
+  // A terminus indicator's `degraded` passes; the seed's boolean keeps it a pass, this key says the rest.
+  if (isDegraded(outcome)) check.degraded = true;
+  if (!critical) check.critical = false;
+  return check;
+}
+
+/** Whether a passing outcome is a terminus indicator's `degraded` (still serving, but impaired). */
+export function isDegraded(outcome: CheckOutcome): boolean {
+  return outcome.status && outcome.indicator?.status === 'degraded';
 }
 
 /** A failing evaluation with one entry of the module's own, for states that fail readiness without running checks. */

@@ -1,5 +1,5 @@
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import type { Evaluation, ReportEntry } from './report.builder.js';
+import { type Evaluation, isDegraded, type ReportEntry } from './report.builder.js';
 import Negotiator from 'negotiator';
 import { capCheckName } from '../transport/heartbeat.routes.js';
 import { isEmpty } from '../run/outcome-text.js';
@@ -108,14 +108,18 @@ function excludedNames(value: unknown): string[] {
   return names;
 }
 
-/** The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per check. */
-export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean): string {
+/**
+ * The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per
+ * check; a capped body's marker on a line of its own before the last.
+ */
+export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean, truncated?: string): string {
   const lines = evaluation.entries.map((entry) => {
     const { key, outcome, critical } = entry;
-    if (outcome.status) return `[+]${key} ok${history(entry)}`;
-    const reason = details && outcome.reason ? outcome.reason : 'reason withheld';
-    return `[-]${key} failed: ${reason}${critical ? '' : ' (non-critical)'}${history(entry)}`;
+    if (outcome.status) return `[+]${key} ok${isDegraded(outcome) ? ' (degraded)' : ''}${history(entry)}`;
+    const reason = reasonShown(entry, details);
+    return `[-]${key} failed${reason === undefined ? '' : `: ${reason}`}${critical ? '' : ' (non-critical)'}${history(entry)}`;
   });
+  if (truncated !== undefined) lines.push(truncated);
   lines.push(`${kind} check ${evaluation.report.status ? 'passed' : 'failed'}`);
   return lines.join('\n') + '\n';
 }
@@ -132,18 +136,29 @@ function history({ streak, time }: ReportEntry): string {
   return ` (checked ${checked}, ${streak > 0 ? 'passed' : 'failed'} ${times} time${times === 1 ? '' : 's'} in a row)`;
 }
 
-/** The IETF draft "Health Check Response Format for HTTP APIs" (application/health+json). */
-export function renderHealthJson(evaluation: Evaluation, details: boolean, unknownExcludes?: string[]): string {
+/**
+ * The IETF draft "Health Check Response Format for HTTP APIs" (application/health+json); a capped
+ * body carries `truncated` instead of `unknownExcludes`.
+ */
+export function renderHealthJson(
+  evaluation: Evaluation,
+  details: boolean,
+  unknownExcludes?: string[],
+  truncated?: string,
+): string {
   let aggregate: 'pass' | 'warn' | 'fail' = 'pass';
   const checks: Record<string, object[]> = {};
   for (const entry of evaluation.entries) {
-    const status = entry.outcome.status ? 'pass' : entry.critical ? 'fail' : 'warn';
+    // A degraded check passes the probe but is `warn` here, as the draft defines it.
+    const { outcome } = entry;
+    const status = !outcome.status ? (entry.critical ? 'fail' : 'warn') : isDegraded(outcome) ? 'warn' : 'pass';
     if (status === 'fail') aggregate = 'fail';
     else if (status === 'warn' && aggregate === 'pass') aggregate = 'warn';
     defineKey(checks, entry.key, [component(entry, status, details)]);
   }
   const body: Record<string, unknown> = { status: aggregate, checks };
-  if (unknownExcludes?.length) body.unknownExcludes = unknownExcludes;
+  if (truncated !== undefined) body.truncated = truncated;
+  else if (unknownExcludes?.length) body.unknownExcludes = unknownExcludes;
   return JSON.stringify(body);
 }
 
@@ -166,6 +181,18 @@ function component(entry: ReportEntry, status: string, details: boolean): object
     result.consecutiveSuccesses = Math.max(entry.streak, 0);
     result.consecutiveFailures = Math.max(-entry.streak, 0);
   }
-  if (!entry.outcome.status) result.output = details && entry.outcome.reason ? entry.outcome.reason : 'reason withheld';
+  if (!entry.outcome.status) {
+    const output = reasonShown(entry, details);
+    if (output !== undefined) result.output = output;
+  }
   return result;
+}
+
+/**
+ * A failing check's reason as a view shows it: its text, `reason withheld` when `details: 'never'`
+ * hides one, nothing when it has none (it returned `false`, an HTTP check got its status code).
+ */
+function reasonShown({ outcome }: ReportEntry, details: boolean): string | undefined {
+  if (!outcome.reason) return undefined;
+  return details ? outcome.reason : 'reason withheld';
 }

@@ -6,15 +6,18 @@ import { defineKey } from './report.serializer.js';
  * against it: `status` is `ok` (`degraded` when an indicator said so), `error` when the probe fails,
  * `shutting_down` while readiness fails for shutdown; passing checks are under `info`, failing ones
  * under `error`, all of them under `details` (info first, as terminus lists them). The status code
- * is terminus's too: 503 when the probe fails, whatever `failureStatusCode` says.
+ * is terminus's too: 503 when the probe fails, whatever `failureStatusCode` says. A capped body
+ * carries `truncated`.
  */
 export function renderTerminus(
   evaluation: Evaluation,
   details: boolean,
   shuttingDown: boolean,
+  truncated?: string,
 ): { statusCode: number; body: string } {
+  const statusCode = terminusStatusCode(evaluation, shuttingDown);
   if (shuttingDown) {
-    return { statusCode: 503, body: JSON.stringify({ status: 'shutting_down', info: {}, error: {}, details: {} }) };
+    return { statusCode, body: JSON.stringify({ status: 'shutting_down', info: {}, error: {}, details: {} }) };
   }
   const info: Record<string, unknown> = {};
   const error: Record<string, unknown> = {};
@@ -29,7 +32,14 @@ export function renderTerminus(
   for (const [key, value] of [...Object.entries(info), ...Object.entries(error)]) defineKey(all, key, value);
   const passes = evaluation.report.status;
   const status = !passes ? 'error' : degraded ? 'degraded' : 'ok';
-  return { statusCode: passes ? 200 : 503, body: JSON.stringify({ status, info, error, details: all }) };
+  const body =
+    truncated === undefined ? { status, info, error, details: all } : { status, info, error, details: all, truncated };
+  return { statusCode, body: JSON.stringify(body) };
+}
+
+/** Terminus's status code: 503 when the probe fails or the instance shuts down, whatever `failureStatusCode` says. */
+export function terminusStatusCode(evaluation: Evaluation, shuttingDown: boolean): number {
+  return !shuttingDown && evaluation.report.status ? 200 : 503;
 }
 
 /** A check as terminus shows it: an indicator's entry as it was written, any other check `{ status: 'up' | 'down', ...data }`. */

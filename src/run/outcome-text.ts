@@ -1,6 +1,6 @@
 import { MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, TRUNCATION_MARKER } from '../heartbeat.constants.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
-import { maskUrlCredentials } from '../redact.js';
+import { maskSecrets } from '../redact.js';
 
 /*
  * The text a check's outcome carries: cut to size, kept on one line, and descriptions of thrown or
@@ -20,12 +20,16 @@ export const HAS_CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /**
  * Text fit for a body, a text view line and a log line: on one line (control characters escaped as
- * `\n`, `\u0007`…), URL passwords masked, cut to `max`.
+ * `\n`, `\u0007`…), secrets masked (`redact.ts`), cut to `max`.
  */
 export function oneLine(text: string, max = MAX_MESSAGE_LENGTH): string {
-  const short = text.length > max * 2 ? text.slice(0, max * 2) : text;
-  return truncate(maskUrlCredentials(short.replace(CONTROL, escapeControl)), max);
+  // Cut well past `max` before the work: a URL whose password starts before `max` keeps its `@`, so is masked.
+  const short = text.length > max * 2 + SECRET_ROOM ? text.slice(0, max * 2 + SECRET_ROOM) : text;
+  return truncate(maskSecrets(short.replace(CONTROL, escapeControl)), max);
 }
+
+/** Longer than any password or token a URL carries. */
+const SECRET_ROOM = 4096;
 
 function escapeControl(char: string): string {
   if (char === '\n') return '\\n';

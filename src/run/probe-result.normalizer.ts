@@ -8,6 +8,7 @@ import {
 } from '../heartbeat.messages.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
+import { maskData, mayHoldSecret } from '../redact.js';
 import {
   checkResultEntries,
   type IndicatorEntry,
@@ -137,9 +138,9 @@ export function normalizeEnviron(probe: RegisteredCheck, value: unknown): CheckO
 }
 
 function passOrFail(name: string, status: boolean, data: CheckData): CheckOutcome {
-  // The common name needs no copy: only one that is long, spans lines or may hold a URL password is rewritten.
+  // The common name needs no copy: only one that is long, spans lines or may hold a secret is rewritten.
   const reported =
-    name.length > MAX_NAME_LENGTH || HAS_CONTROL.test(name) || name.includes('@') ? checkName(name) : name;
+    name.length > MAX_NAME_LENGTH || HAS_CONTROL.test(name) || mayHoldSecret(name) ? checkName(name) : name;
   return status ? { name: reported, status, data } : { name: reported, status, data, reason: reasonFromData(data) };
 }
 
@@ -175,10 +176,14 @@ function invalid(probe: RegisteredCheck, what: string, name = probe.name): Check
   return failed(probe, CHECK_INVALID(probe.source, what), name);
 }
 
-/** Copies the data through JSON, so the report holds only serialisable, bounded, detached values. */
+/**
+ * Copies the data through JSON, so the report holds only serialisable, bounded, detached values,
+ * with every string and key masked (`redact.ts`): the one place where a result's text enters the
+ * module, so every view, format, log line and observer carries masked text only.
+ */
 function sanitized(probe: RegisteredCheck, name: string, status: boolean, data: CheckData): CheckOutcome {
   const { status: _ignored, ...rest } = data;
-  if (probe.trusted) return passOrFail(name, status, rest);
+  if (probe.trusted) return passOrFail(name, status, maskData(rest));
   let json: string;
   try {
     json = JSON.stringify(rest);
@@ -188,7 +193,8 @@ function sanitized(probe: RegisteredCheck, name: string, status: boolean, data: 
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_CHECK_DATA_BYTES)
     return failed(probe, CHECK_DATA_TOO_LARGE(probe.source, bytes, MAX_CHECK_DATA_BYTES), name);
-  return passOrFail(name, status, JSON.parse(json) as CheckData);
+  const copy = JSON.parse(json) as CheckData;
+  return passOrFail(name, status, mayHoldSecret(json) ? maskData(copy) : copy);
 }
 
 function reasonFromData(data: CheckData): string | undefined {
