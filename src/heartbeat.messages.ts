@@ -13,9 +13,14 @@ export const UNKNOWN_OPTION = (option: string, closest: string | null, known: st
   `HeartbeatModule: unknown option "${option}"${closest ? ` (did you mean "${closest}"?)` : ''}; known options: ${known}.`;
 export const DECLARATION_ONLY_OPTION = (option: string) =>
   `HeartbeatModule: option "${option}" shapes the module's declaration: give it beside useFactory/useClass in forRootAsync({ ${option}, ... }), not from the factory.`;
-export const ENVIRON_ON_PUBLIC_PORT = (path: string) =>
-  `environ (/${path}/environ) lists every library and version on the app's public port. In production keep it private: ` +
-  `routeDecorators with your auth guard, a management port (port, serveOn: 'both' keeps environ there), or environ: false.`;
+/** Logged once at bootstrap when environ is kept off the app's port (production, no opt-in). */
+export const ENVIRON_KEPT_PRIVATE = (path: string, production: boolean) =>
+  `environ (/${path}/environ) is not served on the app's port: it lists every library and version, so ` +
+  `${production ? 'with NODE_ENV=production' : 'with environ.public: false'} it answers 404 there. To serve it, set environ: { public: true }, guard the routes with routeDecorators, ` +
+  `or serve the probes on a management port (port), which always serves it.`;
+/** Body of the app port's 404 for environ while it is kept private there. */
+export const ENVIRON_NOT_SERVED_HERE =
+  "Not Found: environ is not served on this port (see the application's log to serve it)";
 export const REQUEST_SCOPED_PROBE = (source: string) =>
   `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;
 
