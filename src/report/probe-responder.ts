@@ -88,6 +88,9 @@ export class ProbeResponder {
 
   private async viewResponse(kind: HealthProbe, view: ProbeView, format: ProbeFormat): Promise<ProbeResponse> {
     const blocked = this.evaluator.blocked(kind);
+    // An unknown name is answered at once: running every check to look for it would wait for a hung one.
+    if (!blocked && view.check !== undefined && !this.isKnownCheck(kind, view.check))
+      return noSuchCheck(kind, view.check);
     let evaluation =
       blocked ?? evaluate(await this.evaluator.resultsOf(kind, view.exclude, view.check), this.evaluator.details);
     const unknownExcludes = view.exclude?.filter(
@@ -98,10 +101,7 @@ export class ProbeResponder {
       // A check registered under the name whose result reports other keys (an indicator's) answers them all.
       const named = blocked ? null : this.namedRun(kind, view.check, evaluation);
       const narrowed = narrow(evaluation, view.check) ?? named;
-      if (!narrowed) {
-        const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, checkName(view.check)) });
-        return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
-      }
+      if (!narrowed) return noSuchCheck(kind, view.check);
       evaluation = narrowed;
     }
     if (format === 'terminus') {
@@ -126,6 +126,17 @@ export class ProbeResponder {
       ? { ...evaluation.report, unknownExcludes }
       : evaluation.report;
     return this.json(report);
+  }
+
+  /**
+   * Whether `check` (`db`, `db#2`) may name a check of `kind` before any check runs: a registered
+   * name, or a key the probe reported in its last whole answer (an indicator's keys, a tuple's name).
+   */
+  private isKnownCheck(kind: HealthProbe, check: string): boolean {
+    const name = check.replace(/#\d+$/, '');
+    if (this.registry.get(kind).some((registered) => registered.name === name)) return true;
+    const reported = this.kept.get(kind)?.results ?? [];
+    return reported.some(({ outcome }) => (outcome.members ?? [outcome]).some((member) => member.name === name));
   }
 
   /** The whole evaluation when it is the run of checks registered under `check` (the evaluator ran only those). */
@@ -161,6 +172,12 @@ export class ProbeResponder {
     this.kept.set('environ', { results, response, members });
     return response;
   }
+}
+
+/** The 404 of a one-check route whose name no check of `kind` reports. */
+function noSuchCheck(kind: HealthProbe, check: string): ProbeResponse {
+  const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, checkName(check)) });
+  return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
 }
 
 /** Whether two results are the same checks with the same outcome objects. */
