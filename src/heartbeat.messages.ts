@@ -50,6 +50,15 @@ export const SHUTDOWN_DELAY = (ms: number) =>
   `SIGTERM received: readiness fails from now on; closing in ${ms} ms so that routing can catch up`;
 export const MANAGEMENT_LISTEN_FAILED = (host: string, port: number, reason: string) =>
   `HeartbeatModule: the management server could not listen on ${host}:${port}: ${reason}`;
+/** Logged once the management port listens: where the probes are, and whether the app's port serves them too. */
+export const MANAGEMENT_LISTENING = (address: string, path: string, onlyHere: boolean) =>
+  `Probes served on the management port at http://${address}/${path ? `${path}/` : ''}` +
+  (onlyHere
+    ? ` only: the app's own port does not serve them (serveOn: 'both' serves them there too)`
+    : ` and on the app's own port (serveOn: 'both'; environ on the management port only)`);
+/** Logged once the gRPC health server listens. */
+export const GRPC_LISTENING = (address: string) =>
+  `gRPC health service (grpc.health.v1.Health) listening on ${address}`;
 /** Logged when a transport could not produce a probe's answer (a bug in the module: the service does not throw). */
 export const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) =>
   `the ${kind} probe could not be answered: ${reason}`;
