@@ -129,14 +129,16 @@ export class ProbeResponder {
   }
 
   /**
-   * Whether `check` (`db`, `db#2`) may name a check of `kind` before any check runs: a registered
-   * name, or a key the probe reported in its last whole answer (an indicator's keys, a tuple's name).
+   * Whether `check` (`db`, `db#2`) names a check of `kind` without running any: a registered name,
+   * or a name a check's last result gave (a tuple's name, an indicator's keys).
    */
   private isKnownCheck(kind: HealthProbe, check: string): boolean {
     const name = check.replace(/#\d+$/, '');
-    if (this.registry.get(kind).some((registered) => registered.name === name)) return true;
-    const reported = this.kept.get(kind)?.results ?? [];
-    return reported.some(({ outcome }) => (outcome.members ?? [outcome]).some((member) => member.name === name));
+    return this.registry.get(kind).some((registered) => {
+      if (registered.name === name) return true;
+      const last = this.runner.lastOutcome(registered);
+      return last !== null && (last.members ?? [last]).some((member) => member.name === name);
+    });
   }
 
   /** The whole evaluation when it is the run of checks registered under `check` (the evaluator ran only those). */
