@@ -10,6 +10,7 @@ import {
 import { createApp } from './support/app.js';
 import { gate } from './support/gate.js';
 import { RecordingLogger } from './support/logger.js';
+import { createThreadApp } from './support/thread.js';
 import {
   type Answer,
   createEnvironRoot,
@@ -246,6 +247,21 @@ describe('where the probes are served (bootstrap log)', () => {
       const { port } = app.get(HeartbeatManagementServer).address()!;
       expect(logger.messages('log').filter((line) => line.includes('management port'))).toEqual([
         `Probes served on the management port at http://127.0.0.1:${port}${BASE}/ and on the app's own port (serveOn: 'both'; environ on the management port only)`,
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('logs the worker thread port actually bound, once (thread: true)', async () => {
+    const logger = new RecordingLogger();
+    const app = await createThreadApp({
+      imports: [HeartbeatModule.forRoot({ environ: false, logger, port: 0, thread: true })],
+    });
+    try {
+      const { port } = app.get(HeartbeatManagementServer).address()!;
+      expect(logger.messages('log').filter((line) => line.includes('management port'))).toEqual([
+        expect.stringMatching(new RegExp(`^Probes served on the management port at http://127\\.0\\.0\\.1:${port}/`)),
       ]);
     } finally {
       await app.close();
