@@ -267,6 +267,15 @@ describe('where the probes are served (bootstrap log)', () => {
     }
   });
 
+  it('boots and serves the management port with a logger that throws', async () => {
+    const logger = new RecordingLogger();
+    logger.log = () => {
+      throw new Error('logger down');
+    };
+    const { url } = await boot('port', { environ: false, logger });
+    expect((await send(url, 'GET', `${BASE}/readiness`)).status).toBe(200);
+  });
+
   it('logs nothing of a management port without one', async () => {
     const logger = new RecordingLogger();
     await boot('express', { environ: false, logger });

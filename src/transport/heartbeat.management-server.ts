@@ -101,8 +101,12 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   private logListening(): void {
     const address = this.address();
     if (address === null) return;
-    const { path, serveOn } = this.options;
-    this.options.logger?.log(MANAGEMENT_LISTENING(hostPort(address), path, serveOn === 'port'));
+    const { path, serveOn, logger } = this.options;
+    try {
+      logger?.log(MANAGEMENT_LISTENING(hostPort(address), path, serveOn === 'port'));
+    } catch {
+      // A throwing logger costs its line, not the bootstrap of a server already listening.
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
