@@ -13,9 +13,14 @@ export const UNKNOWN_OPTION = (option: string, closest: string | null, known: st
   `HeartbeatModule: unknown option "${option}"${closest ? ` (did you mean "${closest}"?)` : ''}; known options: ${known}.`;
 export const DECLARATION_ONLY_OPTION = (option: string) =>
   `HeartbeatModule: option "${option}" shapes the module's declaration: give it beside useFactory/useClass in forRootAsync({ ${option}, ... }), not from the factory.`;
-export const ENVIRON_ON_PUBLIC_PORT = (path: string) =>
-  `environ (/${path}/environ) lists every library and version on the app's public port. In production keep it private: ` +
-  `routeDecorators with your auth guard, a management port (port, serveOn: 'both' keeps environ there), or environ: false.`;
+/** Logged once at bootstrap when environ is kept off the app's port (production, no opt-in). */
+export const ENVIRON_KEPT_PRIVATE = (path: string, production: boolean) =>
+  `environ (/${path}/environ) is not served on the app's port: it lists every library and version, so ` +
+  `${production ? 'with NODE_ENV=production' : 'with environ.public: false'} it answers 404 there. To serve it, set environ: { public: true }, guard the routes with routeDecorators, ` +
+  `or serve the probes on a management port (port), which always serves it.`;
+/** Body of the app port's 404 for environ while it is kept private there. */
+export const ENVIRON_NOT_SERVED_HERE =
+  "Not Found: environ is not served on this port (see the application's log to serve it)";
 export const REQUEST_SCOPED_PROBE = (source: string) =>
   `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;
 
@@ -49,6 +54,15 @@ export const SHUTDOWN_DELAY = (ms: number) =>
   `SIGTERM received: readiness fails from now on; closing in ${ms} ms so that routing can catch up`;
 export const MANAGEMENT_LISTEN_FAILED = (host: string, port: number, reason: string) =>
   `HeartbeatModule: the management server could not listen on ${host}:${port}: ${reason}`;
+/** Logged once the management port listens: where the probes are, and whether the app's port serves them too. */
+export const MANAGEMENT_LISTENING = (address: string, path: string, onlyHere: boolean) =>
+  `Probes served on the management port at http://${address}/${path ? `${path}/` : ''}` +
+  (onlyHere
+    ? ` only: the app's own port does not serve them (serveOn: 'both' serves them there too)`
+    : ` and on the app's own port (serveOn: 'both'; environ on the management port only)`);
+/** Logged once the gRPC health server listens. */
+export const GRPC_LISTENING = (address: string) =>
+  `gRPC health service (grpc.health.v1.Health) listening on ${address}`;
 /** Logged when a transport could not produce a probe's answer (a bug in the module: the service does not throw). */
 export const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) =>
   `the ${kind} probe could not be answered: ${reason}`;

@@ -1,4 +1,13 @@
-import { Controller, type DynamicModule, Module, VERSION_NEUTRAL } from '@nestjs/common';
+import {
+  Controller,
+  type DynamicModule,
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  RequestMethod,
+  VERSION_NEUTRAL,
+} from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
 import {
@@ -12,6 +21,7 @@ import { HeartbeatService } from './heartbeat.service.js';
 import { ShutdownCoordinator } from './transport/heartbeat.lifecycle.js';
 import { HeartbeatManagementServer } from './transport/heartbeat.management-server.js';
 import { HEARTBEAT_THREAD_WORKER } from './transport/thread.setup.js';
+import { MethodRefusalMiddleware } from './transport/method-refusal.middleware.js';
 import { ProbeMetadataAccessor } from './discovery/probe-metadata.accessor.js';
 import { ProbeExplorer } from './discovery/probe.explorer.js';
 import { CheckSetup } from './discovery/check-setup.js';
@@ -75,7 +85,17 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     HeartbeatGrpcServer,
   ],
 })
-export class HeartbeatModule extends ConfigurableModuleClass {
+export class HeartbeatModule extends ConfigurableModuleClass implements NestModule {
+  constructor(@Inject(HEARTBEAT_ROUTE_PATH) private readonly routePath: string) {
+    super();
+  }
+
+  /** Under a prefix, methods other than GET and HEAD get the module's 405 (or 404), as on the management port. */
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.routePath === '') return;
+    consumer.apply(MethodRefusalMiddleware).forRoutes({ path: `${this.routePath}/{*rest}`, method: RequestMethod.ALL });
+  }
+
   /** The module with `options` (every one optional): `HeartbeatModule.forRoot()` serves the seed's routes. */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
     return super.forRoot(options);

@@ -43,7 +43,13 @@ export interface ResolvedHeartbeatOptions {
   readonly path: string;
   /** Whether `routeDecorators` guard the app's routes. */
   readonly routeDecorated: boolean;
-  readonly environ: { readonly enabled: boolean; readonly root: string; readonly env: readonly string[] };
+  readonly environ: {
+    readonly enabled: boolean;
+    readonly root: string;
+    readonly env: readonly string[];
+    /** `environ.public`, else whether `NODE_ENV` is not `production` (read once, here). */
+    readonly public: boolean;
+  };
   readonly checks: readonly { readonly kind: 'readiness' | 'liveliness' | 'startup'; readonly check: HeartbeatCheck }[];
   readonly metrics: ResolvedMetricsOptions;
   readonly responseFormat: 'json' | 'terminus';
@@ -76,7 +82,7 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
 const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
-const ENVIRON_OPTIONS = ['root', 'env'];
+const ENVIRON_OPTIONS = ['root', 'env', 'public'];
 
 /** Applies defaults and throws a readable error for an option that cannot work. */
 export function resolveOptions(
@@ -174,14 +180,16 @@ function environOptionsOf(
 ): ResolvedHeartbeatOptions['environ'] {
   const environOptions = environ === false ? {} : environ;
   assertKnownKeys(environOptions, ENVIRON_OPTIONS, 'environ.');
-  const { env } = environOptions;
+  const { env, public: isPublic = process.env.NODE_ENV !== 'production' } = environOptions;
   if (env !== undefined && (!Array.isArray(env) || env.some((name) => typeof name !== 'string'))) {
     throw new Error(INVALID_OPTION('environ.env', 'an array of variable names', env));
   }
+  if (typeof isPublic !== 'boolean') throw new Error(INVALID_OPTION('environ.public', 'true or false', isPublic));
   return {
     enabled: environ !== false,
     root: resolvePath(environOptions.root ?? findPackageRoot()),
     env: [...(env ?? [])],
+    public: isPublic,
   };
 }
 

@@ -7,9 +7,9 @@ import {
 } from '@nestjs/common';
 import { type InventoryControl, registerEnvironBuiltins } from '../environ/environ.builtins.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { ENVIRON_ON_PUBLIC_PORT } from '../heartbeat.messages.js';
+import { ENVIRON_KEPT_PRIVATE } from '../heartbeat.messages.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { servedOnApp } from '../transport/served-probes.js';
+import { environKeptPrivate } from '../transport/served-probes.js';
 import { ProbeExplorer } from './probe.explorer.js';
 import { ProbeRegistry } from './probe.registry.js';
 
@@ -43,8 +43,8 @@ export class CheckSetup implements OnModuleInit, OnApplicationBootstrap, OnAppli
   onApplicationBootstrap(): void {
     void this.inventory?.start();
     const { options } = this;
-    if (process.env.NODE_ENV === 'production' && servedOnApp(options, 'environ') && !options.routeDecorated) {
-      options.logger?.warn(ENVIRON_ON_PUBLIC_PORT(options.path));
+    if (environKeptPrivate(options)) {
+      options.logger?.log(ENVIRON_KEPT_PRIVATE(options.path, process.env.NODE_ENV === 'production'));
     }
   }
 

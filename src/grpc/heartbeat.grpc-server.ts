@@ -7,7 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { GRPC_LISTEN_FAILED, GRPC_PACKAGE_MISSING } from '../heartbeat.messages.js';
+import { GRPC_LISTEN_FAILED, GRPC_LISTENING, GRPC_PACKAGE_MISSING } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
@@ -80,6 +80,7 @@ export class HeartbeatGrpcServer implements OnModuleInit, OnApplicationBootstrap
     });
     this.server = server;
     this.bound = { host, port: bound };
+    this.options.logger?.log(GRPC_LISTENING(`${address.slice(0, address.lastIndexOf(':'))}:${bound}`));
   }
 
   /** Ends the `Watch` streams, lets calls under way finish for up to `GRPC_SHUTDOWN_GRACE_MS`, then closes. */

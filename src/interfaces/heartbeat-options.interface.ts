@@ -154,6 +154,12 @@ export interface HeartbeatEnvironOptions {
   root?: string;
   /** Environment variables to report under `env` (e.g. `['GIT_SHA']`); nothing else of `process.env` is ever shown. */
   env?: string[];
+  /**
+   * Serve environ on the app's own (public) port. Default: `true` unless `NODE_ENV` is `production`;
+   * in production environ answers 404 there unless this is `true` or `routeDecorators` guard the
+   * routes. The management port always serves it.
+   */
+  public?: boolean;
 }
 
 /** Options fixed when the module is declared (they shape its routes), accepted by `forRoot` and `forRootAsync` alike. */

@@ -89,6 +89,9 @@ export class ProbeResponder {
 
   private async viewResponse(kind: HealthProbe, view: ProbeView, format: ProbeFormat): Promise<ProbeResponse> {
     const blocked = this.evaluator.blocked(kind);
+    // An unknown name is answered at once: running every check to look for it would wait for a hung one.
+    if (!blocked && view.check !== undefined && !this.isKnownCheck(kind, view.check))
+      return noSuchCheck(kind, view.check);
     let evaluation =
       blocked ?? evaluate(await this.evaluator.resultsOf(kind, view.exclude, view.check), this.evaluator.details);
     const unknownExcludes = view.exclude?.filter(
@@ -99,10 +102,7 @@ export class ProbeResponder {
       // A check registered under the name whose result reports other keys (an indicator's) answers them all.
       const named = blocked ? null : this.namedRun(kind, view.check, evaluation);
       const narrowed = narrow(evaluation, view.check) ?? named;
-      if (!narrowed) {
-        const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, checkName(view.check)) });
-        return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
-      }
+      if (!narrowed) return noSuchCheck(kind, view.check);
       evaluation = narrowed;
     }
     const details = this.evaluator.details;
@@ -122,6 +122,19 @@ export class ProbeResponder {
       return { statusCode, contentType: CONTENT_TYPES['health+json'], body };
     }
     return this.json(evaluation, unknownExcludes);
+  }
+
+  /**
+   * Whether `check` (`db`, `db#2`) names a check of `kind` without running any: a registered name,
+   * or a name a check's last result gave (a tuple's name, an indicator's keys).
+   */
+  private isKnownCheck(kind: HealthProbe, check: string): boolean {
+    const name = check.replace(/#\d+$/, '');
+    return this.registry.get(kind).some((registered) => {
+      if (registered.name === name) return true;
+      const last = this.runner.lastOutcome(registered);
+      return last !== null && (last.members ?? [last]).some((member) => member.name === name);
+    });
   }
 
   /** The whole evaluation when it is the run of checks registered under `check` (the evaluator ran only those). */
@@ -162,6 +175,12 @@ export class ProbeResponder {
     this.kept.set('environ', { results, response, members });
     return response;
   }
+}
+
+/** The 404 of a one-check route whose name no check of `kind` reports. */
+function noSuchCheck(kind: HealthProbe, check: string): ProbeResponse {
+  const body = JSON.stringify({ statusCode: 404, message: NO_SUCH_CHECK(kind, checkName(check)) });
+  return { statusCode: 404, contentType: CONTENT_TYPES.json, body };
 }
 
 /** Whether two results are the same checks with the same outcome objects. */

@@ -88,6 +88,15 @@ export class ProbeRunner {
     this.states.get(check)?.pending?.abort(0, 'AbortError');
   }
 
+  /**
+   * The last outcome `check` reported, `null` before its first: the names a result gave (a tuple's,
+   * an indicator's keys), for a one-check route to find without running anything.
+   * @internal
+   */
+  lastOutcome(check: RegisteredCheck): CheckOutcome | null {
+    return this.states.get(check)?.last ?? null;
+  }
+
   /** The policy of a check (its options, else the module's). */
   policyOf(check: RegisteredCheck): CheckPolicy {
     return this.stateOf(check).policy;

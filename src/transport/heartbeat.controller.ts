@@ -12,10 +12,11 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { servedOnApp } from './served-probes.js';
+import { environKeptPrivate, servedOnApp } from './served-probes.js';
 import {
   ALLOWED_METHODS,
   decideRoute,
+  ENVIRON_NOT_SERVED_BODY,
   routeOf,
   METHOD_NOT_ALLOWED_BODY,
   NOT_FOUND_BODY,
@@ -89,7 +90,8 @@ export function createHeartbeatController(
 
     /** Answers a request the route table matched: the probe's answer for GET and HEAD, else the module's 404 or 405. */
     async handle(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void> {
-      const match = decideRoute(request.method ?? 'GET', routeOf(probe, check), this.served);
+      const requested = routeOf(probe, check);
+      const match = decideRoute(request.method ?? 'GET', requested, this.served);
       const adapter = this.adapterHost.httpAdapter;
       if (match.refused !== undefined) {
         for (const [name, value] of Object.entries(PROBE_HEADERS)) adapter.setHeader(response, name, value);
@@ -97,7 +99,8 @@ export function createHeartbeatController(
           adapter.setHeader(response, 'Allow', ALLOWED_METHODS);
           return adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
         }
-        return adapter.reply(response, NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
+        const environ = requested?.kind === 'environ' && environKeptPrivate(this.options);
+        return adapter.reply(response, environ ? ENVIRON_NOT_SERVED_BODY : NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
       }
       const { route } = match;
       let answer: ProbeResponse;

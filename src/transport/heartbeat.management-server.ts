@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from '../heartbeat.constants.js';
-import { MANAGEMENT_LISTEN_FAILED, METRICS_FAILED } from '../heartbeat.messages.js';
+import { MANAGEMENT_LISTEN_FAILED, MANAGEMENT_LISTENING, METRICS_FAILED } from '../heartbeat.messages.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnPort } from './served-probes.js';
@@ -15,6 +15,7 @@ import { parseView } from '../report/report.views.js';
 import {
   addressOf,
   closeProbeServer,
+  hostPort,
   listenProbeServer,
   MANAGEMENT_SERVER_LIMITS,
   type ManagementServerLimits,
@@ -85,13 +86,26 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
           evaluator: this.evaluator,
         },
       );
-      return;
+      return this.logListening();
     }
     const listener = (request: IncomingMessage, response: ServerResponse) => this.handle(request, response);
     try {
       this.server = await listenProbeServer(this.limits, host, port, listener);
     } catch (error) {
       throw new Error(MANAGEMENT_LISTEN_FAILED(host, port, (error as Error).message), { cause: error });
+    }
+    this.logListening();
+  }
+
+  /** Says once where the probes are served, since a `port` alone moves them off the app's port. */
+  private logListening(): void {
+    const address = this.address();
+    if (address === null) return;
+    const { path, serveOn, logger } = this.options;
+    try {
+      logger?.log(MANAGEMENT_LISTENING(hostPort(address), path, serveOn === 'port'));
+    } catch {
+      // A throwing logger costs its line, not the bootstrap of a server already listening.
     }
   }
 

@@ -63,6 +63,11 @@ export function addressOf(server: Server): { host: string; port: number } {
   return { host: address, port };
 }
 
+/** `host:port` as in a URL, an IPv6 address in brackets. */
+export function hostPort({ host, port }: { host: string; port: number }): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** Stops accepting connections, closes the idle ones, and resolves once every connection has ended. */
 export function closeProbeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {

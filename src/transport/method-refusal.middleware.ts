@@ -1,0 +1,48 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { ProbeKind } from '../interfaces/probe.interface.js';
+import { ALLOWED_METHODS, ENVIRON_NOT_SERVED_BODY, matchPath, REFUSED } from './heartbeat.routes.js';
+import { writeProbeResponse } from './probe-http.js';
+import { environKeptPrivate, servedOnApp } from './served-probes.js';
+
+/** The request as both adapters hand it to middleware: Express's adds `originalUrl`. */
+type MiddlewareRequest = IncomingMessage & { originalUrl?: string };
+
+/**
+ * Answers every method other than GET and HEAD under the prefix on the app's port, as the
+ * management port does: 405 with `Allow: GET, HEAD` on a probe's route, the module's 404 elsewhere.
+ * The controller's routes cannot do it for all of them: Nest routes no TRACE, and Fastify 404s a
+ * method it does not know (ACL, PURGE...) or 400s a QUERY without a body before any route runs.
+ * GET and HEAD go on to the controller (and the app's guards).
+ */
+@Injectable()
+export class MethodRefusalMiddleware implements NestMiddleware {
+  /** `/<path>/`, which the request's path holds after any global prefix. */
+  private readonly marker: string;
+
+  constructor(@Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions) {
+    this.marker = `/${options.path}/`;
+  }
+
+  use(request: MiddlewareRequest, response: ServerResponse, next: () => void): void {
+    const method = request.method ?? 'GET';
+    if (method === 'GET' || method === 'HEAD') return next();
+    const url = request.originalUrl ?? request.url ?? '';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const at = path.indexOf(this.marker);
+    if (at === -1) return next();
+    const route = matchPath(path.slice(at + this.marker.length));
+    if (route === 'malformed') return writeProbeResponse(response, REFUSED[400]);
+    if (route === null || !this.served(route.kind)) {
+      const environ = route?.kind === 'environ' && environKeptPrivate(this.options);
+      const body = environ ? ENVIRON_NOT_SERVED_BODY : REFUSED[404].body;
+      return writeProbeResponse(response, { ...REFUSED[404], body });
+    }
+    writeProbeResponse(response, REFUSED[405], { allow: ALLOWED_METHODS });
+  }
+
+  private readonly served = (kind: ProbeKind): boolean => servedOnApp(this.options, kind);
+}
