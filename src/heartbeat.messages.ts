@@ -85,7 +85,7 @@ export const EXPECTED = {
   host: 'a host name or IP address (a non-empty string of at most 253 characters, without spaces)',
   logger: 'false or a logger (an object with log, error and warn methods)',
   routePrefix:
-    "a route prefix: segments of letters, digits and -._~ separated by '/' (no '.' or '..' segment, no ':', '*' or '?')",
+    "a route prefix of at most 1024 characters: segments of letters, digits and -._~ separated by '/' (no '.' or '..' segment, no ':', '*' or '?')",
 } as const;
 export const ENVIRON_ON_PUBLIC_PORT = (path: string) =>
   `environ (/${path}/environ) lists every library and version on the app's public port. In production keep it private: ` +

@@ -117,10 +117,12 @@ export const LOGGER = rule<false | object>(
 /**
  * A route prefix: RFC 3986's unreserved characters in segments, so that it means the same to
  * Express, Fastify and the management port (`:` starts a route parameter, `*` and `?` are patterns
- * there) and every client sends it as written (`.` and `..` segments are resolved away by clients).
+ * there) and every client sends it as written (`.` and `..` segments are resolved away by clients),
+ * at most 1024 characters.
  */
 export const ROUTE_PREFIX = rule<string>(EXPECTED.routePrefix, (value) => {
-  if (typeof value !== 'string') return false;
+  // Longer, it could not be requested: a request line is capped (16 KiB of headers in Node).
+  if (typeof value !== 'string' || value.length > 1024) return false;
   const trimmed = value.replace(/^\/+|\/+$/g, '');
   return (
     trimmed === '' ||
