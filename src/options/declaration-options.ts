@@ -1,4 +1,4 @@
-import { FACTORY_ONLY_OPTION, NO_OPTIONS_FACTORY } from '../heartbeat.messages.js';
+import { FACTORY_ONLY_OPTION, FACTORY_RESULT, NO_OPTIONS_FACTORY } from '../heartbeat.messages.js';
 import { applyRules, readOptions } from './option-reader.js';
 import { arrayOf, BOOLEAN, FUNCTION, optional, ROUTE_PREFIX, rule } from './option-rules.js';
 
@@ -53,5 +53,24 @@ export function readForRootAsyncOptions(options: unknown, moduleOptions: readonl
   optional(owner, 'useClass', given.useClass, FUNCTION);
   optional(owner, 'imports', given.imports, ARRAY);
   optional(owner, 'inject', given.inject, ARRAY);
+  if (typeof given.useFactory === 'function') given.useFactory = guarded(given.useFactory as Factory);
   return given;
+}
+
+type Factory = (...args: unknown[]) => unknown;
+
+/**
+ * The factory, its result looked at before Nest awaits it: awaiting reads `then`, which throws a raw
+ * TypeError for a revoked Proxy. Anything else the result holds is read by `resolveOptions`.
+ */
+function guarded(factory: Factory): Factory {
+  return (...args) => {
+    const result = factory(...args);
+    try {
+      void (result as { then?: unknown } | null)?.then;
+    } catch (error) {
+      throw new TypeError(FACTORY_RESULT(result), { cause: error });
+    }
+    return result;
+  };
 }
