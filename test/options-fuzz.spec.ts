@@ -125,7 +125,7 @@ const NESTED: Record<string, readonly string[]> = {
 
 describe('every module option, forRoot and the forRootAsync factory', () => {
   const boot = (module: unknown) => createApp('express', { imports: [module as never], providers: [Sentinel] });
-  const base = { logger: false, environ: false, timeoutMs: 100 };
+  const base = { logger: false, environ: false, timeoutMs: 100, failureStatusCode: 503 };
 
   /** Boots with `options`; returns the error, or checks the app works and closes it. */
   async function outcome(module: unknown, path?: unknown): Promise<unknown> {
@@ -191,7 +191,8 @@ describe('ProbeRegistry.register, the decorators, the check factories and the ro
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp('express', {
-      imports: [HeartbeatModule.forRoot({ logger: false, environ: false, timeoutMs: 100 })],
+      // 503 for a failing probe, so that a 500 can only be a probe that could not be answered.
+      imports: [HeartbeatModule.forRoot({ logger: false, environ: false, timeoutMs: 100, failureStatusCode: 503 })],
       providers: [Sentinel],
     });
   });
@@ -297,10 +298,11 @@ describe('ProbeRegistry.register, the decorators, the check factories and the ro
       } catch (error) {
         expectNamed(error, 'HeartbeatService.takeOutOfRotation()', 'reason');
         continue;
-      } finally {
-        // Out of rotation, readiness is meant to fail: back in, it must answer as before.
-        service.returnToRotation();
       }
+      // Out of rotation, readiness fails as a report (503 here), never as a transport failure (500).
+      const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
+      expect([res.status, res.body.checks?.rotation?.status]).toEqual([503, false]);
+      service.returnToRotation();
       await expectWorking(app);
     }
   });
@@ -331,7 +333,9 @@ describe('each decorator, option by option (validated at bootstrap)', () => {
         let app: INestApplication;
         try {
           app = await createApp('express', {
-            imports: [HeartbeatModule.forRoot({ logger: false, environ: false, timeoutMs: 100 })],
+            imports: [
+              HeartbeatModule.forRoot({ logger: false, environ: false, timeoutMs: 100, failureStatusCode: 503 }),
+            ],
             providers: [Sentinel, Fuzzed],
           });
         } catch (error) {
