@@ -75,7 +75,7 @@ export const DECORATOR_OWNER = (kind: ProbeKind, source: string) => `@${DECORATO
 export const EXPECTED = {
   boolean: 'true or false',
   options: 'an object of options',
-  name: 'a non-empty string of at most 200 characters, on one line',
+  name: 'a non-empty string of at most 200 characters',
   duration: `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
   timeout: `a number of milliseconds from 1 to ${MAX_TIMER_MS}`,
   interval: `0 (run on each probe) or from 100 to ${MAX_TIMER_MS} milliseconds`,
