@@ -114,6 +114,23 @@ describe.each(ADAPTERS)('one validator for every option (%s)', (adapter) => {
     expect([res.status, res.body]).toEqual([200, { status: true, checks: { sentinel: { status: true } } }]);
   });
 
+  it('register() refuses a ready-made check whose health cannot be read, and health+json keeps answering', async () => {
+    app = await boot(heartbeat({}), [Sentinel]);
+    const health = Object.defineProperty({ observedKey: 'x', observedUnit: 'ms' }, 'componentType', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const check = { name: 'made', run: () => Promise.resolve({ status: true }), health };
+    expect(() => app!.get(ProbeRegistry).register('readiness', check as never)).toThrow(
+      `ProbeRegistry.register('readiness', …): option "handler.health.componentType" could not be read (boom).`,
+    );
+    const res = await request(app.getHttpServer()).get(`${BASE}/readiness?format=health+json`);
+    expect(res.status).toBe(200);
+    expect(Object.keys(JSON.parse(res.text).checks)).toEqual(['sentinel']);
+  });
+
   it('fails the bootstrap on a decorator option it cannot use, naming the decorator and Class.method', async () => {
     @Injectable()
     class Typo {

@@ -113,6 +113,10 @@ async function expectWorking(app: INestApplication, base = BASE, server?: string
   const res = await request(server ?? app.getHttpServer()).get(`${base}/readiness`);
   expect(res.status).toBe(200);
   expect(res.body.checks.sentinel).toEqual({ status: true });
+  // Every view reads the registered checks (health+json their `health`), so each must answer too.
+  const health = await request(server ?? app.getHttpServer()).get(`${base}/readiness?format=health+json`);
+  expect(health.status).toBe(200);
+  expect(JSON.parse(health.text).checks.sentinel[0].status).toBe('pass');
 }
 
 const FORROOT_OPTIONS = [...KNOWN_OPTIONS, 'path', 'isGlobal', 'routeDecorators', 'openApi'];
@@ -236,6 +240,11 @@ describe('ProbeRegistry.register, the decorators, the check factories and the ro
       if (handler !== undefined) expect((handler as Error).message).toMatch(/handler/);
       const options = await registered(() => registry.register('readiness', () => true, make() as never));
       if (options !== undefined) expectNamedWithin(options, OWNER);
+      for (const member of ['run', 'name', 'health', 'dispose']) {
+        const check = { name: 'made', run: () => Promise.resolve({ status: true }), [member]: make() };
+        const error = await registered(() => registry.register('readiness', check as never, { critical: false }));
+        if (error !== undefined) expectNamed(error, OWNER, `handler.${member}`);
+      }
       for (const option of CHECK_OPTIONS) {
         const critical = option === 'critical' ? {} : { critical: false };
         const error = await registered(() =>

@@ -114,7 +114,8 @@ const CHECK_OBJECT = rule<object>('a check such as httpCheck() (an object with a
 function readHealth(owner: string, option: string, value: unknown): HeartbeatCheck['health'] {
   if (value === undefined) return undefined;
   required(owner, option, value, HEALTH);
-  const health = value as Record<string, unknown>;
+  const known = ['componentType', 'observedKey', 'observedUnit'] as const;
+  const health = readOptions(value, { owner, label: option, prefix: `${option}.`, known, open: true });
   return Object.freeze({
     componentType: required(owner, `${option}.componentType`, health.componentType, TEXT),
     observedKey: required(owner, `${option}.observedKey`, health.observedKey, TEXT),
