@@ -1,16 +1,58 @@
 import { MAX_TIMER_MS, PROBE_NAMES } from './heartbeat.constants.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
+import { maskUrlCredentials } from './redact.js';
+
+/** The longest piece of a rejected string (or an unknown key) an error quotes: a megabyte value makes a short message. */
+const QUOTED_LENGTH = 80;
+
+/** Quotes a string an error shows, on one line (JSON escapes), URL passwords masked, cut to `QUOTED_LENGTH`. */
+function quote(text: string): string {
+  const masked = maskUrlCredentials(text.length > 4 * QUOTED_LENGTH ? text.slice(0, 4 * QUOTED_LENGTH) : text);
+  return JSON.stringify(masked.length > QUOTED_LENGTH ? `${masked.slice(0, QUOTED_LENGTH)}…` : masked);
+}
+
+/**
+ * Names a rejected value without trusting it: strings quoted (cut, URL passwords masked), numbers
+ * and the like as written, anything else by its kind only. Never throws, whatever the value (a
+ * revoked Proxy, an object whose `toString` throws).
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+  }
+  if (value === null) return 'null';
+  try {
+    return Array.isArray(value) ? 'an array' : 'an object';
+  } catch {
+    return 'a revoked Proxy';
+  }
+}
 
 export const UNKNOWN_PROBE_KIND = (kind: unknown) =>
-  `Unknown probe kind ${JSON.stringify(String(kind))}: expected one of ${PROBE_NAMES.join(', ')}.`;
-export const HANDLER_NOT_A_FUNCTION = (kind: ProbeKind) =>
-  `ProbeRegistry.register('${kind}', handler): handler must be a function.`;
-export const INVALID_NUMBER_OPTION = (owner: string, option: string, value: unknown) =>
-  `${owner}: option "${option}" must be a number of milliseconds from 0 to ${MAX_TIMER_MS} (got ${String(value)}).`;
+  `ProbeRegistry.register(kind, …): Unknown probe kind ${describeValue(kind)}: expected one of ${PROBE_NAMES.join(', ')}.`;
+export const HANDLER_NOT_A_FUNCTION = (kind: ProbeKind, value: unknown) =>
+  `ProbeRegistry.register('${kind}', handler): handler must be a function or a check such as httpCheck() (got ${describeValue(value)}).`;
+/** The error of an option whose value is not what its rule accepts; `owner` names who was given it. */
+export const INVALID_OPTION_OF = (owner: string, option: string, expected: string, value: unknown) =>
+  `${owner}: option "${option}" must be ${expected} (got ${describeValue(value)}).`;
 export const INVALID_OPTION = (option: string, expected: string, value: unknown) =>
-  `HeartbeatModule: option "${option}" must be ${expected} (got ${String(value)}).`;
-export const UNKNOWN_OPTION = (option: string, closest: string | null, known: string) =>
-  `HeartbeatModule: unknown option "${option}"${closest ? ` (did you mean "${closest}"?)` : ''}; known options: ${known}.`;
+  INVALID_OPTION_OF('HeartbeatModule', option, expected, value);
+/** The error of an option whose reading threw (a getter, a Proxy trap, a revoked Proxy). */
+export const UNREADABLE_OPTION = (owner: string, option: string, reason: string) =>
+  `${owner}: option "${option}" could not be read (${reason}).`;
+export const UNKNOWN_OPTION = (option: string, closest: string | null, known: string, owner = 'HeartbeatModule') =>
+  `${owner}: unknown option ${quote(option)}${closest ? ` (did you mean "${closest}"?)` : ''}; known options: ${known}.`;
 export const DECLARATION_ONLY_OPTION = (option: string) =>
   `HeartbeatModule: option "${option}" shapes the module's declaration: give it beside useFactory/useClass in forRootAsync({ ${option}, ... }), not from the factory.`;
 /** Logged once at bootstrap when environ is kept off the app's port (production, no opt-in). */
@@ -21,6 +63,38 @@ export const ENVIRON_KEPT_PRIVATE = (path: string, production: boolean) =>
 /** Body of the app port's 404 for environ while it is kept private there. */
 export const ENVIRON_NOT_SERVED_HERE =
   "Not Found: environ is not served on this port (see the application's log to serve it)";
+export const FACTORY_RESULT = (value: unknown) =>
+  `HeartbeatModule: the forRootAsync factory (useFactory, or createHeartbeatOptions() of useClass/useExisting) must return an object of options (got ${describeValue(value)}).`;
+export const FACTORY_ONLY_OPTION = (option: string) =>
+  `HeartbeatModule.forRootAsync(): option "${option}" is a module option: return it from the factory (useFactory, or createHeartbeatOptions() of useClass/useExisting), not beside it.`;
+export const NO_OPTIONS_FACTORY = (given: string) =>
+  `HeartbeatModule.forRootAsync(): exactly one of useFactory, useClass or useExisting must be given (got ${given}).`;
+/** Who is named in the error of a `ProbeRegistry.register` call's option. */
+export const REGISTER_OWNER = (kind: ProbeKind) => `ProbeRegistry.register('${kind}', …)`;
+const DECORATORS: Record<ProbeKind, string> = {
+  readiness: 'ReadinessProbe',
+  liveliness: 'LivelinessProbe',
+  startup: 'StartupProbe',
+  environ: 'EnvironProbe',
+};
+/** Who is named in the error of a decorator's option: `@ReadinessProbe() on Class.method`. */
+export const DECORATOR_OWNER = (kind: ProbeKind, source: string) => `@${DECORATORS[kind]}() on ${source}`;
+/** What valid values of the options shared by several owners are, as their errors say it. */
+export const EXPECTED = {
+  boolean: 'true or false',
+  options: 'an object of options',
+  name: 'a non-empty string of at most 200 characters',
+  duration: `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
+  timeout: `a number of milliseconds from 1 to ${MAX_TIMER_MS}`,
+  interval: `0 (run on each probe) or from 100 to ${MAX_TIMER_MS} milliseconds`,
+  staleAfter: `a number of milliseconds above 0 and at most ${MAX_TIMER_MS} (a result is stale after that long)`,
+  threshold: 'a whole number from 1 to 1000',
+  port: 'an integer from 0 to 65535',
+  host: 'a host name or IP address (a non-empty string of at most 253 characters, without spaces)',
+  logger: 'false or a logger (an object with log, error and warn methods)',
+  routePrefix:
+    "a route prefix of at most 1024 characters: segments of letters, digits and -._~ separated by '/' (no '.' or '..' segment, no ':', '*' or '?')",
+} as const;
 export const REQUEST_SCOPED_PROBE = (source: string) =>
   `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;
 
@@ -69,10 +143,6 @@ export const TRANSPORT_FAILED = (kind: ProbeKind, reason: string) =>
 export const NO_SUCH_CHECK = (kind: ProbeKind, name: string) => `No ${kind} check named ${JSON.stringify(name)}`;
 export const LISTENER_THREW = (reason: string) =>
   `A HeartbeatService.onChange listener threw (the change was still published): ${reason}`;
-export const INVALID_THRESHOLD = (owner: string, option: string, value: unknown) =>
-  `${owner}: option "${option}" must be a whole number from 1 to 1000 (got ${String(value)}).`;
-export const INVALID_INTERVAL = (owner: string, value: unknown) =>
-  `${owner}: option "intervalMs" must be 0 (run on each probe) or from 100 to ${MAX_TIMER_MS} milliseconds (got ${String(value)}).`;
 export const NO_RESULT_YET = (intervalMs: number) =>
   `no result yet: the check runs in the background every ${intervalMs} ms and its first run has not finished`;
 export const CHECK_STALE = (source: string, ageMs: number, intervalMs: number) =>
@@ -81,8 +151,6 @@ export const STILL_FAILING = (passes: number, threshold: number) =>
   `still failing: the check passed ${passes} time(s) in a row of the ${threshold} it needs to count as passing again`;
 export const METRICS_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
   `HeartbeatModule: metrics.${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
-export const INVALID_METRICS_PREFIX = (value: unknown) =>
-  `HeartbeatModule: option "metrics.prefix" must be a name of letters, digits and underscores, not starting with a digit (got ${String(value)}).`;
 export const METRICS_FAILED = (reason: string) => `GET /metrics on the management port failed: ${reason}`;
 export const METRICS_NOT_REGISTERED = (reason: string) =>
   `HeartbeatModule: the Prometheus metrics could not be registered (${reason}). Another app in this process may have registered them on the same registry: give each its own Registry (metrics.prometheus) or prefix (metrics.prefix).`;
@@ -105,8 +173,6 @@ export const CALL_NOT_SETTLED = (
   abandonAfterMs: number,
 ) =>
   `${source}: ${ageMs === null ? 'no result yet' : `its last result is ${(ageMs / 1000).toFixed(1)} s old`} although it runs every ${intervalMs} ms: its call started ${(callMs / 1000).toFixed(1)} s ago has not settled (${PENDING_END(timeoutMs, abandonAfterMs)})`;
-export const INVALID_STALE_AFTER = (owner: string, value: unknown) =>
-  `${owner}: option "staleAfterMs" must be above 0 (a result is stale after that many milliseconds; got ${String(value)}).`;
 export const CALL_ABORTED_AT_SHUTDOWN = 'the app is shutting down';
 export const INDICATOR_TEXT_WITHHELD = (source: string, kind: string) =>
   `${source} failed: threw ${kind}; the indicator's text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;

@@ -11,12 +11,14 @@ import {
 import { DiscoveryModule } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
 import {
+  ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   HEARTBEAT_MODULE_OPTIONS,
   type HeartbeatRouteDeclaration,
   OPTIONS_TYPE,
 } from './heartbeat.module-definition.js';
-import { resolveOptions, type ResolvedHeartbeatOptions } from './heartbeat.options.js';
+import { KNOWN_OPTIONS, resolveOptions, type ResolvedHeartbeatOptions } from './heartbeat.options.js';
+import { readForRootAsyncOptions, readForRootOptions } from './options/declaration-options.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { ShutdownCoordinator } from './transport/heartbeat.lifecycle.js';
 import { HeartbeatManagementServer } from './transport/heartbeat.management-server.js';
@@ -98,6 +100,40 @@ export class HeartbeatModule extends ConfigurableModuleClass implements NestModu
 
   /** The module with `options` (every one optional): `HeartbeatModule.forRoot()` serves the seed's routes. */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    let declared: typeof OPTIONS_TYPE;
+    try {
+      declared = readForRootOptions(options, KNOWN_OPTIONS) as typeof OPTIONS_TYPE;
+    } catch (error) {
+      return failingAtBootstrap(super.forRoot({}), error);
+    }
+    return super.forRoot(declared);
   }
+
+  /** The module with options made by a factory (`useFactory`, `useClass` or `useExisting`) once their dependencies exist. */
+  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    let declared: typeof ASYNC_OPTIONS_TYPE;
+    try {
+      declared = readForRootAsyncOptions(options, KNOWN_OPTIONS) as typeof ASYNC_OPTIONS_TYPE;
+    } catch (error) {
+      return failingAtBootstrap(super.forRoot({}), error);
+    }
+    return super.forRootAsync(declared);
+  }
+}
+
+/**
+ * The module declared with default options whose options provider throws `error`: a bad argument
+ * of `forRoot` or `forRootAsync` fails the bootstrap, as every other bad option does, rather than
+ * the import of the app's module.
+ */
+function failingAtBootstrap(module: DynamicModule, error: unknown): DynamicModule {
+  const fail = (): never => {
+    throw error;
+  };
+  const providers = (module.providers ?? []).map((provider) =>
+    typeof provider === 'object' && 'provide' in provider && provider.provide === HEARTBEAT_MODULE_OPTIONS
+      ? { provide: HEARTBEAT_MODULE_OPTIONS, useFactory: fail }
+      : provider,
+  );
+  return { ...module, providers };
 }

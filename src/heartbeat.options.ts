@@ -8,17 +8,32 @@ import {
   DEFAULT_SHUTDOWN_DELAY_MS,
   DEFAULT_THREAD_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
-  isProbeName,
-  PROBE_ROUTES,
 } from './heartbeat.constants.js';
-import { DECLARATION_ONLY_OPTION, INVALID_OPTION, UNKNOWN_OPTION } from './heartbeat.messages.js';
+import { DECLARATION_ONLY_OPTION, FACTORY_RESULT, INVALID_OPTION } from './heartbeat.messages.js';
 import type { HeartbeatRouteDeclaration } from './heartbeat.module-definition.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
-import { closestName } from './option-names.js';
 import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
 import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './grpc/grpc.options.js';
-import { assertNonNegativeNumbers, assertSchedule, toProbeKind } from './discovery/probe.registry.js';
+import { toProbeKind } from './discovery/probe.registry.js';
+import { readCheck, SCHEDULE_RULES } from './options/check-options.rules.js';
+import { applyRules, readOptions } from './options/option-reader.js';
+import {
+  arrayOf,
+  BOOLEAN,
+  DURATION,
+  HOST,
+  isObject,
+  LOGGER,
+  numberRule,
+  oneOf,
+  optional,
+  PORT,
+  required,
+  ROUTE_PREFIX,
+  rule,
+  textRule,
+} from './options/option-rules.js';
 import { resolveThreadOptions, type ResolvedThreadOptions, THREAD_OPTIONS } from './transport/thread.options.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
@@ -57,7 +72,7 @@ export interface ResolvedHeartbeatOptions {
 }
 
 /** Every option `forRoot()` and the `forRootAsync()` factory accept. */
-const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
+export const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'failureStatusCode',
   'timeoutMs',
   'cacheTtlMs',
@@ -82,20 +97,39 @@ const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
 ];
 /** Options that shape the module's declaration, so they cannot come from a factory. */
 const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
-const ENVIRON_OPTIONS = ['root', 'env', 'public'];
+const OWNER = 'HeartbeatModule';
 
-/** Applies defaults and throws a readable error for an option that cannot work. */
-export function resolveOptions(
-  options: HeartbeatModuleOptions | undefined,
-  route?: HeartbeatRouteDeclaration,
-): ResolvedHeartbeatOptions {
-  assertKnownKeys(options, KNOWN_OPTIONS, '');
+/** The rules of the top-level options; the nested ones (`checks`, `environ`, `metrics`, thread, gRPC) are read by their own resolvers. */
+const MODULE_RULES = {
+  failureStatusCode: numberRule('an integer from 400 to 599', { from: 400, to: 599, whole: true }),
+  ...SCHEDULE_RULES,
+  shutdownDelayMs: DURATION,
+  details: oneOf('safe', 'always', 'never'),
+  logger: LOGGER,
+  port: PORT,
+  host: HOST,
+  serveOn: oneOf('app', 'port', 'both'),
+  path: ROUTE_PREFIX,
+  responseFormat: oneOf('json', 'terminus'),
+};
+
+/** Applies defaults and throws a readable error, naming the option, for an option that cannot work. */
+export function resolveOptions(options: unknown, route?: HeartbeatRouteDeclaration): ResolvedHeartbeatOptions {
+  // `forRoot` checked its argument; anything else here came from the forRootAsync factory.
+  if (options !== undefined && !isObjectSafe(options)) throw new TypeError(FACTORY_RESULT(options));
+  const given = readOptions(options, {
+    owner: OWNER,
+    label: 'options',
+    prefix: '',
+    known: KNOWN_OPTIONS,
+    misplaced: (key) => (DECLARATION_OPTIONS.includes(key) ? DECLARATION_ONLY_OPTION(key) : undefined),
+  }) as HeartbeatModuleOptions;
   const {
     failureStatusCode = DEFAULT_FAILURE_STATUS_CODE,
     timeoutMs = DEFAULT_TIMEOUT_MS,
     cacheTtlMs = 0,
     abandonAfterMs = DEFAULT_ABANDON_AFTER_MS,
-    intervalMs = options?.thread === true ? DEFAULT_THREAD_INTERVAL_MS : 0,
+    intervalMs = given.thread === true ? DEFAULT_THREAD_INTERVAL_MS : 0,
     staleAfterMs,
     failureThreshold = 1,
     successThreshold = 1,
@@ -105,16 +139,13 @@ export function resolveOptions(
     port,
     host = '127.0.0.1',
     serveOn = port === undefined ? 'app' : 'port',
-    environ = {},
-    checks = {},
     path = route?.path ?? DEFAULT_PATH,
-    metrics,
     responseFormat = 'json',
-  } = options ?? {};
-  assertNumbers(failureStatusCode, port, { timeoutMs, cacheTtlMs, shutdownDelayMs, abandonAfterMs, staleAfterMs });
-  assertSchedule('HeartbeatModule', { intervalMs, staleAfterMs, failureThreshold, successThreshold });
-  assertChoices({ serveOn, port, details, path, responseFormat });
-  const thread = resolveThreadOptions(options, intervalMs);
+  } = applyRules(OWNER, given, MODULE_RULES) as HeartbeatModuleOptions;
+  if (serveOn !== 'app' && port === undefined) {
+    throw new TypeError(INVALID_OPTION('serveOn', `'app' unless a port is set`, serveOn));
+  }
+  const thread = resolveThreadOptions(given, intervalMs);
   return {
     failureStatusCode,
     timeoutMs,
@@ -133,88 +164,81 @@ export function resolveOptions(
     thread,
     path: path.replace(/^\/+|\/+$/g, ''),
     routeDecorated: route?.decorated ?? false,
-    environ: environOptionsOf(environ),
-    checks: configuredChecks(checks),
-    metrics: metricsOptionsOf(metrics),
+    environ: environOptionsOf(given.environ),
+    checks: configuredChecks(given.checks),
+    metrics: metricsOptionsOf(given.metrics),
     responseFormat,
-    grpc: resolveGrpcOptions(options ?? {}),
+    grpc: resolveGrpcOptions(given),
   };
 }
 
-/** The options that take one of a few values, each one of them. */
-function assertChoices({ serveOn, port, details, path, responseFormat }: Record<string, unknown>): void {
-  if (serveOn !== 'app' && serveOn !== 'port' && serveOn !== 'both') {
-    throw new Error(INVALID_OPTION('serveOn', "'app', 'port' or 'both'", serveOn));
-  }
-  if (serveOn !== 'app' && port === undefined) {
-    throw new Error(INVALID_OPTION('serveOn', `'app' unless a port is set`, serveOn));
-  }
-  if (details !== 'safe' && details !== 'always' && details !== 'never') {
-    throw new Error(INVALID_OPTION('details', "'safe', 'always' or 'never'", details));
-  }
-  if (typeof path !== 'string') throw new Error(INVALID_OPTION('path', 'a string', path));
-  if (responseFormat !== 'json' && responseFormat !== 'terminus') {
-    throw new Error(INVALID_OPTION('responseFormat', "'json' or 'terminus'", responseFormat));
+/** Whether `value` is an object of options; a revoked Proxy counts as one, so that `readOptions` names it. */
+function isObjectSafe(value: unknown): boolean {
+  try {
+    return isObject(value);
+  } catch {
+    return true;
   }
 }
 
-/** The status code, the port and the durations, each in its range. */
-function assertNumbers(failureStatusCode: number, port: number | undefined, durations: Record<string, unknown>): void {
-  if (!Number.isInteger(failureStatusCode) || failureStatusCode < 400 || failureStatusCode > 599) {
-    throw new Error(INVALID_OPTION('failureStatusCode', 'an integer from 400 to 599', failureStatusCode));
-  }
-  assertNonNegativeNumbers('HeartbeatModule', durations);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new Error(INVALID_OPTION('port', 'an integer from 0 to 65535', port));
-  }
+function metricsOptionsOf(metrics: unknown): ResolvedMetricsOptions {
+  const known = METRICS_OPTIONS;
+  const given = readOptions(metrics, { owner: OWNER, label: 'metrics', prefix: 'metrics.', known });
+  return resolveMetricsOptions(metrics === undefined ? undefined : given);
 }
 
-function metricsOptionsOf(metrics: HeartbeatModuleOptions['metrics']): ResolvedMetricsOptions {
-  assertKnownKeys(metrics, METRICS_OPTIONS, 'metrics.');
-  return resolveMetricsOptions(metrics);
-}
+/** The keys of `environ`. `public` (environ on the app's port in production) is read by the environ setup. */
+const ENVIRON_RULES = {
+  root: textRule('a non-empty path'),
+  env: arrayOf('an array of variable names', textRule('a variable name')),
+  public: BOOLEAN,
+};
+const ENVIRON_OPTIONS = Object.keys(ENVIRON_RULES) as (keyof typeof ENVIRON_RULES)[];
+const ENVIRON = rule<false | object>(
+  'false or an object of environ options',
+  (value) => value === false || isObject(value),
+);
 
 /** The environ options, checked, with the app root resolved. */
-function environOptionsOf(
-  environ: NonNullable<HeartbeatModuleOptions['environ']>,
-): ResolvedHeartbeatOptions['environ'] {
-  const environOptions = environ === false ? {} : environ;
-  assertKnownKeys(environOptions, ENVIRON_OPTIONS, 'environ.');
-  const { env, public: isPublic = process.env.NODE_ENV !== 'production' } = environOptions;
-  if (env !== undefined && (!Array.isArray(env) || env.some((name) => typeof name !== 'string'))) {
-    throw new Error(INVALID_OPTION('environ.env', 'an array of variable names', env));
-  }
-  if (typeof isPublic !== 'boolean') throw new Error(INVALID_OPTION('environ.public', 'true or false', isPublic));
+function environOptionsOf(environ: unknown): ResolvedHeartbeatOptions['environ'] {
+  optional(OWNER, 'environ', environ, ENVIRON);
+  const environOptions = environ === false ? undefined : environ;
+  const given = readOptions(environOptions, {
+    owner: OWNER,
+    label: 'environ',
+    prefix: 'environ.',
+    known: ENVIRON_OPTIONS,
+  });
+  const {
+    root,
+    env,
+    public: isPublic = process.env.NODE_ENV !== 'production',
+  } = applyRules(OWNER, given, ENVIRON_RULES, 'environ.') as { root?: string; env?: string[]; public?: boolean };
   return {
     enabled: environ !== false,
-    root: resolvePath(environOptions.root ?? findPackageRoot()),
+    root: resolvePath(root ?? findPackageRoot()),
     env: [...(env ?? [])],
     public: isPublic,
   };
 }
 
-function configuredChecks(checks: NonNullable<HeartbeatModuleOptions['checks']>): ResolvedHeartbeatOptions['checks'] {
-  return Object.entries(checks).flatMap(([kind, list]) => {
-    if (!isProbeName(kind) || PROBE_ROUTES[kind] === 'environ' || !Array.isArray(list)) {
-      throw new Error(
-        INVALID_OPTION(`checks.${kind}`, 'an array of checks under readiness, liveliness or startup', list),
-      );
-    }
-    return list.map((check: HeartbeatCheck) => {
-      if (!check || typeof check.run !== 'function')
-        throw new Error(INVALID_OPTION(`checks.${kind}`, 'made of checks such as eventLoopDelayCheck()', check));
-      return { kind: toProbeKind(kind) as 'readiness' | 'liveliness' | 'startup', check };
-    });
-  });
-}
+const CHECK_LISTS = rule<object>('an object of check lists under readiness, liveliness or startup', isObject);
+const CHECK_LIST = rule<unknown[]>('an array of checks such as eventLoopDelayCheck()', (value) => Array.isArray(value));
 
-/** Fails on a key no version of the option accepts (a typo such as `timeoutMS`), naming the closest known one. */
-function assertKnownKeys(options: object | undefined, known: readonly string[], prefix: string): void {
-  if (options === null || typeof options !== 'object') return;
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    if (!prefix && DECLARATION_OPTIONS.includes(key)) throw new Error(DECLARATION_ONLY_OPTION(key));
-    const closest = closestName(key, known);
-    throw new Error(UNKNOWN_OPTION(prefix + key, closest && prefix + closest, prefix + known.join(`, ${prefix}`)));
-  }
+function configuredChecks(checks: unknown): ResolvedHeartbeatOptions['checks'] {
+  if (checks === undefined) return [];
+  const known = ['readiness', 'liveliness', 'liveness', 'startup'];
+  const lists = readOptions(required(OWNER, 'checks', checks, CHECK_LISTS), {
+    owner: OWNER,
+    label: 'checks',
+    prefix: 'checks.',
+    known,
+  });
+  return Object.entries(lists).flatMap(([kind, list]) => {
+    const items = [...required(OWNER, `checks.${kind}`, list, CHECK_LIST)];
+    return items.map((item, index) => ({
+      kind: toProbeKind(kind) as 'readiness' | 'liveliness' | 'startup',
+      check: readCheck(OWNER, `checks.${kind}[${index}]`, item),
+    }));
+  });
 }

@@ -4,6 +4,7 @@ import { ProbeRegistry } from './discovery/probe.registry.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { LISTENER_THREW } from './heartbeat.messages.js';
 import { oneLine, reasonOf } from './run/outcome-text.js';
+import { required, textRule } from './options/option-rules.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { HealthChange, HealthSnapshot, ProbeHealth } from './interfaces/health-state.interface.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
@@ -15,6 +16,9 @@ import { ProbeEvaluator } from './run/probe-evaluator.js';
 import { ProbeRunner } from './run/probe.runner.js';
 
 export type { ProbeResponse } from './report/probe-responder.js';
+
+const ROTATION_OWNER = 'HeartbeatService.takeOutOfRotation()';
+const REASON = textRule('a non-empty string');
 
 /**
  * The module's public face: the probe reports, the responses every transport sends, the health
@@ -121,7 +125,8 @@ export class HeartbeatService {
 
   /** Takes the instance out of rotation (readiness fails with `reason`) until `returnToRotation()`. */
   takeOutOfRotation(reason = 'maintenance'): void {
-    this.evaluator.takeOutOfRotation(reason);
+    // Checked (and cut to one line) here: readiness shows it on every request from now on.
+    this.evaluator.takeOutOfRotation(oneLine(required(ROTATION_OWNER, 'reason', reason, REASON)));
   }
 
   /** Puts the instance back into rotation after `takeOutOfRotation()`. */

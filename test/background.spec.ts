@@ -460,10 +460,10 @@ describe('failure and success thresholds', () => {
     await expect(boot({ staleAfterMs: -1 })).rejects.toThrow('"staleAfterMs" must be a number of milliseconds');
     await boot();
     expect(() => registry.register('readiness', () => true, { name: 'db', failureThreshold: Number.NaN })).toThrow(
-      'db: option "failureThreshold" must be a whole number from 1 to 1000 (got NaN).',
+      `ProbeRegistry.register('readiness', …): option "failureThreshold" must be a whole number from 1 to 1000 (got NaN).`,
     );
     expect(() => registry.register('readiness', () => true, { name: 'db', intervalMs: 10 })).toThrow(
-      'db: option "intervalMs" must be 0',
+      `ProbeRegistry.register('readiness', …): option "intervalMs" must be 0`,
     );
   });
 

@@ -152,14 +152,17 @@ describe('event-loop check', () => {
   it.each([
     [
       { maxMs: -1 },
-      /eventLoopDelayCheck: option "maxMs" must be a number of milliseconds from 0 to 2147483647 \(got -1\)/,
+      /eventLoopDelayCheck\(\): option "maxMs" must be a number of milliseconds from 0 to 2147483647 \(got -1\)/,
     ],
     [{ maxMs: Number.NaN }, /option "maxMs" must be .* \(got NaN\)/],
-    [{ percentile: 0 }, /eventLoopDelayCheck: option "percentile" must be a number above 0 and at most 100 \(got 0\)/],
+    [
+      { percentile: 0 },
+      /eventLoopDelayCheck\(\): option "percentile" must be a number above 0 and at most 100 \(got 0\)/,
+    ],
     [{ percentile: 101 }, /option "percentile" .* \(got 101\)/],
     [
       { resolutionMs: 0 },
-      /eventLoopDelayCheck: option "resolutionMs" must be a whole number of milliseconds from 1 to 2147483647 \(got 0\)/,
+      /eventLoopDelayCheck\(\): option "resolutionMs" must be a whole number of milliseconds from 1 to 2147483647 \(got 0\)/,
     ],
     [{ resolutionMs: 2.5 }, /option "resolutionMs" .* \(got 2\.5\)/],
     [{ maxMs: '100' }, /option "maxMs" .* \(got "100"\)/],
@@ -186,9 +189,9 @@ describe('memory and disk checks', () => {
   });
 
   it.each([
-    [{ heapUsedMaxBytes: 0 }, /memoryCheck: option "heapUsedMaxBytes" must be a number of bytes above 0 \(got 0\)/],
+    [{ heapUsedMaxBytes: 0 }, /memoryCheck\(\): option "heapUsedMaxBytes" must be a number of bytes above 0 \(got 0\)/],
     [{ heapUsedMaxBytes: -5 }, /option "heapUsedMaxBytes" .* \(got -5\)/],
-    [{ rssMaxBytes: Number.NaN }, /memoryCheck: option "rssMaxBytes" .* \(got NaN\)/],
+    [{ rssMaxBytes: Number.NaN }, /memoryCheck\(\): option "rssMaxBytes" .* \(got NaN\)/],
     [{ rssMaxBytes: Infinity }, /option "rssMaxBytes" .* \(got Infinity\)/],
     [{ rssMaxBytes: '512MB' }, /option "rssMaxBytes" .* \(got "512MB"\)/],
   ])('memory: rejects invalid options with a clear error: %j', (options, message) => {
@@ -211,13 +214,16 @@ describe('memory and disk checks', () => {
   });
 
   it.each([
-    [{ path: '' }, /diskCheck: option "path" must be a non-empty path \(got ""\)/],
-    [{}, /diskCheck: option "path" must be a non-empty path \(got undefined\)/],
-    [{ path: '/', minFreeBytes: -1 }, /diskCheck: option "minFreeBytes" must be a number of bytes from 0 \(got -1\)/],
+    [{ path: '' }, /diskCheck\(\): option "path" must be a non-empty path \(got ""\)/],
+    [{}, /diskCheck\(\): option "path" must be a non-empty path \(got undefined\)/],
+    [
+      { path: '/', minFreeBytes: -1 },
+      /diskCheck\(\): option "minFreeBytes" must be a number of bytes from 0 \(got -1\)/,
+    ],
     [{ path: '/', minFreeBytes: Number.NaN }, /option "minFreeBytes" .* \(got NaN\)/],
     [
       { path: '/', minFreePercent: 101 },
-      /diskCheck: option "minFreePercent" must be a percentage from 0 to 100 \(got 101\)/,
+      /diskCheck\(\): option "minFreePercent" must be a percentage from 0 to 100 \(got 101\)/,
     ],
     [{ path: '/', minFreePercent: -0.5 }, /option "minFreePercent" .* \(got -0\.5\)/],
     [{ path: '/', minFreePercent: '10%' }, /option "minFreePercent" .* \(got "10%"\)/],
@@ -357,11 +363,11 @@ describe('http check', () => {
   it.each([
     [
       'http://app:s3cret@exa mple/',
-      /httpCheck: option "url" must be an http: or https: URL \(got "http:\/\/app:\*\*\*@exa mple\/"\)/,
+      /httpCheck\(\): option "url" must be an http: or https: URL \(got "http:\/\/app:\*\*\*@exa mple\/"\)/,
     ],
     [
       'ftp://app:s3cret@files/',
-      /httpCheck: option "url" must be an http: or https: URL \(got "ftp:\/\/app:\*\*\*@files\/"\)/,
+      /httpCheck\(\): option "url" must be an http: or https: URL \(got "ftp:\/\/app:\*\*\*@files\/"\)/,
     ],
     [42, /option "url" .* \(got 42\)/],
   ])('rejects a URL that is not http(s) in the factory, its password masked everywhere: %p', (url, message) => {
@@ -381,7 +387,7 @@ describe('http check', () => {
     'rejects timeoutMs %p with a clear error',
     (timeoutMs) => {
       expect(() => httpCheck({ url: target.url, timeoutMs: timeoutMs as number })).toThrow(
-        `httpCheck: option "timeoutMs" must be a number of milliseconds from 1 to 2147483647 (got ${typeof timeoutMs === 'string' ? '"500"' : String(timeoutMs)}).`,
+        `httpCheck(): option "timeoutMs" must be a number of milliseconds from 1 to 2147483647 (got ${typeof timeoutMs === 'string' ? '"500"' : String(timeoutMs)}).`,
       );
     },
   );
@@ -389,7 +395,7 @@ describe('http check', () => {
   it('accepts the longest timeout a timer can hold; rejects an expectedStatus of no supported shape', () => {
     expect(httpCheck({ url: target.url, timeoutMs: MAX_TIMER_MS }).name).toBe(new URL(target.url).host);
     expect(() => httpCheck({ url: target.url, expectedStatus: 'ok' as never })).toThrow(
-      'httpCheck: option "expectedStatus" must be a status code, a list of status codes or a function (got "ok").',
+      'httpCheck(): option "expectedStatus" must be a status code, a list of status codes or a function (got "ok").',
     );
   });
 });
@@ -429,15 +435,15 @@ describe('tcp check', () => {
   });
 
   it.each([
-    [{ host: '127.0.0.1', port: 0 }, /tcpCheck: option "port" must be a whole number from 1 to 65535 \(got 0\)/],
+    [{ host: '127.0.0.1', port: 0 }, /tcpCheck\(\): option "port" must be a whole number from 1 to 65535 \(got 0\)/],
     [{ host: '127.0.0.1', port: 65536 }, /option "port" .* \(got 65536\)/],
     [{ host: '127.0.0.1', port: 80.5 }, /option "port" .* \(got 80\.5\)/],
     [{ host: '127.0.0.1', port: '5432' }, /option "port" .* \(got "5432"\)/],
     [{ host: '127.0.0.1' }, /option "port" .* \(got undefined\)/],
-    [{ host: '', port: 5432 }, /tcpCheck: option "host" must be a non-empty host name or address \(got ""\)/],
+    [{ host: '', port: 5432 }, /tcpCheck\(\): option "host" must be a host name or IP address .* \(got ""\)/],
     [
       { host: '127.0.0.1', port: 5432, timeoutMs: 0 },
-      /tcpCheck: option "timeoutMs" must be a number of milliseconds from 1 to 2147483647 \(got 0\)/,
+      /tcpCheck\(\): option "timeoutMs" must be a number of milliseconds from 1 to 2147483647 \(got 0\)/,
     ],
     [{ host: '127.0.0.1', port: 5432, timeoutMs: MAX_TIMER_MS + 1 }, /option "timeoutMs" .* \(got 2147483648\)/],
   ])('rejects invalid options with a clear error: %j', (options, message) => {

@@ -97,10 +97,13 @@ describe('gRPC options', () => {
     [{ grpcPort: -1 }, 'option "grpcPort" must be an integer from 0 to 65535 (got -1)'],
     [{ grpcPort: 65536 }, 'option "grpcPort" must be an integer from 0 to 65535 (got 65536)'],
     [{ grpcPort: 1.5 }, 'option "grpcPort" must be an integer from 0 to 65535 (got 1.5)'],
-    [{ grpcPort: '50051' }, 'option "grpcPort" must be an integer from 0 to 65535 (got 50051)'],
-    [{ grpc: 'yes' }, 'option "grpc" must be true or false (got yes)'],
+    [{ grpcPort: '50051' }, 'option "grpcPort" must be an integer from 0 to 65535 (got "50051")'],
+    [{ grpc: 'yes' }, 'option "grpc" must be true or false (got "yes")'],
     [{ grpc: false, grpcPort: 50051 }, 'option "grpc" must be true or left out when grpcPort is set (got false)'],
-    [{ grpcPort: 0, grpcHost: '' }, 'option "grpcHost" must be a host name or address (got )'],
+    [
+      { grpcPort: 0, grpcHost: '' },
+      'option "grpcHost" must be a host name or IP address (a non-empty string of at most 253 characters, without spaces) (got "")',
+    ],
     [
       { grpcWatchIntervalMs: 50 },
       'option "grpcWatchIntervalMs" must be whole milliseconds from 100 to 2147483647 (got 50)',

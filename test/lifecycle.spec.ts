@@ -249,7 +249,7 @@ describe('the management port without an HTTP server', () => {
 
   it("rejects serveOn: 'port' without a port", async () => {
     await expect(createApp('express', { imports: [HeartbeatModule.forRoot({ serveOn: 'port' })] })).rejects.toThrow(
-      `option "serveOn" must be 'app' unless a port is set (got port)`,
+      `option "serveOn" must be 'app' unless a port is set (got "port")`,
     );
   });
 });

@@ -391,7 +391,7 @@ describe('metrics', () => {
 
   it('rejects metrics options that cannot work', async () => {
     await expect(boot({ metrics: { prometheus: 'yes' as never } })).rejects.toThrow(
-      'HeartbeatModule: option "metrics.prometheus" must be true, false or a prom-client Registry (got yes).',
+      'HeartbeatModule: option "metrics.prometheus" must be true, false or a prom-client Registry (got "yes").',
     );
     await expect(boot({ metrics: { prefix: '1x' } })).rejects.toThrow('option "metrics.prefix" must be a name');
     await expect(boot({ metrics: { promethues: true } as never })).rejects.toThrow(

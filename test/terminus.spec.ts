@@ -390,7 +390,7 @@ describe('indicator results and terminus errors as checks', () => {
 
   it('rejects a responseFormat it does not know', async () => {
     await expect(boot({ responseFormat: 'xml' as never })).rejects.toThrow(
-      `HeartbeatModule: option "responseFormat" must be 'json' or 'terminus' (got xml).`,
+      `HeartbeatModule: option "responseFormat" must be 'json' or 'terminus' (got "xml").`,
     );
   });
 

@@ -256,7 +256,7 @@ describe('thread options', () => {
 
   it.each([
     [{ thread: true }, 'option "thread" must be false unless a port is set'],
-    [{ port: 0, thread: 'yes' }, 'option "thread" must be true or false (got yes)'],
+    [{ port: 0, thread: 'yes' }, 'option "thread" must be true or false (got "yes")'],
     [{ port: 0, maxStallMs: 5000 }, 'option "maxStallMs" must be left out unless thread is true'],
     [{ port: 0, thread: true, intervalMs: 0 }, 'option "intervalMs" must be from 100 with thread: true'],
     [{ port: 0, thread: true, maxStallMs: 100 }, 'option "maxStallMs" must be a whole number of milliseconds from 500'],

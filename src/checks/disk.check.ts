@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import { numberOption, textOption } from './check-options.js';
+import { readOptions } from '../options/option-reader.js';
+import { CHECK_NAME, numberRule, optional, required, textRule } from '../options/option-rules.js';
 import { roundTenth } from './measure.js';
 
 /** Options of `diskCheck`. */
@@ -15,15 +16,18 @@ export interface DiskCheckOptions {
   name?: string;
 }
 
-const BYTES_RULE = { from: 0, expected: 'a number of bytes from 0' };
-const PERCENT_RULE = { from: 0, to: 100, expected: 'a percentage from 0 to 100' };
+const OWNER = 'diskCheck()';
+const BYTES = numberRule('a number of bytes from 0', { from: 0 });
+const PERCENT = numberRule('a percentage from 0 to 100', { from: 0, to: 100 });
+const KNOWN: readonly (keyof DiskCheckOptions)[] = ['path', 'minFreeBytes', 'minFreePercent', 'name'];
 
 /** Free space of the file system holding `path` (`fs.statfs`), in bytes or percent. Reports `{ freeBytes, freePercent, … }`. */
 export function diskCheck(options: DiskCheckOptions): HeartbeatCheck {
-  const path = textOption('diskCheck', 'path', options.path, 'a non-empty path');
-  const minFreeBytes = numberOption('diskCheck', 'minFreeBytes', options.minFreeBytes, BYTES_RULE);
-  const minFreePercent = numberOption('diskCheck', 'minFreePercent', options.minFreePercent, PERCENT_RULE);
-  const { name = 'disk' } = options;
+  const given = readOptions(options, { owner: OWNER, label: 'options', prefix: '', known: KNOWN });
+  const path = required(OWNER, 'path', given.path, textRule('a non-empty path'));
+  const minFreeBytes = optional(OWNER, 'minFreeBytes', given.minFreeBytes, BYTES);
+  const minFreePercent = optional(OWNER, 'minFreePercent', given.minFreePercent, PERCENT);
+  const name = optional(OWNER, 'name', given.name, CHECK_NAME) ?? 'disk';
   return {
     name,
     health: { componentType: 'system', observedKey: 'freeBytes', observedUnit: 'bytes' },

@@ -1,6 +1,7 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import { numberOption } from './check-options.js';
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { readOptions } from '../options/option-reader.js';
+import { CHECK_NAME, numberRule, optional, withMethods } from '../options/option-rules.js';
 import { EventLoopSampler } from './event-loop-sampler.js';
 import { roundTenth } from './measure.js';
 
@@ -36,7 +37,25 @@ export interface EventLoopDelaySource {
   disable?(): void;
 }
 
-const CHECK = 'eventLoopDelayCheck';
+const OWNER = 'eventLoopDelayCheck()';
+const KNOWN: readonly (keyof EventLoopDelayCheckOptions)[] = [
+  'maxMs',
+  'percentile',
+  'resolutionMs',
+  'name',
+  'histogram',
+];
+const MAX_MS = numberRule(`a number of milliseconds from 0 to ${MAX_TIMER_MS}`, { from: 0, to: MAX_TIMER_MS });
+const PERCENTILE = numberRule('a number above 0 and at most 100', { above: 0, to: 100 });
+const RESOLUTION = numberRule(`a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`, {
+  from: 1,
+  to: MAX_TIMER_MS,
+  whole: true,
+});
+const HISTOGRAM = withMethods<EventLoopDelaySource>('a histogram with percentile and reset methods', [
+  'percentile',
+  'reset',
+]);
 
 /**
  * Event-loop delay over the window since the previous run, failing above `maxMs`: the one check
@@ -45,27 +64,12 @@ const CHECK = 'eventLoopDelayCheck';
  * idle loop reports about 0 ms, not 10. Reports `{ delayMs, maxMs }`.
  */
 export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): HeartbeatCheck {
-  const maxMs =
-    numberOption(CHECK, 'maxMs', options.maxMs, {
-      from: 0,
-      to: MAX_TIMER_MS,
-      expected: `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
-    }) ?? 1000;
-  const percentile =
-    numberOption(CHECK, 'percentile', options.percentile, {
-      above: 0,
-      to: 100,
-      expected: 'a number above 0 and at most 100',
-    }) ?? 99;
-  const resolutionMs =
-    numberOption(CHECK, 'resolutionMs', options.resolutionMs, {
-      from: 1,
-      to: MAX_TIMER_MS,
-      whole: true,
-      expected: `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`,
-    }) ?? 10;
-  const { name = 'event-loop' } = options;
-  const histogram: EventLoopDelaySource = options.histogram ?? new EventLoopSampler(resolutionMs);
+  const given = readOptions(options, { owner: OWNER, label: 'options', prefix: '', known: KNOWN });
+  const maxMs = optional(OWNER, 'maxMs', given.maxMs, MAX_MS) ?? 1000;
+  const percentile = optional(OWNER, 'percentile', given.percentile, PERCENTILE) ?? 99;
+  const resolutionMs = optional(OWNER, 'resolutionMs', given.resolutionMs, RESOLUTION) ?? 10;
+  const name = optional(OWNER, 'name', given.name, CHECK_NAME) ?? 'event-loop';
+  const histogram = optional(OWNER, 'histogram', given.histogram, HISTOGRAM) ?? new EventLoopSampler(resolutionMs);
   histogram.enable?.();
   return {
     name,

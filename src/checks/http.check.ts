@@ -2,8 +2,18 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import { maskUrlCredentials } from '../redact.js';
-import { numberOption, TIMEOUT_RULE } from './check-options.js';
-import { INVALID_CHECK_OPTION } from './checks.messages.js';
+import { readOptions } from '../options/option-reader.js';
+import {
+  arrayOf,
+  CHECK_NAME,
+  either,
+  FUNCTION,
+  numberRule,
+  optional,
+  required,
+  rule,
+  TIMEOUT,
+} from '../options/option-rules.js';
 import { stopwatch } from './measure.js';
 
 /** Options of `httpCheck`. */
@@ -20,16 +30,33 @@ export interface HttpCheckOptions {
 
 type Result = { status: boolean; timeMs: number; statusCode?: number; message?: string };
 
+const OWNER = 'httpCheck()';
+const KNOWN: readonly (keyof HttpCheckOptions)[] = ['url', 'expectedStatus', 'timeoutMs', 'name'];
+// Our own test: Node's ERR_INVALID_URL would carry the raw URL, password included, in `input`.
+const URL_RULE = rule<string>(
+  'an http: or https: URL',
+  (value) => typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+);
+const STATUS = numberRule('a status code', { from: 100, to: 599, whole: true });
+const EXPECTED_STATUS = either(
+  'a status code, a list of status codes or a function',
+  either('', STATUS, arrayOf('', STATUS)),
+  FUNCTION,
+);
+
 /**
  * An HTTP(S) dependency: one GET, decided on the status line; the body is never read (the
  * connection is closed as soon as the status is known). Reports `{ statusCode, timeMs }`.
  */
 export function httpCheck(options: HttpCheckOptions): HeartbeatCheck {
-  const target = parseTarget(options.url);
-  const timeoutMs = numberOption('httpCheck', 'timeoutMs', options.timeoutMs, TIMEOUT_RULE) ?? 500;
-  const expected = toPredicate(options.expectedStatus);
+  const given = readOptions(options ?? null, { owner: OWNER, label: 'options', prefix: '', known: KNOWN });
+  const target = new URL(required(OWNER, 'url', given.url, URL_RULE));
+  const timeoutMs = optional(OWNER, 'timeoutMs', given.timeoutMs, TIMEOUT) ?? 500;
+  const expected = toPredicate(
+    optional(OWNER, 'expectedStatus', given.expectedStatus, EXPECTED_STATUS) as HttpCheckOptions['expectedStatus'],
+  );
   return {
-    name: options.name ?? target.host,
+    name: optional(OWNER, 'name', given.name, CHECK_NAME) ?? target.host,
     health: { componentType: 'component', observedKey: 'timeMs', observedUnit: 'ms' },
     run() {
       const elapsed = stopwatch();
@@ -66,30 +93,12 @@ export function httpCheck(options: HttpCheckOptions): HeartbeatCheck {
   };
 }
 
-function parseTarget(url: unknown): URL {
-  const target = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined;
-  if (target?.protocol !== 'http:' && target?.protocol !== 'https:') {
-    // Our own error: Node's ERR_INVALID_URL carries the raw URL, password included, in `input`.
-    throw new TypeError(INVALID_CHECK_OPTION('httpCheck', 'url', 'an http: or https: URL', url));
-  }
-  return target;
-}
-
 function toPredicate(expectedStatus: HttpCheckOptions['expectedStatus']): (status: number) => unknown {
   if (expectedStatus === undefined) return (status) => status >= 200 && status < 400;
   if (typeof expectedStatus === 'function') return expectedStatus;
   if (typeof expectedStatus === 'number') return (status) => status === expectedStatus;
-  if (Array.isArray(expectedStatus) && expectedStatus.every((code) => typeof code === 'number')) {
-    return (status) => expectedStatus.includes(status);
-  }
-  throw new TypeError(
-    INVALID_CHECK_OPTION(
-      'httpCheck',
-      'expectedStatus',
-      'a status code, a list of status codes or a function',
-      expectedStatus,
-    ),
-  );
+  const codes = [...expectedStatus];
+  return (status) => codes.includes(status);
 }
 
 function reason(error: unknown): string {

@@ -1,5 +1,6 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import { numberOption } from './check-options.js';
+import { readOptions } from '../options/option-reader.js';
+import { CHECK_NAME, numberRule, optional } from '../options/option-rules.js';
 
 /** Options of `memoryCheck`; at least one threshold is usually given. */
 export interface MemoryCheckOptions {
@@ -11,14 +12,17 @@ export interface MemoryCheckOptions {
   name?: string;
 }
 
-const BYTES = { above: 0, expected: 'a number of bytes above 0' } as const;
+const OWNER = 'memoryCheck()';
+const BYTES = numberRule('a number of bytes above 0', { above: 0 });
+const KNOWN: readonly (keyof MemoryCheckOptions)[] = ['heapUsedMaxBytes', 'rssMaxBytes', 'name'];
 
 /** Heap used and RSS against thresholds. Reports `{ heapUsedBytes, rssBytes }` and the thresholds given. */
 export function memoryCheck(options: MemoryCheckOptions = {}): HeartbeatCheck {
-  const heapUsedMaxBytes = numberOption('memoryCheck', 'heapUsedMaxBytes', options.heapUsedMaxBytes, BYTES);
-  const rssMaxBytes = numberOption('memoryCheck', 'rssMaxBytes', options.rssMaxBytes, BYTES);
+  const given = readOptions(options, { owner: OWNER, label: 'options', prefix: '', known: KNOWN });
+  const heapUsedMaxBytes = optional(OWNER, 'heapUsedMaxBytes', given.heapUsedMaxBytes, BYTES);
+  const rssMaxBytes = optional(OWNER, 'rssMaxBytes', given.rssMaxBytes, BYTES);
   return {
-    name: options.name ?? 'memory',
+    name: optional(OWNER, 'name', given.name, CHECK_NAME) ?? 'memory',
     health: { componentType: 'system', observedKey: 'heapUsedBytes', observedUnit: 'bytes' },
     async run() {
       const { heapUsed, rss } = process.memoryUsage();

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import { numberOption, requiredNumberOption, textOption, TIMEOUT_RULE } from './check-options.js';
+import { readOptions } from '../options/option-reader.js';
+import { CHECK_NAME, HOST, numberRule, optional, required, TIMEOUT } from '../options/option-rules.js';
 import { stopwatch } from './measure.js';
 
 /** Options of `tcpCheck`. */
@@ -15,16 +16,19 @@ export interface TcpCheckOptions {
   name?: string;
 }
 
-const PORT_RULE = { from: 1, to: 65535, whole: true, expected: 'a whole number from 1 to 65535' };
+const OWNER = 'tcpCheck()';
+const PORT = numberRule('a whole number from 1 to 65535', { from: 1, to: 65535, whole: true });
+const KNOWN: readonly (keyof TcpCheckOptions)[] = ['host', 'port', 'timeoutMs', 'name'];
 
 /** A TCP connect to `host:port`, closed at once. Reports `{ timeMs }`. */
 export function tcpCheck(options: TcpCheckOptions): HeartbeatCheck {
-  const host = textOption('tcpCheck', 'host', options.host, 'a non-empty host name or address');
+  const given = readOptions(options ?? null, { owner: OWNER, label: 'options', prefix: '', known: KNOWN });
+  const host = required(OWNER, 'host', given.host, HOST);
   // Validated here: net.connect throws on a bad port, which would make run() reject.
-  const port = requiredNumberOption('tcpCheck', 'port', options.port, PORT_RULE);
-  const timeoutMs = numberOption('tcpCheck', 'timeoutMs', options.timeoutMs, TIMEOUT_RULE) ?? 500;
+  const port = required(OWNER, 'port', given.port, PORT);
+  const timeoutMs = optional(OWNER, 'timeoutMs', given.timeoutMs, TIMEOUT) ?? 500;
   return {
-    name: options.name ?? `${host}:${port}`,
+    name: optional(OWNER, 'name', given.name, CHECK_NAME) ?? `${host}:${port}`,
     health: { componentType: 'component', observedKey: 'timeMs', observedUnit: 'ms' },
     run() {
       const elapsed = stopwatch();

@@ -4,12 +4,15 @@ import type { ProbeKind, CheckOptions } from '../interfaces/probe.interface.js';
 /** What one probe decorator records on a method. A method may carry several. */
 export interface ProbeMetadata {
   kind: ProbeKind;
-  options: CheckOptions;
+  /** The decorator's argument as given: validated (and copied) by the explorer at bootstrap. */
+  options: string | CheckOptions | undefined;
 }
 
-/** Builds a method decorator that appends a probe registration to the method's metadata. */
-export function createProbeDecorator(kind: ProbeKind, nameOrOptions?: string | CheckOptions): MethodDecorator {
-  const options: CheckOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
+/**
+ * Builds a method decorator that appends a probe registration to the method's metadata. It does
+ * not read `nameOrOptions`: the explorer validates it at bootstrap, with `Class.method` in its errors.
+ */
+export function createProbeDecorator(kind: ProbeKind, options?: string | CheckOptions): MethodDecorator {
   return (target, key, descriptor) => {
     const method = descriptor.value as object;
     const existing: ProbeMetadata[] = Reflect.getOwnMetadata(PROBE_METADATA, method) ?? [];

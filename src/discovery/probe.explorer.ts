@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { REQUEST_SCOPED_PROBE } from '../heartbeat.messages.js';
+import { DECORATOR_OWNER, REQUEST_SCOPED_PROBE } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { CheckHandler } from '../interfaces/probe.interface.js';
+import { checkNameOf, readDecoratorOptions } from '../options/check-options.rules.js';
 import { ProbeMetadataAccessor } from './probe-metadata.accessor.js';
 import type { RegisteredCheck } from './probe.registry.js';
 
@@ -18,7 +19,10 @@ export class ProbeExplorer {
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
-  /** Every decorated method as a check, providers first, then controllers, in Nest's order. */
+  /**
+   * Every decorated method as a check, providers first, then controllers, in Nest's order. Throws
+   * an error naming the decorator, `Class.method` and the option for options it cannot use.
+   */
   explore(): RegisteredCheck[] {
     const found: RegisteredCheck[] = [];
     for (const wrapper of this.discovery.getProviders()) this.exploreWrapper(wrapper, found);
@@ -45,11 +49,15 @@ export class ProbeExplorer {
         continue;
       }
       const handler = (method as (...args: unknown[]) => unknown).bind(instance) as CheckHandler;
-      for (const { kind, options } of probes) {
+      const source = `${className}.${methodName}`;
+      for (const { kind, options: given } of probes) {
+        // Validated here, at bootstrap, rather than where the decorator is applied (at import).
+        const owner = DECORATOR_OWNER(kind, source);
+        const options = readDecoratorOptions(owner, given);
         found.push({
           kind,
-          name: options.name || methodName,
-          source: `${className}.${methodName}`,
+          name: checkNameOf(owner, options, methodName, methodName),
+          source,
           handler,
           options,
           trusted: false,

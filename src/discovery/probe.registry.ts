@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { isProbeName, MAX_TIMER_MS, PROBE_ROUTES, type ProbeName } from '../heartbeat.constants.js';
-import {
-  HANDLER_NOT_A_FUNCTION,
-  INVALID_INTERVAL,
-  INVALID_NUMBER_OPTION,
-  INVALID_STALE_AFTER,
-  INVALID_THRESHOLD,
-  UNKNOWN_PROBE_KIND,
-} from '../heartbeat.messages.js';
+import { isProbeName, PROBE_ROUTES, type ProbeName } from '../heartbeat.constants.js';
+import { HANDLER_NOT_A_FUNCTION, REGISTER_OWNER, UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import type { CheckHandler, ProbeKind, CheckOptions } from '../interfaces/probe.interface.js';
+import {
+  checkNameOf,
+  functionName,
+  isCheckObject,
+  readCheck,
+  readCheckOptions,
+} from '../options/check-options.rules.js';
 
 /** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
 export type ProbeKindInput = ProbeName;
@@ -29,46 +29,10 @@ export interface RegisteredCheck {
   readonly health?: HeartbeatCheck['health'];
 }
 
-function isHeartbeatCheck(value: unknown): value is HeartbeatCheck {
-  return typeof value === 'object' && value !== null && typeof (value as HeartbeatCheck).run === 'function';
-}
-
 /** Resolves `liveness` to `liveliness` and rejects anything that is not a probe kind. */
 export function toProbeKind(kind: unknown): ProbeKind {
-  if (!isProbeName(kind)) throw new Error(UNKNOWN_PROBE_KIND(kind));
+  if (!isProbeName(kind)) throw new TypeError(UNKNOWN_PROBE_KIND(kind));
   return PROBE_ROUTES[kind];
-}
-
-/** Throws a readable error unless each named duration is absent or a number from 0 to 2^31-1 milliseconds. */
-export function assertNonNegativeNumbers(owner: string, values: Record<string, unknown>): void {
-  for (const [option, value] of Object.entries(values)) {
-    if (value !== undefined && (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS))) {
-      throw new Error(INVALID_NUMBER_OPTION(owner, option, value));
-    }
-  }
-}
-
-/** Throws a readable error unless `intervalMs` is 0 or 100 ms to 2^31-1 ms and each threshold a whole number from 1 to 1000. */
-export function assertSchedule(
-  owner: string,
-  {
-    intervalMs,
-    staleAfterMs,
-    failureThreshold,
-    successThreshold,
-  }: { intervalMs?: unknown; staleAfterMs?: unknown; failureThreshold?: unknown; successThreshold?: unknown },
-): void {
-  if (intervalMs !== undefined && intervalMs !== 0) {
-    if (typeof intervalMs !== 'number' || !(intervalMs >= 100 && intervalMs <= MAX_TIMER_MS)) {
-      throw new Error(INVALID_INTERVAL(owner, intervalMs));
-    }
-  }
-  if (staleAfterMs === 0) throw new Error(INVALID_STALE_AFTER(owner, staleAfterMs));
-  for (const [option, value] of Object.entries({ failureThreshold, successThreshold })) {
-    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000)) {
-      throw new Error(INVALID_THRESHOLD(owner, option, value));
-    }
-  }
 }
 
 /**
@@ -87,27 +51,29 @@ export class ProbeRegistry {
 
   /**
    * Registers `handler` as a check of the probe `kind` and returns a function that unregisters it.
-   * The check is named `options.name`, else the function's name.
+   * The check is named `options.name`, else the function's (or the check's) name. Throws an error
+   * naming the option for a value it cannot use, so that one bad call never reaches a probe.
    */
   register(kind: ProbeKindInput, handler: CheckHandler | HeartbeatCheck, options: CheckOptions = {}): () => void {
     const resolved = toProbeKind(kind);
-    if (isHeartbeatCheck(handler)) {
-      const check = handler;
-      const name = options.name || check.name;
-      const run = () => check.run();
+    const owner = REGISTER_OWNER(resolved);
+    const valid = readCheckOptions(owner, options);
+    if (isCheckObject(handler)) {
+      const check = readCheck(owner, 'handler', handler, valid.name !== undefined);
+      const name = checkNameOf(owner, valid, check.name, check.name);
       return this.add({
         kind: resolved,
         name,
         source: name,
-        handler: run,
-        options,
+        handler: check.run,
+        options: valid,
         trusted: false,
         health: check.health,
       });
     }
-    if (typeof handler !== 'function') throw new Error(HANDLER_NOT_A_FUNCTION(resolved));
-    const name = options.name || handler.name || 'anonymous';
-    return this.add({ kind: resolved, name, source: name, handler, options, trusted: false });
+    if (typeof handler !== 'function') throw new TypeError(HANDLER_NOT_A_FUNCTION(resolved, handler));
+    const name = checkNameOf(owner, valid, functionName(handler), 'anonymous');
+    return this.add({ kind: resolved, name, source: name, handler, options: valid, trusted: false });
   }
 
   /** The checks of one probe, in registration order. The array is replaced, never mutated. */
@@ -128,12 +94,8 @@ export class ProbeRegistry {
    * @internal
    */
   addAll(probes: readonly RegisteredCheck[]): (() => void)[] {
-    const entries = probes.map((probe) => {
-      const { timeoutMs, cacheTtlMs, abandonAfterMs, staleAfterMs } = probe.options;
-      assertNonNegativeNumbers(probe.source, { timeoutMs, cacheTtlMs, abandonAfterMs, staleAfterMs });
-      assertSchedule(probe.source, probe.options);
-      return { ...probe, options: { ...probe.options } };
-    });
+    // The options were validated where they were given (register, the explorer, the module's own contributors).
+    const entries = probes.map((probe) => ({ ...probe, options: { ...probe.options } }));
     for (const kind of new Set(entries.map((entry) => entry.kind))) {
       this.probes[kind] = [...this.probes[kind], ...entries.filter((entry) => entry.kind === kind)];
     }

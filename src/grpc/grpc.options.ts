@@ -1,6 +1,8 @@
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { GRPC_SAME_PORT, INVALID_OPTION } from '../heartbeat.messages.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-options.interface.js';
+import { applyRules } from '../options/option-reader.js';
+import { BOOLEAN, HOST, numberRule, PORT } from '../options/option-rules.js';
 
 /**
  * How often, by default, the gRPC health service evaluates the watched probes for its `Watch`
@@ -24,30 +26,30 @@ export interface ResolvedGrpcOptions {
 /** The top-level options of gRPC. */
 export const GRPC_OPTIONS = ['grpc', 'grpcPort', 'grpcHost', 'grpcWatchIntervalMs'] as const;
 
+const OWNER = 'HeartbeatModule';
+const WATCH_INTERVAL = numberRule(`whole milliseconds from ${MIN_GRPC_WATCH_INTERVAL_MS} to ${MAX_TIMER_MS}`, {
+  from: MIN_GRPC_WATCH_INTERVAL_MS,
+  to: MAX_TIMER_MS,
+  whole: true,
+});
+
 /** Checks the gRPC options and applies their defaults. */
 export function resolveGrpcOptions(options: HeartbeatModuleOptions): ResolvedGrpcOptions {
-  const { grpc, grpcPort, grpcHost = '127.0.0.1', grpcWatchIntervalMs = DEFAULT_GRPC_WATCH_INTERVAL_MS } = options;
-  if (grpc !== undefined && typeof grpc !== 'boolean') throw new Error(INVALID_OPTION('grpc', 'true or false', grpc));
-  if (grpcPort !== undefined && (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535)) {
-    throw new Error(INVALID_OPTION('grpcPort', 'an integer from 0 to 65535', grpcPort));
-  }
+  const {
+    grpc,
+    grpcPort,
+    grpcHost = '127.0.0.1',
+    grpcWatchIntervalMs = DEFAULT_GRPC_WATCH_INTERVAL_MS,
+  } = applyRules(OWNER, options, {
+    grpc: BOOLEAN,
+    grpcPort: PORT,
+    grpcHost: HOST,
+    grpcWatchIntervalMs: WATCH_INTERVAL,
+  }) as HeartbeatModuleOptions;
   if (grpc === false && grpcPort !== undefined) {
-    throw new Error(INVALID_OPTION('grpc', 'true or left out when grpcPort is set', grpc));
+    throw new TypeError(INVALID_OPTION('grpc', 'true or left out when grpcPort is set', grpc));
   }
   if (grpcPort !== undefined && grpcPort !== 0 && grpcPort === options.port) throw new Error(GRPC_SAME_PORT(grpcPort));
-  if (typeof grpcHost !== 'string' || grpcHost === '') {
-    throw new Error(INVALID_OPTION('grpcHost', 'a host name or address', grpcHost));
-  }
-  if (
-    typeof grpcWatchIntervalMs !== 'number' ||
-    !Number.isInteger(grpcWatchIntervalMs) ||
-    grpcWatchIntervalMs < MIN_GRPC_WATCH_INTERVAL_MS ||
-    grpcWatchIntervalMs > MAX_TIMER_MS
-  ) {
-    throw new Error(
-      INVALID_OPTION('grpcWatchIntervalMs', `whole milliseconds from 100 to ${MAX_TIMER_MS}`, grpcWatchIntervalMs),
-    );
-  }
   return {
     enabled: grpc === true || grpcPort !== undefined,
     port: grpcPort ?? null,

@@ -1,4 +1,5 @@
-import { INVALID_METRICS_PREFIX, INVALID_OPTION } from '../heartbeat.messages.js';
+import { applyRules } from '../options/option-reader.js';
+import { BOOLEAN, either, rule, withMethods } from '../options/option-rules.js';
 import type {
   HeartbeatMetricsOptions,
   OpenTelemetryMeterLike,
@@ -15,36 +16,38 @@ export interface ResolvedMetricsOptions {
 /** The keys of the `metrics` option. */
 export const METRICS_OPTIONS = ['prometheus', 'openTelemetry', 'prefix'];
 
-/** Checks the `metrics` option (its keys are checked by the caller) and applies its defaults. */
+const OWNER = 'HeartbeatModule';
+const PREFIX = rule<string>(
+  'a name of letters, digits and underscores, not starting with a digit',
+  (value) => typeof value === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value),
+);
+const PROMETHEUS = either(
+  'true, false or a prom-client Registry',
+  BOOLEAN,
+  withMethods<PrometheusRegistryLike>('', ['registerMetric', 'removeSingleMetric', 'getSingleMetric', 'metrics']),
+);
+const OPEN_TELEMETRY = either(
+  'true, false or an OpenTelemetry Meter',
+  BOOLEAN,
+  withMethods<OpenTelemetryMeterLike>('', ['createCounter', 'createHistogram', 'createObservableGauge']),
+);
+
+/** Checks the `metrics` option (read, its keys checked, by the caller) and applies its defaults. */
 export function resolveMetricsOptions(metrics: HeartbeatMetricsOptions | undefined): ResolvedMetricsOptions {
   if (metrics === undefined) return { prometheus: null, openTelemetry: null, prefix: 'heartbeat' };
-  if (metrics === null || typeof metrics !== 'object') {
-    throw new Error(INVALID_OPTION('metrics', '{ prometheus?, openTelemetry?, prefix? }', metrics));
-  }
-  const { prometheus = false, openTelemetry = false, prefix = 'heartbeat' } = metrics;
-  if (typeof prefix !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
-    throw new Error(INVALID_METRICS_PREFIX(prefix));
-  }
-  if (
-    typeof prometheus !== 'boolean' &&
-    !hasMethods(prometheus, ['registerMetric', 'removeSingleMetric', 'getSingleMetric', 'metrics'])
-  ) {
-    throw new Error(INVALID_OPTION('metrics.prometheus', 'true, false or a prom-client Registry', prometheus));
-  }
-  if (
-    typeof openTelemetry !== 'boolean' &&
-    !hasMethods(openTelemetry, ['createCounter', 'createHistogram', 'createObservableGauge'])
-  ) {
-    throw new Error(INVALID_OPTION('metrics.openTelemetry', 'true, false or an OpenTelemetry Meter', openTelemetry));
-  }
+  const {
+    prometheus = false,
+    openTelemetry = false,
+    prefix = 'heartbeat',
+  } = applyRules(
+    OWNER,
+    metrics,
+    { prometheus: PROMETHEUS, openTelemetry: OPEN_TELEMETRY, prefix: PREFIX },
+    'metrics.',
+  ) as HeartbeatMetricsOptions;
   return {
     prometheus: prometheus === true ? 'default' : prometheus === false ? null : prometheus,
     openTelemetry: openTelemetry === true ? 'global' : openTelemetry === false ? null : openTelemetry,
     prefix,
   };
-}
-
-function hasMethods(value: unknown, names: readonly string[]): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  return names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }

@@ -38,9 +38,12 @@ function escapeControl(char: string): string {
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
-/** A check's name as reported: one line, capped (a result tuple may name it with anything). */
+/**
+ * A check's name as reported: one line, capped (a result tuple may name it with anything). A
+ * registered name is validated as a string; should anything else reach here, the report stays whole.
+ */
 export function checkName(name: string): string {
-  return oneLine(name, MAX_NAME_LENGTH);
+  return typeof name === 'string' ? oneLine(name, MAX_NAME_LENGTH) : 'anonymous';
 }
 
 /**

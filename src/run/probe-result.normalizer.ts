@@ -140,7 +140,9 @@ export function normalizeEnviron(probe: RegisteredCheck, value: unknown): CheckO
 function passOrFail(name: string, status: boolean, data: CheckData): CheckOutcome {
   // The common name needs no copy: only one that is long, spans lines or may hold a secret is rewritten.
   const reported =
-    name.length > MAX_NAME_LENGTH || HAS_CONTROL.test(name) || mayHoldSecret(name) ? checkName(name) : name;
+    typeof name !== 'string' || name.length > MAX_NAME_LENGTH || HAS_CONTROL.test(name) || mayHoldSecret(name)
+      ? checkName(name)
+      : name;
   return status ? { name: reported, status, data } : { name: reported, status, data, reason: reasonFromData(data) };
 }
 

@@ -1,6 +1,8 @@
 import { DEFAULT_MAX_LAG_MS, DEFAULT_MAX_STALL_MS, MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { INVALID_OPTION } from '../heartbeat.messages.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-options.interface.js';
+import { applyRules } from '../options/option-reader.js';
+import { BOOLEAN, numberRule, required, type Rule } from '../options/option-rules.js';
 
 /** The options of the management port's worker thread, once `thread: true` is validated. */
 export interface ResolvedThreadOptions {
@@ -16,8 +18,8 @@ export function resolveThreadOptions(
   options: HeartbeatModuleOptions | undefined,
   intervalMs: number,
 ): ResolvedThreadOptions | null {
-  const { thread = false, port, maxStallMs = DEFAULT_MAX_STALL_MS, maxLagMs = DEFAULT_MAX_LAG_MS } = options ?? {};
-  if (typeof thread !== 'boolean') throw new Error(INVALID_OPTION('thread', 'true or false', thread));
+  const { thread = false } = applyRules(OWNER, options ?? {}, { thread: BOOLEAN }) as HeartbeatModuleOptions;
+  const { port, maxStallMs = DEFAULT_MAX_STALL_MS, maxLagMs = DEFAULT_MAX_LAG_MS } = options ?? {};
   if (!thread) {
     for (const name of ['maxStallMs', 'maxLagMs'] as const) {
       if (options?.[name] !== undefined)
@@ -38,13 +40,18 @@ export function resolveThreadOptions(
       ),
     );
   }
-  assertRange('maxStallMs', maxStallMs, 500);
-  assertRange('maxLagMs', maxLagMs, 100);
-  return { maxStallMs, maxLagMs };
+  return {
+    maxStallMs: required(OWNER, 'maxStallMs', maxStallMs, wholeMsFrom(500)),
+    maxLagMs: required(OWNER, 'maxLagMs', maxLagMs, wholeMsFrom(100)),
+  };
 }
 
-function assertRange(option: string, value: unknown, min: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
-    throw new Error(INVALID_OPTION(option, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`, value));
-  }
+const OWNER = 'HeartbeatModule';
+
+function wholeMsFrom(min: number): Rule<number> {
+  return numberRule(`a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`, {
+    from: min,
+    to: MAX_TIMER_MS,
+    whole: true,
+  });
 }

@@ -1,0 +1,124 @@
+import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import type { CheckHandler, CheckOptions } from '../interfaces/probe.interface.js';
+import { applyRules, readOptions } from './option-reader.js';
+import {
+  BOOLEAN,
+  CHECK_NAME,
+  DURATION,
+  FUNCTION,
+  INTERVAL,
+  isObject,
+  optional,
+  required,
+  rule,
+  type Rule,
+  STALE_AFTER,
+  THRESHOLD,
+} from './option-rules.js';
+
+/** The rules of the schedule options, shared by the module (its defaults) and each check. */
+export const SCHEDULE_RULES = {
+  timeoutMs: DURATION,
+  cacheTtlMs: DURATION,
+  abandonAfterMs: DURATION,
+  intervalMs: INTERVAL,
+  staleAfterMs: STALE_AFTER,
+  failureThreshold: THRESHOLD,
+  successThreshold: THRESHOLD,
+} as const;
+
+/** The rules of one check's options (`register` and the decorators). */
+const CHECK_OPTION_RULES: Readonly<Record<keyof CheckOptions, Rule<unknown>>> = {
+  name: CHECK_NAME,
+  critical: BOOLEAN,
+  ...SCHEDULE_RULES,
+};
+const CHECK_OPTION_KEYS = Object.keys(CHECK_OPTION_RULES) as (keyof CheckOptions)[];
+
+/** A check's options (absent: none), validated, as a fresh object holding only the options given. */
+export function readCheckOptions(owner: string, value: unknown): CheckOptions {
+  const given = readOptions(value, { owner, label: 'options', prefix: '', known: CHECK_OPTION_KEYS });
+  return applyRules(owner, given, CHECK_OPTION_RULES) as CheckOptions;
+}
+
+/** A decorator's argument: a check's name, its options, or nothing. */
+export function readDecoratorOptions(owner: string, nameOrOptions: unknown): CheckOptions {
+  if (typeof nameOrOptions === 'string') return { name: required(owner, 'name', nameOrOptions, CHECK_NAME) };
+  return readCheckOptions(owner, nameOrOptions);
+}
+
+/**
+ * The name a check is registered under: `options.name`, else its own (a function's or a ready-made
+ * check's) when that is a valid name, else `fallback`.
+ */
+export function checkNameOf(owner: string, options: CheckOptions, own: unknown, fallback: string): string {
+  if (options.name !== undefined) return options.name;
+  if (own === undefined || own === '') return fallback;
+  return required(owner, 'name', own, CHECK_NAME);
+}
+
+/** The name of a function, or `undefined` when reading it throws (a hostile `name` getter). */
+export function functionName(handler: CheckHandler): unknown {
+  try {
+    return handler.name;
+  } catch {
+    return undefined;
+  }
+}
+
+const TEXT = rule<string>('a string', (value) => typeof value === 'string');
+const HEALTH = rule<NonNullable<HeartbeatCheck['health']>>(
+  'an object of componentType, observedKey and observedUnit strings',
+  (value) => isObject(value),
+);
+
+/** Whether `value` is meant as a ready-made check (an object, as opposed to a function). */
+export function isCheckObject(value: unknown): boolean {
+  try {
+    return isObject(value);
+  } catch {
+    // A revoked Proxy: `readCheck` names it.
+    return typeof value === 'object';
+  }
+}
+
+/**
+ * A ready-made check given as `option` (`checks.readiness[0]`, `handler`), read once and checked:
+ * `run` a function, `name` a valid name (unless `nameGiven`), `health` three strings, `dispose` a
+ * function. The members are copied, so that a getter cannot answer differently later.
+ */
+export function readCheck(owner: string, option: string, value: unknown, nameGiven = false): HeartbeatCheck {
+  const given = readMembers(owner, option, value);
+  const run = required(owner, `${option}.run`, given.run, FUNCTION) as HeartbeatCheck['run'];
+  const name = nameGiven ? '' : required(owner, `${option}.name`, given.name, CHECK_NAME);
+  const dispose = optional(owner, `${option}.dispose`, given.dispose, FUNCTION) as HeartbeatCheck['dispose'];
+  const health = readHealth(owner, `${option}.health`, given.health);
+  const check: HeartbeatCheck = {
+    name,
+    run: () => run.call(value),
+    ...(health ? { health } : {}),
+    ...(dispose ? { dispose: () => dispose.call(value) } : {}),
+  };
+  return check;
+}
+
+function readMembers(owner: string, option: string, value: unknown): Partial<Record<CheckMember, unknown>> {
+  required(owner, option, value, CHECK_OBJECT);
+  return readOptions(value, { owner, label: option, prefix: `${option}.`, known: CHECK_MEMBERS, open: true });
+}
+
+type CheckMember = 'run' | 'name' | 'health' | 'dispose';
+const CHECK_MEMBERS: readonly CheckMember[] = ['run', 'name', 'health', 'dispose'];
+const CHECK_OBJECT = rule<object>('a check such as httpCheck() (an object with a run method)', isObject);
+
+function readHealth(owner: string, option: string, value: unknown): HeartbeatCheck['health'] {
+  if (value === undefined) return undefined;
+  required(owner, option, value, HEALTH);
+  const known = ['componentType', 'observedKey', 'observedUnit'] as const;
+  const health = readOptions(value, { owner, label: option, prefix: `${option}.`, known, open: true });
+  return Object.freeze({
+    componentType: required(owner, `${option}.componentType`, health.componentType, TEXT),
+    observedKey: required(owner, `${option}.observedKey`, health.observedKey, TEXT),
+    observedUnit: required(owner, `${option}.observedUnit`, health.observedUnit, TEXT),
+  });
+}

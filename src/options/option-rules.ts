@@ -1,0 +1,153 @@
+import { MAX_NAME_LENGTH, MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { EXPECTED, INVALID_OPTION_OF, UNREADABLE_OPTION } from '../heartbeat.messages.js';
+
+/*
+ * The one validator of every option the module is given: forRoot and the forRootAsync factory's
+ * result, ProbeRegistry.register, the probe decorators and the check factories. A rule says what
+ * it accepts and how an error describes that; `optional` and `required` apply it and throw an error
+ * naming the owner (`HeartbeatModule`, `httpCheck()`…) and the option. A rule may throw on a
+ * hostile value (a revoked Proxy, a throwing getter): that is the option's error too.
+ */
+
+/** What one option accepts, and how its error says it. */
+export interface Rule<T> {
+  /** A valid value, as the error says it: "a whole number from 1 to 1000". */
+  readonly expected: string;
+  /** Whether `value` is valid. May throw on a hostile value. */
+  accepts(value: unknown): boolean;
+  /** @internal Carries `T` for the type of `optional` and `required`. */
+  readonly type?: T;
+}
+
+/** A rule from its error text and its test. */
+export function rule<T>(expected: string, accepts: (value: unknown) => boolean): Rule<T> {
+  return { expected, accepts };
+}
+
+/** Bounds of a numeric rule: `from`/`to` include their bound, `above` excludes it; `whole` wants an integer. */
+export interface NumberBounds {
+  readonly from?: number;
+  readonly above?: number;
+  readonly to?: number;
+  readonly whole?: boolean;
+}
+
+/** A finite number within `bounds` (NaN and Infinity never are). */
+export function numberRule(expected: string, bounds: NumberBounds): Rule<number> {
+  const { from, above, to, whole } = bounds;
+  return rule(
+    expected,
+    (value) =>
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      (from === undefined || value >= from) &&
+      (above === undefined || value > above) &&
+      (to === undefined || value <= to) &&
+      (!whole || Number.isInteger(value)),
+  );
+}
+
+/** One of a few strings. */
+export function oneOf<T extends string>(...choices: readonly T[]): Rule<T> {
+  const quoted = choices.map((choice) => `'${choice}'`);
+  const expected = `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+  return rule(expected, (value) => (choices as readonly unknown[]).includes(value));
+}
+
+/** A non-empty string, at most `maxLength` characters long. */
+export function textRule(expected: string, maxLength = Infinity): Rule<string> {
+  return rule(expected, (value) => typeof value === 'string' && value.length > 0 && value.length <= maxLength);
+}
+
+/** An array every element of which `element` accepts. */
+export function arrayOf<T>(expected: string, element: Rule<T>): Rule<T[]> {
+  return rule(expected, (value) => Array.isArray(value) && value.every((item) => element.accepts(item)));
+}
+
+/** Either rule. */
+export function either<A, B>(expected: string, a: Rule<A>, b: Rule<B>): Rule<A | B> {
+  return rule(expected, (value) => a.accepts(value) || b.accepts(value));
+}
+
+/** An object (not an array) whose members `names` are functions. */
+export function withMethods<T>(expected: string, names: readonly string[]): Rule<T> {
+  return rule(
+    expected,
+    (value) => isObject(value) && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function'),
+  );
+}
+
+/** Whether `value` is an object of options: not null, not an array, not a function. May throw on a revoked Proxy. */
+export function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export const BOOLEAN = rule<boolean>(EXPECTED.boolean, (value) => typeof value === 'boolean');
+export const FUNCTION = rule<(...args: never[]) => unknown>('a function', (value) => typeof value === 'function');
+/** A duration a Node timer can hold, 0 included. */
+export const DURATION = numberRule(EXPECTED.duration, { from: 0, to: MAX_TIMER_MS });
+/** A timeout of a check factory: 1 ms to 2^31-1. */
+export const TIMEOUT = numberRule(EXPECTED.timeout, { from: 1, to: MAX_TIMER_MS });
+/** 0 (on each probe) or a background period a timer can hold, 100 ms at least so that a check cannot spin. */
+const BACKGROUND_PERIOD = numberRule(EXPECTED.interval, { from: 100, to: MAX_TIMER_MS });
+export const INTERVAL = rule<number>(EXPECTED.interval, (value) => value === 0 || BACKGROUND_PERIOD.accepts(value));
+export const STALE_AFTER = numberRule(EXPECTED.staleAfter, { above: 0, to: MAX_TIMER_MS });
+export const THRESHOLD = numberRule(EXPECTED.threshold, { from: 1, to: 1000, whole: true });
+export const PORT = numberRule(EXPECTED.port, { from: 0, to: 65535, whole: true });
+/** A host to listen on or connect to: DNS caps a name at 253 characters; a space is never part of one. */
+export const HOST = rule<string>(
+  EXPECTED.host,
+  (value) => typeof value === 'string' && value.length > 0 && value.length <= 253 && !/[\s\p{Cc}]/u.test(value),
+);
+/**
+ * A check's name: a key of every report, a metrics label and a route segment, so it is a string
+ * and short (control characters are escaped where it is shown, as a result tuple's name is).
+ */
+export const CHECK_NAME = textRule(EXPECTED.name, MAX_NAME_LENGTH);
+/** `false`, or a Nest `LoggerService` (`debug`, `verbose` and `fatal` are optional there). */
+export const LOGGER = rule<false | object>(
+  EXPECTED.logger,
+  (value) => value === false || withMethods(EXPECTED.logger, ['log', 'error', 'warn']).accepts(value),
+);
+/**
+ * A route prefix: RFC 3986's unreserved characters in segments, so that it means the same to
+ * Express, Fastify and the management port (`:` starts a route parameter, `*` and `?` are patterns
+ * there) and every client sends it as written (`.` and `..` segments are resolved away by clients),
+ * at most 1024 characters.
+ */
+export const ROUTE_PREFIX = rule<string>(EXPECTED.routePrefix, (value) => {
+  // Longer, it could not be requested: a request line is capped (16 KiB of headers in Node).
+  if (typeof value !== 'string' || value.length > 1024) return false;
+  const trimmed = value.replace(/^\/+|\/+$/g, '');
+  return (
+    trimmed === '' ||
+    trimmed.split('/').every((segment) => /^[A-Za-z0-9._~-]+$/.test(segment) && segment !== '.' && segment !== '..')
+  );
+});
+
+/** `value` if absent or accepted by `rule`; otherwise throws an error naming `owner` and `option`. */
+export function optional<T>(owner: string, option: string, value: unknown, valid: Rule<T>): T | undefined {
+  return value === undefined ? undefined : required(owner, option, value, valid);
+}
+
+/** `value` if `rule` accepts it (absent is not); otherwise throws an error naming `owner` and `option`. */
+export function required<T>(owner: string, option: string, value: unknown, valid: Rule<T>): T {
+  let accepted: boolean;
+  try {
+    accepted = valid.accepts(value);
+  } catch (error) {
+    throw new TypeError(UNREADABLE_OPTION(owner, option, reasonOf(error)), { cause: error });
+  }
+  if (!accepted) throw new TypeError(INVALID_OPTION_OF(owner, option, valid.expected, value));
+  return value as T;
+}
+
+/** A thrown value's message, without trusting it. */
+export function reasonOf(error: unknown): string {
+  try {
+    const message = (error as { message?: unknown } | null)?.message;
+    return typeof message === 'string' ? message.slice(0, 200) : 'a value was thrown';
+  } catch {
+    return 'a value was thrown';
+  }
+}
