@@ -62,7 +62,7 @@ export const CHECK_STALE = (source: string, ageMs: number, intervalMs: number) =
 export const STILL_FAILING = (passes: number, threshold: number) =>
   `still failing: the check passed ${passes} time(s) in a row of the ${threshold} it needs to count as passing again`;
 export const METRICS_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
-  `HeartbeatModule: metrics.${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
+  `HeartbeatModule: metrics.${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
 export const INVALID_METRICS_PREFIX = (value: unknown) =>
   `HeartbeatModule: option "metrics.prefix" must be a name of letters, digits and underscores, not starting with a digit (got ${String(value)}).`;
 export const METRICS_FAILED = (reason: string) => `GET /metrics on the management port failed: ${reason}`;
@@ -89,7 +89,7 @@ export const FORWARD_TIMED_OUT = 'the app did not answer this request in time (i
 export const THREAD_START_FAILED = (reason: string) =>
   `HeartbeatModule: the management port's worker thread could not start: ${reason}`;
 export const GRPC_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
-  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
+  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
 export const GRPC_LISTEN_FAILED = (address: string, reason: string) =>
   `HeartbeatModule: the gRPC health server could not listen on ${address}: ${reason}`;
 export const GRPC_NOT_ENABLED =
