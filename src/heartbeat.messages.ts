@@ -16,8 +16,9 @@ export const DECLARATION_ONLY_OPTION = (option: string) =>
 export const ENVIRON_ON_PUBLIC_PORT = (path: string) =>
   `environ (/${path}/environ) lists every library and version on the app's public port. In production keep it private: ` +
   `routeDecorators with your auth guard, a management port (port, serveOn: 'both' keeps environ there), or environ: false.`;
-export const ENVIRON_INVENTORY_EMPTY = (root: string) =>
-  `environ lists no libraries: nothing is installed under environ.root (${root}). ` +
+export const ENVIRON_INVENTORY_EMPTY = (root: string, skipped: number) =>
+  `environ lists no libraries: nothing is installed under environ.root (${root})` +
+  (skipped > 0 ? ` that could be read (${skipped} skipped: see inventory.skipped in environ). ` : '. ') +
   `Set environ: { root: '<the folder of the app's package.json>' } if the app lives elsewhere.`;
 export const REQUEST_SCOPED_PROBE = (source: string) =>
   `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;

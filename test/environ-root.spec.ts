@@ -73,6 +73,19 @@ it('warns once, naming environ.root, when the inventory comes out empty', async 
   ]);
 });
 
+it('says what was skipped when the only node_modules links out of the root', async () => {
+  const entry = app('linked', false);
+  write({ 'store/left-pad/package.json': JSON.stringify({ name: 'left-pad', version: '1.3.0' }) });
+  symlinkSync(join(scratch, 'store'), join(scratch, 'linked', 'node_modules'));
+  const printed = await start(entry, '/');
+  expect(printed.libraries).toEqual([]);
+  expect(printed.warnings).toEqual([
+    expect.stringMatching(
+      /environ\.root \(.*linked\) that could be read \(1 skipped: see inventory\.skipped in environ\)\. /,
+    ),
+  ]);
+});
+
 describe('findPackageRoot', () => {
   it("takes the working directory's package when the entry is a tool's under node_modules", () => {
     write({

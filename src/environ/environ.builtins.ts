@@ -71,7 +71,10 @@ export function registerEnvironBuiltins(
     // one warning says so, where an empty `libraries` alone would go unnoticed.
     start: () =>
       (started ??= inventory.start().then((data) => {
-        if (!stopped && Object.keys(data.libraries).length === 0) options.logger?.warn(ENVIRON_INVENTORY_EMPTY(root));
+        if (!stopped && Object.keys(data.libraries).length === 0) {
+          const skipped = data.inventory && 'skipped' in data.inventory ? data.inventory.skipped.length : 0;
+          options.logger?.warn(ENVIRON_INVENTORY_EMPTY(root, skipped));
+        }
         return data;
       })),
     stop: () => {
