@@ -88,7 +88,7 @@ export const THREAD_UNAVAILABLE = (reason: string) =>
 export const THREAD_FAILED = (reason: string) =>
   `the management port's worker thread failed: ${reason}; the port no longer answers, so the kubelet's probes fail`;
 export const THREAD_ENTRY_UNKNOWN =
-  'the worker file of the management port could not be located (no __dirname: nestjs-heartbeat is not running from its CommonJS build in dist/)';
+  'the worker file of the management port could not be located (no __dirname: nestjs-heartbeat is not running from one of its builds in dist/)';
 export const FORWARD_TIMED_OUT = 'the app did not answer this request in time (its main event loop is busy or stuck)';
 export const THREAD_START_FAILED = (reason: string) =>
   `HeartbeatModule: the management port's worker thread could not start: ${reason}`;
