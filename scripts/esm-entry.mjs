@@ -1,19 +1,82 @@
 #!/usr/bin/env node
-// After `tsc -p tsconfig.build.json` (CommonJS into dist/), writes what makes dist/ one package
-// for both module systems with one copy of its state:
-// - dist/package.json marks dist/*.js as CommonJS (the repository itself stays "type": "module");
-// - dist/index.mjs, the `import` entry, re-exports the CommonJS build instead of being a second
-//   build, so `import` and `require` meet the same HeartbeatModule, ProbeRegistry and tokens.
-//   Node finds the names through cjs-module-lexer, which reads tsc's exports and __exportStar;
-//   `npm run compat` checks that both entries expose the same names and the same objects;
-// - dist/index.d.mts gives `import` its ESM-flavoured types over the same declarations.
-import { writeFileSync } from 'node:fs';
+// After tsc has written the CommonJS build (dist/) and the ESM build (dist/esm/), writes the two
+// entries that make them one package with one copy of its state per process:
+//
+// - dist/build-choice.js picks the build that is the package's only copy: the ESM build where
+//   @nestjs/common is ESM-only (Nest 12), the CommonJS build where it is CommonJS (Nest 11). Both
+//   entries ask it, so `import` and `require()` always meet the same HeartbeatModule, ProbeRegistry
+//   and tokens (no dual-package hazard), and under `import` with Nest 12 nothing is require()d:
+//   Jest in ESM mode (its require cannot load ESM) and Node 24 (no require() of ESM in a cycle)
+//   load the package;
+// - dist/index.mjs, the `import` entry, loads the chosen build and re-exports its names, listed here
+//   from the build itself (an ESM entry cannot pick `export *` at run time);
+// - dist/index.cjs, the `require` entry, is the chosen build: with Nest 12 that is require() of the
+//   ESM build, which Node allows wherever it can require() Nest 12 itself (20.19+, 22.12+);
+// - dist/package.json marks dist/*.js as CommonJS and dist/esm/package.json dist/esm/*.js as ESM
+//   (the repository itself stays "type": "module");
+// - dist/index.d.mts gives `import` its ESM-flavoured types over the same declarations;
+// - in the ESM build, a file that reads `__dirname` (the worker thread's file) gets it from
+//   `import.meta.url`, as it is defined in CommonJS.
+// `npm run compat` checks that both entries expose the same names and the same objects.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const header =
-  '// The ESM entry of nestjs-heartbeat: the CommonJS build itself, re-exported (one copy of its state).\n';
-writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
-writeFileSync(join(dist, 'index.mjs'), `${header}export * from './index.js';\n`);
-writeFileSync(join(dist, 'index.d.mts'), `${header}export * from './index.js';\n`);
+const esm = join(dist, 'esm');
+const json = (value) => JSON.stringify(value, null, 2) + '\n';
+
+writeFileSync(join(dist, 'package.json'), json({ type: 'commonjs' }));
+writeFileSync(join(esm, 'package.json'), json({ type: 'module' }));
+
+const DIRNAME_SHIM =
+  "import { dirname as __heartbeatDirname } from 'node:path';\n" +
+  "import { fileURLToPath as __heartbeatFileURLToPath } from 'node:url';\n" +
+  'const __dirname = __heartbeatDirname(__heartbeatFileURLToPath(import.meta.url));\n';
+for (const entry of readdirSync(esm, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+  const path = join(entry.parentPath ?? entry.path, entry.name);
+  const code = readFileSync(path, 'utf8');
+  // Only code that uses it, not a message that names it.
+  if (/typeof __dirname|\(__dirname\b/.test(code)) writeFileSync(path, DIRNAME_SHIM + code);
+}
+
+writeFileSync(
+  join(dist, 'build-choice.js'),
+  `'use strict';
+// Which build is nestjs-heartbeat's one copy in this process (read by index.mjs and index.cjs):
+// the ESM build where @nestjs/common is ESM-only (Nest 12), else the CommonJS build (Nest 11).
+function nestIsEsm() {
+  try {
+    return require('@nestjs/common/package.json').type === 'module';
+  } catch {
+    return false; // Nest is missing: the CommonJS build reports it the usual way.
+  }
+}
+exports.esm = nestIsEsm();
+`,
+);
+
+const names = Object.keys(await import(pathToFileURL(join(esm, 'index.js')).href)).sort();
+const header = '// The ESM entry of nestjs-heartbeat: the build dist/build-choice.js picks (one copy of its state).\n';
+writeFileSync(
+  join(dist, 'index.mjs'),
+  `${header}import choice from './build-choice.js';
+
+const build = choice.esm ? await import('./esm/index.js') : (await import('./index.js')).default;
+export const {
+${names.map((name) => `  ${name},`).join('\n')}
+} = build;
+`,
+);
+writeFileSync(
+  join(dist, 'index.cjs'),
+  `'use strict';
+// The require() entry of nestjs-heartbeat: the build dist/build-choice.js picks (one copy of its state).
+module.exports = require('./build-choice.js').esm ? require('./esm/index.js') : require('./index.js');
+`,
+);
+writeFileSync(
+  join(dist, 'index.d.mts'),
+  "// The types of nestjs-heartbeat's ESM entry: the same declarations.\nexport * from './index.js';\n",
+);

@@ -95,6 +95,10 @@ export const EXPECTED = {
   routePrefix:
     "a route prefix of at most 1024 characters: segments of letters, digits and -._~ separated by '/' (no '.' or '..' segment, no ':', '*' or '?')",
 } as const;
+export const ENVIRON_INVENTORY_EMPTY = (root: string, skipped: number) =>
+  `environ lists no libraries: nothing is installed under environ.root (${root})` +
+  (skipped > 0 ? ` that could be read (${skipped} skipped: see inventory.skipped in environ). ` : '. ') +
+  `Set environ: { root: '<the folder of the app's package.json>' } if the app lives elsewhere.`;
 export const REQUEST_SCOPED_PROBE = (source: string) =>
   `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;
 
@@ -150,7 +154,7 @@ export const CHECK_STALE = (source: string, ageMs: number, intervalMs: number) =
 export const STILL_FAILING = (passes: number, threshold: number) =>
   `still failing: the check passed ${passes} time(s) in a row of the ${threshold} it needs to count as passing again`;
 export const METRICS_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
-  `HeartbeatModule: metrics.${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
+  `HeartbeatModule: metrics.${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
 export const METRICS_FAILED = (reason: string) => `GET /metrics on the management port failed: ${reason}`;
 export const METRICS_NOT_REGISTERED = (reason: string) =>
   `HeartbeatModule: the Prometheus metrics could not be registered (${reason}). Another app in this process may have registered them on the same registry: give each its own Registry (metrics.prometheus) or prefix (metrics.prefix).`;
@@ -185,12 +189,12 @@ export const THREAD_UNAVAILABLE = (reason: string) =>
 export const THREAD_FAILED = (reason: string) =>
   `the management port's worker thread failed: ${reason}; the port no longer answers, so the kubelet's probes fail`;
 export const THREAD_ENTRY_UNKNOWN =
-  'the worker file of the management port could not be located (no __dirname: nestjs-heartbeat is not running from its CommonJS build in dist/)';
+  'the worker file of the management port could not be located (no __dirname: nestjs-heartbeat is not running from one of its builds in dist/)';
 export const FORWARD_TIMED_OUT = 'the app did not answer this request in time (its main event loop is busy or stuck)';
 export const THREAD_START_FAILED = (reason: string) =>
   `HeartbeatModule: the management port's worker thread could not start: ${reason}`;
 export const GRPC_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
-  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded (${reason}). Install it: npm install ${name}`;
+  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
 export const GRPC_LISTEN_FAILED = (address: string, reason: string) =>
   `HeartbeatModule: the gRPC health server could not listen on ${address}: ${reason}`;
 export const GRPC_NOT_ENABLED =

@@ -1,3 +1,5 @@
+import { oneLine, reasonOf } from './run/outcome-text.js';
+
 /** Loads an optional peer dependency by name; tests inject one that fails. */
 export type PackageLoader = (name: string) => Promise<unknown>;
 /** Injection token of the `PackageLoader` (optional; `import()` when absent). */
@@ -7,21 +9,29 @@ export const importPackage: PackageLoader = (name) => import(name);
 
 /**
  * The optional peer `name`, as its CommonJS exports (`module.exports`) whichever way it was loaded:
- * `member` tells the namespace from its `default`. A package that cannot be loaded throws the error
- * `missing` makes of the loader's reason.
+ * `member` tells the namespace from its `default`. A package that cannot be loaded fails with the
+ * message `missing` makes of the loader's first line (the original error is its `cause`).
  */
 export async function loadPeer<T>(
   load: PackageLoader,
   name: string,
   member: string,
-  missing: (error: unknown) => Error,
+  missing: (reason: string) => string,
 ): Promise<T> {
   let loaded: unknown;
   try {
     loaded = await load(name);
   } catch (error) {
-    throw missing(error);
+    throw new Error(missing(firstLine(error)), { cause: error });
   }
   const module = loaded as Record<string, unknown> & { default?: Record<string, unknown> };
   return (module[member] !== undefined ? module : module.default) as T;
+}
+
+/**
+ * The first line of a load failure: "Cannot find module 'x'". What follows it (Node's "Require
+ * stack:" list of every file that led there, a bundler's hints) would push the fix out of sight.
+ */
+function firstLine(error: unknown): string {
+  return oneLine(reasonOf(error).split(/\r?\n/, 1)[0].trim());
 }

@@ -67,7 +67,7 @@ describe('gRPC packages', () => {
   ])('fails the bootstrap naming a missing package (%j, %s)', async (options, name, option) => {
     const { load } = recordingLoader([name]);
     await expect(boot(options, load)).rejects.toThrow(
-      `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded (Cannot find module '${name}'). Install it: npm install ${name}`,
+      `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (Cannot find module '${name}')`,
     );
   });
 

@@ -272,7 +272,7 @@ describe('metrics', () => {
           imports: [loaderModule(missing), HeartbeatModule.forRoot({ logger: false, environ: false, metrics })],
         }),
       ).rejects.toThrow(
-        `metrics.${Object.keys(metrics)[0]} needs the package "${name}", which could not be loaded (Cannot find module '${name}'). Install it: npm install ${name}`,
+        `metrics.${Object.keys(metrics)[0]} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (Cannot find module '${name}')`,
       );
     }
   });

@@ -134,6 +134,9 @@ const MODULE = {
  * its `baseUrl` is deprecated), and TypeScript 5.7 on a CommonJS Nest 12 app (TS1479 on
  * `@nestjs/common`, which is ESM-only; TypeScript allows require() of ESM from 5.8).
  * `e2eFromNode`: Jest in CommonJS mode loads ESM-only Nest 12 only where Node lets it (24.9+).
+ * `jest`: an ESM app tested with Jest in ESM mode instead of Vitest. `fastifyE2eFromNode`: its Fastify
+ * e2e test (a file of its own) runs from that Node: Nest 12's Fastify adapter loads @fastify/middie,
+ * CommonJS, which require()s path-to-regexp 9, ESM-only, and Jest's require loads ESM only on 24.9+.
  */
 export const APPS = [
   { name: 'nest11-cjs-commonjs', nest: 11, esm: false, module: 'commonjs', typescript: ['5.7.3', '5.9.3'] },
@@ -149,23 +152,35 @@ export const APPS = [
   },
   { name: 'nest12-esm-nodenext', nest: 12, esm: true, module: 'nodenext', typescript: ['5.7.3', '5.9.3', '6.0.3'] },
   { name: 'nest12-esm-bundler', nest: 12, esm: true, module: 'bundler', typescript: ['5.7.3', '5.9.3', '6.0.3'] },
+  // An ESM app that kept Jest: ts-jest with useESM, run with --experimental-vm-modules. Under
+  // `import` the package must load no CommonJS that require()s Nest 12 (Jest's require cannot load ESM).
+  {
+    name: 'nest12-esm-jest',
+    nest: 12,
+    esm: true,
+    jest: true,
+    module: 'nodenext',
+    typescript: ['5.9.3', '6.0.3'],
+    fastifyE2eFromNode: [24, 9],
+  },
 ];
 
 // The templates' test:e2e scripts (`nest build` is tsc with tsconfig.build.json underneath).
 const TEST_E2E = (app) =>
-  app.esm
+  app.esm && !app.jest
     ? 'vitest run --config ./vitest.config.e2e.ts'
     : `${app.nest === 12 ? 'node --experimental-vm-modules ' : ''}jest --config ./test/jest-e2e.json`;
 
 /** The Node arguments that run an app's test:e2e script, for a given Node binary. */
-export const e2eArguments = (app) =>
-  app.esm
+export const e2eArguments = (app, { expressOnly = false } = {}) =>
+  app.esm && !app.jest
     ? ['node_modules/vitest/vitest.mjs', 'run', '--config', './vitest.config.e2e.ts']
     : [
         ...(app.nest === 12 ? ['--experimental-vm-modules'] : []),
         'node_modules/jest/bin/jest.js',
         '--config',
         './test/jest-e2e.json',
+        ...(expressOnly ? ['test/app.e2e-spec.ts'] : []),
       ];
 
 const json = (value) => JSON.stringify(value, null, 2) + '\n';
@@ -174,7 +189,7 @@ const json = (value) => JSON.stringify(value, null, 2) + '\n';
 export function appFiles(app) {
   const js = app.esm ? '.js' : ''; // ESM apps write relative imports with their extension
   const tsconfig = { ...TSCONFIG[app.nest], ...MODULE[app.module] };
-  if (app.esm) tsconfig.types = ['vitest/globals', 'node'];
+  if (app.esm && !app.jest) tsconfig.types = ['vitest/globals', 'node'];
   else if (app.nest === 12) tsconfig.types = ['node', 'jest'];
   const files = {
     'package.json': json({
@@ -199,13 +214,26 @@ export function appFiles(app) {
     'src/main.ts': MAIN(js, app.esm),
     'src/app.module.ts': APP_MODULE(js, app.name, app.nest === 11),
     'src/app.controller.ts': CONTROLLER,
-    'test/app.e2e-spec.ts': E2E(js, app.name),
+    ...(app.fastifyE2eFromNode
+      ? { 'test/app.e2e-spec.ts': E2E(js, app.name, false), 'test/fastify.e2e-spec.ts': E2E(js, app.name, true) }
+      : { 'test/app.e2e-spec.ts': E2E(js, app.name) }),
     // Run by compat: require() and import() of the package in one process meet one HeartbeatModule.
     'identity.mjs': IDENTITY,
     // The app's own gRPC service, beside which the hybrid app adds the health service.
     'ping.proto': PING_PROTO,
   };
-  if (app.esm) {
+  if (app.esm && app.jest) {
+    // Jest's ESM setup for TypeScript: .ts files are ESM, ts-jest emits ESM, `./x.js` imports find `./x.ts`.
+    files['test/jest-e2e.json'] = json({
+      moduleFileExtensions: ['js', 'json', 'ts'],
+      rootDir: '.',
+      testEnvironment: 'node',
+      testRegex: '.e2e-spec.ts$',
+      extensionsToTreatAsEsm: ['.ts'],
+      moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+      transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
+    });
+  } else if (app.esm) {
     files['vitest.config.e2e.ts'] = VITEST;
   } else {
     files['test/jest-e2e.json'] = json({
@@ -354,16 +382,21 @@ export class AppController {
 }
 `;
 
-const E2E = (js, name) => `import { Test, TestingModule } from '@nestjs/testing';
+/** The e2e test: Express and Fastify, or (`fastify` true/false) only one of them, as its own file. */
+const E2E = (js, name, fastify) =>
+  `${E2E_HEADER(js, name, fastify !== false)}${fastify === true ? '' : E2E_EXPRESS}${fastify === false ? '' : E2E_FASTIFY}`;
+
+const E2E_HEADER = (js, name, fastify) => `import { Test, TestingModule } from '@nestjs/testing';
 import { INestApplication } from '@nestjs/common';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import request from 'supertest';
+${fastify ? "import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';\n" : ''}import request from 'supertest';
 import { App } from 'supertest/types${js}';
 import { AppModule } from './../src/app.module${js}';
 
 const readiness = { status: true, checks: { database: { status: true, app: '${name}' } } };
 
-describe('AppController (e2e)', () => {
+`;
+
+const E2E_EXPRESS = `describe('AppController (e2e)', () => {
   let app: INestApplication<App>;
 
   beforeEach(async () => {
@@ -388,7 +421,9 @@ describe('AppController (e2e)', () => {
   });
 });
 
-describe('readiness on Fastify (e2e)', () => {
+`;
+
+const E2E_FASTIFY = `describe('readiness on Fastify (e2e)', () => {
   let app: NestFastifyApplication;
 
   beforeEach(async () => {
@@ -426,16 +461,29 @@ export default defineConfig({
 
 const IDENTITY = `import { createRequire } from 'node:module';
 
+const core = await import('@nestjs/core');
+const { NestFactory } = core.NestFactory ? core : core.default; // Nest 11 is CommonJS
 const required = createRequire(import.meta.url)('nestjs-heartbeat');
 const imported = await import('nestjs-heartbeat');
 // Names the module systems add themselves (Node 23+ adds 'module.exports' to a CommonJS namespace).
 const own = new Set(['__esModule', 'default', 'module.exports']);
 const names = (entry) => Object.keys(entry).filter((name) => !own.has(name)).sort().join();
 const shared = ['HeartbeatModule', 'ProbeRegistry', 'HeartbeatService', 'HEARTBEAT_MODULE_OPTIONS'];
+// One registry: a module imported one way answers for the classes required the other way.
+const root = imported.HeartbeatModule.forRoot({ logger: false, environ: false });
+const app = await NestFactory.createApplicationContext(root, { logger: false });
+let registry;
+try {
+  registry = app.get(required.ProbeRegistry) === app.get(imported.ProbeRegistry);
+} catch (error) {
+  registry = String(error.message).split('\\n')[0];
+}
+await app.close();
 console.log(
   JSON.stringify({
     same: shared.every((name) => required[name] !== undefined && required[name] === imported[name]),
     names: names(required) === names(imported) || \`require(): \${names(required)}; import: \${names(imported)}\`,
+    registry,
   }),
 );
 `;

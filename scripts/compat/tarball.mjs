@@ -18,11 +18,21 @@ export async function checkTarball(root, work, run, check) {
     !files.some((path) => /(^|\/)(test|sample|bench)\//.test(path) || path.endsWith('.spec.js')),
     'no test, sample or bench code in the tarball',
   );
-  const entries = ['dist/package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts'];
+  const entries = [
+    'dist/package.json',
+    'dist/build-choice.js',
+    'dist/index.cjs',
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/index.mjs',
+    'dist/index.d.mts',
+    'dist/esm/package.json',
+    'dist/esm/index.js',
+  ];
   const absent = entries.filter((path) => !files.includes(path));
   check(
     absent.length === 0,
-    `tarball carries both entries and their types${absent.length ? `; missing: ${absent.join(', ')}` : ''}`,
+    `tarball carries both entries, both builds and their types${absent.length ? `; missing: ${absent.join(', ')}` : ''}`,
   );
 
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -31,8 +41,9 @@ export async function checkTarball(root, work, run, check) {
     entry.import?.types === './dist/index.d.mts' &&
       entry.import?.default === './dist/index.mjs' &&
       entry.require?.types === './dist/index.d.ts' &&
-      entry.require?.default === './dist/index.js',
-    'exports: import (index.mjs, index.d.mts) and require (index.js, index.d.ts)',
+      entry.require?.default === './dist/index.cjs' &&
+      manifest.main === './dist/index.cjs',
+    'exports: import (index.mjs, index.d.mts) and require (index.cjs, index.d.ts); main index.cjs',
   );
   const https = (value) => typeof value === 'string' && /^(git\+)?https:\/\//.test(value);
   check(

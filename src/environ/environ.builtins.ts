@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ENVIRON_INVENTORY_EMPTY } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeRegistry } from '../discovery/probe.registry.js';
 import { type InventoryFs, nodeInventoryFs } from './inventory-fs.js';
@@ -63,7 +64,24 @@ export function registerEnvironBuiltins(
   if (env.length > 0) {
     add('env', () => ({ env: Object.fromEntries(env.map((name) => [name, process.env[name] ?? null])) }));
   }
-  return { start: () => inventory.start(), stop: () => inventory.stop() };
+  let stopped = false;
+  let started: Promise<unknown> | null = null;
+  return {
+    // An empty inventory is almost always a wrong root (the process started from another folder):
+    // one warning says so, where an empty `libraries` alone would go unnoticed.
+    start: () =>
+      (started ??= inventory.start().then((data) => {
+        if (!stopped && Object.keys(data.libraries).length === 0) {
+          const skipped = data.inventory && 'skipped' in data.inventory ? data.inventory.skipped.length : 0;
+          options.logger?.warn(ENVIRON_INVENTORY_EMPTY(root, skipped));
+        }
+        return data;
+      })),
+    stop: () => {
+      stopped = true;
+      inventory.stop();
+    },
+  };
 }
 
 /** The app's name and version, read with the inventory's care (inside the root, a regular file, capped). */

@@ -53,10 +53,10 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
     const { enabled, port } = this.options.grpc;
     if (!enabled) return;
     const name = 'grpc-health-check';
-    const loaded = await loadPeer<HealthCheckPackage>(this.load, name, 'HealthImplementation', (error) => {
-      const option = port === null ? 'grpc: true' : 'grpcPort';
-      return new Error(GRPC_PACKAGE_MISSING(option, name, oneLine(reasonOf(error))), { cause: error });
-    });
+    const option = port === null ? 'grpc: true' : 'grpcPort';
+    const loaded = await loadPeer<HealthCheckPackage>(this.load, name, 'HealthImplementation', (reason) =>
+      GRPC_PACKAGE_MISSING(option, name, reason),
+    );
     const health = new loaded.HealthImplementation(
       Object.fromEntries(Object.keys(GRPC_SERVICES).map((service) => [service, 'UNKNOWN'])),
     );

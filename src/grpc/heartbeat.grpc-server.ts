@@ -11,7 +11,6 @@ import { GRPC_LISTEN_FAILED, GRPC_LISTENING, GRPC_PACKAGE_MISSING } from '../hea
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { HeartbeatGrpcHealth } from './heartbeat.grpc-health.js';
 
 /**
@@ -58,9 +57,9 @@ export class HeartbeatGrpcServer implements OnModuleInit, OnApplicationBootstrap
   async onModuleInit(): Promise<void> {
     if (this.options.grpc.port === null) return;
     const name = '@grpc/grpc-js';
-    this.grpc = await loadPeer<GrpcJs>(this.load, name, 'Server', (error) => {
-      return new Error(GRPC_PACKAGE_MISSING('grpcPort', name, oneLine(reasonOf(error))), { cause: error });
-    });
+    this.grpc = await loadPeer<GrpcJs>(this.load, name, 'Server', (reason) =>
+      GRPC_PACKAGE_MISSING('grpcPort', name, reason),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -168,11 +168,6 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
 
   /** The package `name` the option `option` needs; a missing one fails the bootstrap naming it. */
   private loadPackage<T>(option: string, name: string, member: string): Promise<T> {
-    return loadPeer<T>(
-      this.load,
-      name,
-      member,
-      (error) => new Error(METRICS_PACKAGE_MISSING(option, name, oneLine(reasonOf(error))), { cause: error }),
-    );
+    return loadPeer<T>(this.load, name, member, (reason) => METRICS_PACKAGE_MISSING(option, name, reason));
   }
 }

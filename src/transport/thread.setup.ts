@@ -22,7 +22,7 @@ export interface ThreadWorkerSource {
   readonly Worker?: typeof Worker | null;
 }
 
-/** The worker's file in the CommonJS build; unknown when this module is not running from it. */
+/** The worker's file beside this one in the build in use (dist/ or dist/esm/); unknown when not running from a build. */
 export function defaultEntry(): string {
   if (typeof __dirname !== 'string') throw new Error(THREAD_ENTRY_UNKNOWN);
   return join(__dirname, 'heartbeat.worker.js');
