@@ -52,6 +52,22 @@ describe.each(ADAPTERS)('issue 25 review (%s)', (adapter) => {
     },
   );
 
+  // A name registered as `a#2` is the full report's `a#2`; a second `a` is reported as `a#3`. The
+  // one-check route `readiness/a#2` answers the second `a` (failing, 500) under the key `a#2`, so
+  // the two answers give the same name opposite statuses.
+  it('answers readiness/a#2 with the check the full report calls a#2', async () => {
+    app = await createApp(adapter, { imports: [HeartbeatModule.forRoot({ logger: false, environ: false })] });
+    const registry = app.get(ProbeRegistry);
+    registry.register('readiness', () => true, { name: 'a#2' });
+    registry.register('readiness', () => true, { name: 'a' });
+    registry.register('readiness', () => false, { name: 'a' });
+    const full = await request(app.getHttpServer()).get(`${BASE}/readiness`);
+    expect(full.body.checks['a#2']).toEqual({ status: true });
+    const one = await request(app.getHttpServer()).get(`${BASE}/readiness/a%232`);
+    expect(one.body.checks['a#2']).toEqual(full.body.checks['a#2']);
+    expect(one.status).toBe(200);
+  });
+
   // A check name may have up to 200 characters, and a capped body sends the reader to
   // `GET <probe>/<name>`; on Fastify a name over 100 characters is 414 (FST_ERR_MAX_PARAM_LENGTH).
   it('answers the one-check route of a 150-character check name', async () => {
