@@ -325,12 +325,16 @@ describe('each decorator, option by option (validated at bootstrap)', () => {
     ['EnvironProbe', EnvironProbe],
   ] as const;
   const OPTIONS = ['options', 'name', 'timeoutMs', 'critical', 'intervalMs', 'failureThreshold'];
+  // An environ contributor has no critical flag, schedule or thresholds: those keys are refused.
+  const ENVIRON_OPTIONS = ['options', 'name', 'timeoutMs', 'cacheTtlMs', 'abandonAfterMs'];
 
   it.each(DECORATORS.map(([name, decorator]) => [name, decorator] as const))('@%s()', async (name, decorator) => {
+    const environ = name === 'EnvironProbe';
     for (const [, make] of WRONG) {
-      for (const option of OPTIONS) {
+      for (const option of environ ? ENVIRON_OPTIONS : OPTIONS) {
         const value = make();
-        const argument = option === 'options' ? value : { critical: false, [option]: value };
+        const base = environ ? {} : { critical: false };
+        const argument = option === 'options' ? value : { ...base, [option]: value };
         @Injectable()
         class Fuzzed {
           check() {

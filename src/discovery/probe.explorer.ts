@@ -53,7 +53,7 @@ export class ProbeExplorer {
       for (const { kind, options: given } of probes) {
         // Validated here, at bootstrap, rather than where the decorator is applied (at import).
         const owner = DECORATOR_OWNER(kind, source);
-        const options = readDecoratorOptions(owner, given);
+        const options = readDecoratorOptions(owner, given, kind);
         found.push({
           kind,
           name: checkNameOf(owner, options, methodName, methodName),

@@ -57,7 +57,7 @@ export class ProbeRegistry {
   register(kind: ProbeKindInput, handler: CheckHandler | HeartbeatCheck, options: CheckOptions = {}): () => void {
     const resolved = toProbeKind(kind);
     const owner = REGISTER_OWNER(resolved);
-    const valid = readCheckOptions(owner, options);
+    const valid = readCheckOptions(owner, options, resolved);
     if (isCheckObject(handler)) {
       const check = readCheck(owner, 'handler', handler, valid.name !== undefined);
       const name = checkNameOf(owner, valid, check.name, check.name);

@@ -1,5 +1,5 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import type { CheckHandler, CheckOptions } from '../interfaces/probe.interface.js';
+import type { CheckHandler, CheckOptions, ProbeKind } from '../interfaces/probe.interface.js';
 import { applyRules, readOptions } from './option-reader.js';
 import {
   BOOLEAN,
@@ -34,17 +34,23 @@ const CHECK_OPTION_RULES: Readonly<Record<keyof CheckOptions, Rule<unknown>>> = 
   ...SCHEDULE_RULES,
 };
 const CHECK_OPTION_KEYS = Object.keys(CHECK_OPTION_RULES) as (keyof CheckOptions)[];
+/**
+ * An environ contributor runs on each environ request and only adds data: it has no background
+ * schedule, no thresholds and no critical flag, so those options would be accepted and do nothing.
+ */
+const ENVIRON_OPTION_KEYS: readonly (keyof CheckOptions)[] = ['name', 'timeoutMs', 'cacheTtlMs', 'abandonAfterMs'];
 
 /** A check's options (absent: none), validated, as a fresh object holding only the options given. */
-export function readCheckOptions(owner: string, value: unknown): CheckOptions {
-  const given = readOptions(value, { owner, label: 'options', prefix: '', known: CHECK_OPTION_KEYS });
+export function readCheckOptions(owner: string, value: unknown, kind?: ProbeKind): CheckOptions {
+  const known = kind === 'environ' ? ENVIRON_OPTION_KEYS : CHECK_OPTION_KEYS;
+  const given = readOptions(value, { owner, label: 'options', prefix: '', known });
   return applyRules(owner, given, CHECK_OPTION_RULES) as CheckOptions;
 }
 
 /** A decorator's argument: a check's name, its options, or nothing. */
-export function readDecoratorOptions(owner: string, nameOrOptions: unknown): CheckOptions {
+export function readDecoratorOptions(owner: string, nameOrOptions: unknown, kind?: ProbeKind): CheckOptions {
   if (typeof nameOrOptions === 'string') return { name: required(owner, 'name', nameOrOptions, CHECK_NAME) };
-  return readCheckOptions(owner, nameOrOptions);
+  return readCheckOptions(owner, nameOrOptions, kind);
 }
 
 /**
