@@ -4,6 +4,7 @@ import type { CheckData } from '../interfaces/probe.interface.js';
 import { isCritical } from '../report/report.builder.js';
 import type { CheckPolicy } from './check-policy.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
+import { checkName } from './outcome-text.js';
 
 /** What the state keeps of one check; updated in place on each result. */
 export interface Entry {
@@ -42,8 +43,9 @@ export const FIRST_RESULT: Omit<Entry, 'since'> = {
 /** What is known of `check` now, from its entry (a copy). */
 export function checkHealth(check: RegisteredCheck, entry: Entry | undefined, policy: CheckPolicy): CheckHealth {
   const known = {
-    name: check.name,
-    source: check.source,
+    // As bodies show them (secrets masked, one line): state() is read by code that logs it.
+    name: checkName(check.name),
+    source: checkName(check.source),
     critical: isCritical(check),
     mode: policy.intervalMs > 0 ? ('background' as const) : ('request' as const),
     intervalMs: policy.intervalMs,

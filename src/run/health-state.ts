@@ -8,6 +8,7 @@ import type { CheckOutcome } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { policyOf } from './check-policy.js';
 import { checkHealth, type Entry, FIRST_RESULT } from './health-entry.js';
+import { checkName } from './outcome-text.js';
 
 /**
  * What hears of every result and every change of a reported status, synchronously, with no
@@ -152,7 +153,14 @@ export class HealthState implements OnApplicationShutdown {
 }
 
 function toChange({ check, outcome, previous, time }: Transition): HealthChange {
-  const change = { probe: check.kind, check: check.name, source: check.source, status: outcome.status, previous, time };
+  const change = {
+    probe: check.kind,
+    check: checkName(check.name),
+    source: checkName(check.source),
+    status: outcome.status,
+    previous,
+    time,
+  };
   return outcome.reason === undefined ? change : { ...change, reason: outcome.reason };
 }
 
