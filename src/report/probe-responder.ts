@@ -137,11 +137,10 @@ export class ProbeResponder {
     });
   }
 
-  /** The whole evaluation when it is the run of checks registered under `check` (the evaluator ran only those). */
+  /** The whole evaluation when it is the run of the one check registered as `check` (the evaluator ran only it). */
   private namedRun(kind: HealthProbe, check: string, evaluation: Evaluation): Evaluation | null {
-    const name = check.replace(/#\d+$/, '');
-    const named = this.registry.get(kind).some((registered) => registered.name === name);
-    return named && evaluation.entries.length > 0 ? evaluation : null;
+    const named = this.registry.get(kind).filter((registered) => registered.name === check);
+    return named.length === 1 && evaluation.entries.length > 0 ? evaluation : null;
   }
 
   /** The seed's JSON of an evaluation, within the cap; a capped body carries `truncated` instead of `unknownExcludes`. */

@@ -87,16 +87,16 @@ export class ProbeEvaluator {
 
   /**
    * Runs the checks of a probe, less those named in `exclude` (not applied to startup). For one
-   * check (`<probe>/<name>`), only the checks registered under that name (`db` for `db#2`) run; a
-   * name that only a result tuple gives runs them all, as nothing else can tell which check gives it.
+   * check (`<probe>/<name>`), only the check registered under exactly that name runs when it is the
+   * only one; any other name (`db#2`, a name two checks share, a name only a result gives) runs them
+   * all, since its key (`#n`) is given among every check of the probe, as the whole report gives it.
    */
   resultsOf(kind: HealthProbe, exclude?: readonly string[], check?: string): Promise<readonly CheckResult[]> {
     if (kind === 'startup') return this.startupResults();
     const probes = this.registry.get(kind);
     if (check !== undefined) {
-      const name = check.replace(/#\d+$/, '');
-      const named = probes.filter((probe) => probe.name === name);
-      if (named.length) return this.runner.run(`${kind}/${name}`, named);
+      const named = probes.filter((probe) => probe.name === check);
+      if (named.length === 1) return this.runner.run(`${kind}/${check}`, named);
     }
     if (!exclude?.length) return this.runner.run(kind, probes);
     return this.runner.run(
