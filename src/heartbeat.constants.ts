@@ -75,6 +75,11 @@ export const DEFAULT_ABANDON_AFTER_MS = 10_000;
 /** Check names longer than this are cut (a name from a result tuple is user input of any size). */
 export const MAX_NAME_LENGTH = 200;
 /**
+ * A registered check's name is at most this long: Fastify's default `maxParamLength`, so that the
+ * check's one-check route (`readiness/<name>`) answers on every adapter (a longer one is 414 there).
+ */
+export const MAX_CHECK_NAME_LENGTH = 100;
+/**
  * With `thread: true`, how long the main loop may make no progress before liveness fails. The
  * kubelet restarts after `failureThreshold` (3) failures `periodSeconds` (10 s) apart, so a stuck
  * loop is restarted 30-40 s after it stopped, as a dead process whose probes time out is today,

@@ -60,9 +60,6 @@ export const ENVIRON_KEPT_PRIVATE = (path: string, production: boolean) =>
   `environ (/${path}/environ) is not served on the app's port: it lists every library and version, so ` +
   `${production ? 'with NODE_ENV=production' : 'with environ.public: false'} it answers 404 there. To serve it, set environ: { public: true }, guard the routes with routeDecorators, ` +
   `or serve the probes on a management port (port), which always serves it.`;
-/** Body of the app port's 404 for environ while it is kept private there. */
-export const ENVIRON_NOT_SERVED_HERE =
-  "Not Found: environ is not served on this port (see the application's log to serve it)";
 export const FACTORY_RESULT = (value: unknown) =>
   `HeartbeatModule: the forRootAsync factory (useFactory, or createHeartbeatOptions() of useClass/useExisting) must return an object of options (got ${describeValue(value)}).`;
 export const FACTORY_ONLY_OPTION = (option: string) =>
@@ -83,7 +80,7 @@ export const DECORATOR_OWNER = (kind: ProbeKind, source: string) => `@${DECORATO
 export const EXPECTED = {
   boolean: 'true or false',
   options: 'an object of options',
-  name: 'a non-empty string of at most 200 characters',
+  name: 'a non-empty string of at most 100 characters',
   duration: `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
   timeout: `a number of milliseconds from 1 to ${MAX_TIMER_MS}`,
   interval: `0 (run on each probe) or from 100 to ${MAX_TIMER_MS} milliseconds`,

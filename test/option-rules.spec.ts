@@ -62,12 +62,12 @@ describe.each(ADAPTERS)('one validator for every option (%s)', (adapter) => {
     ['{}', {}],
     ['a symbol', Symbol('x')],
     ["''", ''],
-    ['of 201 characters', 'x'.repeat(201)],
+    ['of 101 characters', 'x'.repeat(101)],
   ])('register() refuses the name %s, and readiness keeps every other check', async (_label, name) => {
     app = await boot(heartbeat({}), [Sentinel]);
     const registry = app.get(ProbeRegistry);
     expect(() => registry.register('readiness', () => true, { name } as never)).toThrow(
-      /^ProbeRegistry\.register\('readiness', …\): option "name" must be a non-empty string of at most 200 characters/,
+      /^ProbeRegistry\.register\('readiness', …\): option "name" must be a non-empty string of at most 100 characters/,
     );
     const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
     expect([res.status, res.body]).toEqual([200, { status: true, checks: { sentinel: { status: true } } }]);

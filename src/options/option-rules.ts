@@ -1,4 +1,4 @@
-import { MAX_NAME_LENGTH, MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { MAX_CHECK_NAME_LENGTH, MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { EXPECTED, INVALID_OPTION_OF, UNREADABLE_OPTION } from '../heartbeat.messages.js';
 
 /*
@@ -103,7 +103,7 @@ export const HOST = rule<string>(
  * A check's name: a key of every report, a metrics label and a route segment, so it is a string
  * and short (control characters are escaped where it is shown, as a result tuple's name is).
  */
-export const CHECK_NAME = textRule(EXPECTED.name, MAX_NAME_LENGTH);
+export const CHECK_NAME = textRule(EXPECTED.name, MAX_CHECK_NAME_LENGTH);
 /** `false`, or a Nest `LoggerService` (`debug`, `verbose` and `fatal` are optional there). */
 export const LOGGER = rule<false | object>(
   EXPECTED.logger,

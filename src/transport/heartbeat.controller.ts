@@ -12,11 +12,10 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { environKeptPrivate, servedOnApp } from './served-probes.js';
+import { servedOnApp } from './served-probes.js';
 import {
   ALLOWED_METHODS,
   decideRoute,
-  ENVIRON_NOT_SERVED_BODY,
   routeOf,
   METHOD_NOT_ALLOWED_BODY,
   NOT_FOUND_BODY,
@@ -99,8 +98,8 @@ export function createHeartbeatController(
           adapter.setHeader(response, 'Allow', ALLOWED_METHODS);
           return adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
         }
-        const environ = requested?.kind === 'environ' && environKeptPrivate(this.options);
-        return adapter.reply(response, environ ? ENVIRON_NOT_SERVED_BODY : NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
+        // environ kept private answers as a route that is not there: its body confirms nothing.
+        return adapter.reply(response, NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
       }
       const { route } = match;
       let answer: ProbeResponse;

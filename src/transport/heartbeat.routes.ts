@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { MAX_NAME_LENGTH, PROBE_ROUTES } from '../heartbeat.constants.js';
 import type { ProbeResponse } from '../heartbeat.service.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { ENVIRON_NOT_SERVED_HERE, TRANSPORT_FAILED } from '../heartbeat.messages.js';
+import { TRANSPORT_FAILED } from '../heartbeat.messages.js';
 import { oneLine, truncate } from '../run/outcome-text.js';
 import { maskUrlCredentials } from '../redact.js';
 
@@ -16,7 +16,6 @@ export const ALLOWED_METHODS = 'GET, HEAD';
 /** Body of the module's own 404: a path under the prefix that names no probe, or a probe not served here. */
 export const NOT_FOUND_BODY = JSON.stringify({ statusCode: 404, message: 'Not Found' });
 /** Body of the app port's 404 for environ kept private there: absent, as on a port that does not serve it. */
-export const ENVIRON_NOT_SERVED_BODY = JSON.stringify({ statusCode: 404, message: ENVIRON_NOT_SERVED_HERE });
 /** Body of the 400 answered on the management port to a path that is not valid percent-encoding. */
 export const BAD_PATH_BODY = JSON.stringify({
   statusCode: 400,

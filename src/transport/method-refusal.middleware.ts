@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { ALLOWED_METHODS, ENVIRON_NOT_SERVED_BODY, matchPath, REFUSED } from './heartbeat.routes.js';
+import { ALLOWED_METHODS, matchPath, REFUSED } from './heartbeat.routes.js';
 import { writeProbeResponse } from './probe-http.js';
-import { environKeptPrivate, servedOnApp } from './served-probes.js';
+import { servedOnApp } from './served-probes.js';
 
 /** The request as both adapters hand it to middleware: Express's adds `originalUrl`. */
 type MiddlewareRequest = IncomingMessage & { originalUrl?: string };
@@ -36,11 +36,7 @@ export class MethodRefusalMiddleware implements NestMiddleware {
     if (at === -1) return next();
     const route = matchPath(path.slice(at + this.marker.length));
     if (route === 'malformed') return writeProbeResponse(response, REFUSED[400]);
-    if (route === null || !this.served(route.kind)) {
-      const environ = route?.kind === 'environ' && environKeptPrivate(this.options);
-      const body = environ ? ENVIRON_NOT_SERVED_BODY : REFUSED[404].body;
-      return writeProbeResponse(response, { ...REFUSED[404], body });
-    }
+    if (route === null || !this.served(route.kind)) return writeProbeResponse(response, REFUSED[404]);
     writeProbeResponse(response, REFUSED[405], { allow: ALLOWED_METHODS });
   }
 
