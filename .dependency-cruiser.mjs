@@ -21,7 +21,7 @@ const WIRING = '^src/(index|cli|heartbeat[.]module|heartbeat[.]module-definition
 
 const any = (...paths) => paths.join('|');
 
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'no-circular',
