@@ -9,12 +9,16 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
+import {
+  HEARTBEAT_RESOLVED_OPTIONS,
+  HEARTBEAT_ROUTE,
+  HEARTBEAT_ROUTE_PATH,
+  type HeartbeatRouteDeclaration,
+} from './heartbeat.constants.js';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   HEARTBEAT_MODULE_OPTIONS,
-  type HeartbeatRouteDeclaration,
   OPTIONS_TYPE,
 } from './heartbeat.module-definition.js';
 import { KNOWN_OPTIONS, resolveOptions, type ResolvedHeartbeatOptions } from './heartbeat.options.js';

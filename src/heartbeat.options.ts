@@ -10,7 +10,7 @@ import {
   DEFAULT_TIMEOUT_MS,
 } from './heartbeat.constants.js';
 import { DECLARATION_ONLY_OPTION, FACTORY_RESULT, INVALID_OPTION } from './heartbeat.messages.js';
-import type { HeartbeatRouteDeclaration } from './heartbeat.module-definition.js';
+import type { HeartbeatRouteDeclaration } from './heartbeat.constants.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
