@@ -2,6 +2,7 @@ import type { CheckReport, EnvironReport, ProbeReport } from '../interfaces/prob
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { CheckResult } from '../run/probe.runner.js';
+import { isCritical } from '../run/check-policy.js';
 import { defineKey } from './report.serializer.js';
 
 /** One check of an evaluated probe: the key it has in the report and what came of it. */
@@ -20,11 +21,6 @@ export interface ReportEntry {
 export interface Evaluation {
   readonly report: ProbeReport;
   readonly entries: readonly ReportEntry[];
-}
-
-/** A non-critical check (`critical: false`) is reported but does not fail its probe. */
-export function isCritical(check: RegisteredCheck): boolean {
-  return check.options.critical !== false;
 }
 
 /** Whether a probe of these runs passes: every critical check passes. */

@@ -28,6 +28,11 @@ export function defaultStaleAfterMs(intervalMs: number, timeoutMs: number): numb
   return Math.ceil(2 * (intervalMs * (1 + JITTER) + timeoutMs));
 }
 
+/** A non-critical check (`critical: false`) is reported but does not fail its probe. */
+export function isCritical(check: RegisteredCheck): boolean {
+  return check.options.critical !== false;
+}
+
 /** The policy of `check`: its options, else the module's. Environ contributors always run on request, counted once. */
 export function policyOf(check: RegisteredCheck, options: ResolvedHeartbeatOptions): CheckPolicy {
   const own = check.options;
