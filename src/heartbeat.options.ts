@@ -15,8 +15,7 @@ import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
 import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './grpc/grpc.options.js';
-import { toProbeKind } from './discovery/probe.registry.js';
-import { readCheck, SCHEDULE_RULES } from './options/check-options.rules.js';
+import { readCheck, SCHEDULE_RULES, toProbeKind } from './options/check-options.rules.js';
 import { applyRules, readOptions } from './options/option-reader.js';
 import {
   arrayOf,
