@@ -3,7 +3,7 @@ import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { CheckResult } from '../run/probe.runner.js';
 import { isCritical } from '../run/check-policy.js';
-import { defineKey } from './report.serializer.js';
+import { defineKey } from '../util/define-key.js';
 
 /** One check of an evaluated probe: the key it has in the report and what came of it. */
 export interface ReportEntry {
