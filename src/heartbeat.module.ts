@@ -30,7 +30,7 @@ import { HEARTBEAT_THREAD_WORKER } from './transport/thread.setup.js';
 import { MethodRefusalMiddleware } from './transport/method-refusal.middleware.js';
 import { ProbeMetadataAccessor } from './discovery/probe-metadata.accessor.js';
 import { ProbeExplorer } from './discovery/probe.explorer.js';
-import { CheckSetup } from './discovery/check-setup.js';
+import { CheckSetup } from './heartbeat.setup.js';
 import { ProbeRegistry } from './discovery/probe.registry.js';
 import { ProbeRunner } from './run/probe.runner.js';
 import { BackgroundScheduler } from './run/background.scheduler.js';
