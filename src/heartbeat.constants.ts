@@ -8,6 +8,8 @@ export const PROBE_METHODS_METADATA = 'nestjs-heartbeat:probe-methods';
 export const HEARTBEAT_RESOLVED_OPTIONS = Symbol('HEARTBEAT_RESOLVED_OPTIONS');
 /** Injection token of the route prefix, without leading or trailing slashes (known once the options are resolved). */
 export const HEARTBEAT_ROUTE_PATH = Symbol('HEARTBEAT_ROUTE_PATH');
+/** Injection token of what the management port serves at `/metrics` (the module binds the metrics observer to it). */
+export const HEARTBEAT_METRICS_EXPOSITION = Symbol('HEARTBEAT_METRICS_EXPOSITION');
 /** Injection token of what the module's declaration fixed about its routes. */
 export const HEARTBEAT_ROUTE = Symbol('HEARTBEAT_ROUTE');
 

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import {
+  HEARTBEAT_METRICS_EXPOSITION,
   HEARTBEAT_RESOLVED_OPTIONS,
   HEARTBEAT_ROUTE,
   HEARTBEAT_ROUTE_PATH,
@@ -79,6 +80,8 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     // `thread: true` loads the worker from the build; tests override where from (overrideProvider).
     { provide: HEARTBEAT_THREAD_WORKER, useValue: {} },
     HeartbeatMetrics,
+    // The management port serves /metrics through this token: a transport does not import an observer.
+    { provide: HEARTBEAT_METRICS_EXPOSITION, useExisting: HeartbeatMetrics },
     HeartbeatGrpcHealth,
     HeartbeatGrpcServer,
   ],
