@@ -1,3 +1,5 @@
+import type { Type } from '@nestjs/common';
+
 /** Metadata key under which probe decorators record their registrations on a method. */
 export const PROBE_METADATA = 'nestjs-heartbeat:probes';
 /** Metadata key under which a class prototype lists the names of its decorated probe methods. */
@@ -6,8 +8,20 @@ export const PROBE_METHODS_METADATA = 'nestjs-heartbeat:probe-methods';
 export const HEARTBEAT_RESOLVED_OPTIONS = Symbol('HEARTBEAT_RESOLVED_OPTIONS');
 /** Injection token of the route prefix, without leading or trailing slashes (known once the options are resolved). */
 export const HEARTBEAT_ROUTE_PATH = Symbol('HEARTBEAT_ROUTE_PATH');
+/** Injection token of what the management port serves at `/metrics` (the module binds the metrics observer to it). */
+export const HEARTBEAT_METRICS_EXPOSITION = Symbol('HEARTBEAT_METRICS_EXPOSITION');
 /** Injection token of what the module's declaration fixed about its routes. */
 export const HEARTBEAT_ROUTE = Symbol('HEARTBEAT_ROUTE');
+
+/** What the module's declaration fixed about its routes, for the options resolved once the factory has run. */
+export interface HeartbeatRouteDeclaration {
+  /** The prefix given beside the options (`forRoot({ path })`, `forRootAsync({ path })`). */
+  readonly path: string;
+  /** Whether `routeDecorators` were given (environ on the app port is then assumed guarded). */
+  readonly decorated: boolean;
+  /** The controller made for this declaration; its prefix is set again when the factory supplies a `path`. */
+  readonly controller: Type<unknown>;
+}
 
 /**
  * The one list of probe names: each name a route under the prefix, a kind `register` accepts and

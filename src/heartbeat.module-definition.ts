@@ -1,17 +1,7 @@
-import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
-import { DEFAULT_PATH, HEARTBEAT_ROUTE } from './heartbeat.constants.js';
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { DEFAULT_PATH, HEARTBEAT_ROUTE, type HeartbeatRouteDeclaration } from './heartbeat.constants.js';
 import { createHeartbeatController } from './transport/heartbeat.controller.js';
 import type { HeartbeatModuleExtras, HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
-
-/** What the module's declaration fixed about its routes, for the options resolved once the factory has run. */
-export interface HeartbeatRouteDeclaration {
-  /** The prefix given beside the options (`forRoot({ path })`, `forRootAsync({ path })`). */
-  readonly path: string;
-  /** Whether `routeDecorators` were given (environ on the app port is then assumed guarded). */
-  readonly decorated: boolean;
-  /** The controller made for this declaration; its prefix is set again when the factory supplies a `path`. */
-  readonly controller: Type<unknown>;
-}
 
 export const {
   ConfigurableModuleClass,

@@ -9,12 +9,17 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE, HEARTBEAT_ROUTE_PATH } from './heartbeat.constants.js';
+import {
+  HEARTBEAT_METRICS_EXPOSITION,
+  HEARTBEAT_RESOLVED_OPTIONS,
+  HEARTBEAT_ROUTE,
+  HEARTBEAT_ROUTE_PATH,
+  type HeartbeatRouteDeclaration,
+} from './heartbeat.constants.js';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   HEARTBEAT_MODULE_OPTIONS,
-  type HeartbeatRouteDeclaration,
   OPTIONS_TYPE,
 } from './heartbeat.module-definition.js';
 import { KNOWN_OPTIONS, resolveOptions, type ResolvedHeartbeatOptions } from './heartbeat.options.js';
@@ -26,7 +31,7 @@ import { HEARTBEAT_THREAD_WORKER } from './transport/thread.setup.js';
 import { MethodRefusalMiddleware } from './transport/method-refusal.middleware.js';
 import { ProbeMetadataAccessor } from './discovery/probe-metadata.accessor.js';
 import { ProbeExplorer } from './discovery/probe.explorer.js';
-import { CheckSetup } from './discovery/check-setup.js';
+import { CheckSetup } from './heartbeat.setup.js';
 import { ProbeRegistry } from './discovery/probe.registry.js';
 import { ProbeRunner } from './run/probe.runner.js';
 import { BackgroundScheduler } from './run/background.scheduler.js';
@@ -75,6 +80,8 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     // `thread: true` loads the worker from the build; tests override where from (overrideProvider).
     { provide: HEARTBEAT_THREAD_WORKER, useValue: {} },
     HeartbeatMetrics,
+    // The management port serves /metrics through this token: a transport does not import an observer.
+    { provide: HEARTBEAT_METRICS_EXPOSITION, useExisting: HeartbeatMetrics },
     HeartbeatGrpcHealth,
     HeartbeatGrpcServer,
   ],

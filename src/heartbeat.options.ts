@@ -10,13 +10,12 @@ import {
   DEFAULT_TIMEOUT_MS,
 } from './heartbeat.constants.js';
 import { DECLARATION_ONLY_OPTION, FACTORY_RESULT, INVALID_OPTION } from './heartbeat.messages.js';
-import type { HeartbeatRouteDeclaration } from './heartbeat.module-definition.js';
+import type { HeartbeatRouteDeclaration } from './heartbeat.constants.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
-import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './metrics/metrics.options.js';
-import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './grpc/grpc.options.js';
-import { toProbeKind } from './discovery/probe.registry.js';
-import { readCheck, SCHEDULE_RULES } from './options/check-options.rules.js';
+import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './options/metrics.options.js';
+import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './options/grpc.options.js';
+import { readCheck, SCHEDULE_RULES, toProbeKind } from './options/check-options.rules.js';
 import { applyRules, readOptions } from './options/option-reader.js';
 import {
   arrayOf,
@@ -34,7 +33,7 @@ import {
   rule,
   textRule,
 } from './options/option-rules.js';
-import { resolveThreadOptions, type ResolvedThreadOptions, THREAD_OPTIONS } from './transport/thread.options.js';
+import { resolveThreadOptions, type ResolvedThreadOptions, THREAD_OPTIONS } from './options/thread.options.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
 export interface ResolvedHeartbeatOptions {

@@ -9,7 +9,7 @@ import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { HealthChange, HealthSnapshot, ProbeHealth } from './interfaces/health-state.interface.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
 import { ProbeResponder, type ProbeResponse } from './report/probe-responder.js';
-import { environReport } from './report/report.builder.js';
+import { environReport, evaluateProbe } from './report/report.builder.js';
 import type { ProbeView } from './report/report.views.js';
 import { HealthState } from './run/health-state.js';
 import { ProbeEvaluator } from './run/probe-evaluator.js';
@@ -49,12 +49,12 @@ export class HeartbeatService {
    * while the instance is shutting down or has been taken out of rotation.
    */
   async readiness(): Promise<ProbeReport> {
-    return (await this.evaluator.evaluate('readiness')).report;
+    return (await evaluateProbe(this.evaluator, 'readiness')).report;
   }
 
   /** The liveliness (liveness) report: is the process healthy? */
   async liveliness(): Promise<ProbeReport> {
-    return (await this.evaluator.evaluate('liveliness')).report;
+    return (await evaluateProbe(this.evaluator, 'liveliness')).report;
   }
 
   /** The Kubernetes spelling of `liveliness()`. */
@@ -67,7 +67,7 @@ export class HeartbeatService {
    * Checks that have passed are not run again.
    */
   async startup(): Promise<ProbeReport> {
-    return (await this.evaluator.evaluate('startup')).report;
+    return (await evaluateProbe(this.evaluator, 'startup')).report;
   }
 
   /** The environ report: libraries, Node version and the contributors' data. */

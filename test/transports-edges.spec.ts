@@ -61,11 +61,7 @@ describe('environ in production (NODE_ENV=production)', () => {
       const logger = new RecordingLogger();
       const { url } = await boot(transport, { environ: { root }, logger });
       for (const method of ['GET', 'POST', 'TRACE']) {
-        expectModuleError(
-          await send(url, method, `${BASE}/environ`),
-          404,
-          /^Not Found$/,
-        );
+        expectModuleError(await send(url, method, `${BASE}/environ`), 404, /^Not Found$/);
       }
       const head = await send(url, 'HEAD', `${BASE}/environ`);
       expect({ status: head.status, body: head.body }).toEqual({ status: 404, body: '' });

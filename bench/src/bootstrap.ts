@@ -34,7 +34,7 @@ class Root {}
 let discoveryMs = 0;
 // The module's own build (the same file the package entry loads), to time its discovery step alone:
 // the explorer over every provider and the registration of what it finds (CheckSetup.onModuleInit).
-const { CheckSetup } = (await import(new URL('../../dist/discovery/check-setup.js', import.meta.url).href)) as {
+const { CheckSetup } = (await import(new URL('../../dist/heartbeat.setup.js', import.meta.url).href)) as {
   CheckSetup: { prototype: { onModuleInit(): void } };
 };
 const setup = CheckSetup.prototype.onModuleInit;

@@ -69,7 +69,8 @@ export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): H
   const percentile = optional(OWNER, 'percentile', given.percentile, PERCENTILE) ?? 99;
   const resolutionMs = optional(OWNER, 'resolutionMs', given.resolutionMs, RESOLUTION) ?? 10;
   const name = optional(OWNER, 'name', given.name, CHECK_NAME) ?? 'event-loop';
-  const histogram = optional(OWNER, 'histogram', given.histogram, HISTOGRAM) ?? new EventLoopSampler(resolutionMs);
+  const histogram: EventLoopDelaySource =
+    optional(OWNER, 'histogram', given.histogram, HISTOGRAM) ?? new EventLoopSampler(resolutionMs);
   histogram.enable?.();
   return {
     name,

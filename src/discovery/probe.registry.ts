@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { isProbeName, PROBE_ROUTES, type ProbeName } from '../heartbeat.constants.js';
-import { HANDLER_NOT_A_FUNCTION, REGISTER_OWNER, UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
+import type { ProbeName } from '../heartbeat.constants.js';
+import { HANDLER_NOT_A_FUNCTION, REGISTER_OWNER } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import type { CheckHandler, ProbeKind, CheckOptions } from '../interfaces/probe.interface.js';
 import {
@@ -9,6 +9,7 @@ import {
   isCheckObject,
   readCheck,
   readCheckOptions,
+  toProbeKind,
 } from '../options/check-options.rules.js';
 
 /** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
@@ -27,12 +28,6 @@ export interface RegisteredCheck {
   readonly trusted: boolean;
   /** How the check appears in `application/health+json` (set by the built-in checks). */
   readonly health?: HeartbeatCheck['health'];
-}
-
-/** Resolves `liveness` to `liveliness` and rejects anything that is not a probe kind. */
-export function toProbeKind(kind: unknown): ProbeKind {
-  if (!isProbeName(kind)) throw new TypeError(UNKNOWN_PROBE_KIND(kind));
-  return PROBE_ROUTES[kind];
 }
 
 /**

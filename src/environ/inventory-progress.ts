@@ -1,5 +1,5 @@
 import type { LibraryReport } from '../interfaces/probe.interface.js';
-import { defineKey } from '../report/report.serializer.js';
+import { defineKey } from '../util/define-key.js';
 import { errorCode, type InventoryFs } from './inventory-fs.js';
 import type { Installed } from './inventory-walk.js';
 import { type LibraryInventory, scanLibraries, semverOrder } from './library-inventory.js';

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { LibraryReport } from '../interfaces/probe.interface.js';
-import { defineKey } from '../report/report.serializer.js';
+import { defineKey } from '../util/define-key.js';
 import { type InventoryFs, limitFileOperations, nodeInventoryFs } from './inventory-fs.js';
 import { type Problem, problemsOf, type Resolver, resolverOf } from './inventory-requirements.js';
 import { inBatches, type Installed, PackageWalk } from './inventory-walk.js';

@@ -8,6 +8,7 @@ import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
+import { evaluateProbe } from '../report/report.builder.js';
 import {
   GRPC_SERVICES,
   GRPC_STATUS,
@@ -131,7 +132,7 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
   private async refresh(probe: HealthProbe): Promise<void> {
     let status: boolean;
     try {
-      status = (await this.evaluator.evaluate(probe)).report.status;
+      status = (await evaluateProbe(this.evaluator, probe)).report.status;
     } catch (error) {
       this.logFailure(probe, error);
       status = false;

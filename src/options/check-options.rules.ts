@@ -1,3 +1,5 @@
+import { isProbeName, PROBE_ROUTES } from '../heartbeat.constants.js';
+import { UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import type { CheckHandler, CheckOptions, ProbeKind } from '../interfaces/probe.interface.js';
 import { applyRules, readOptions } from './option-reader.js';
@@ -15,6 +17,12 @@ import {
   STALE_AFTER,
   THRESHOLD,
 } from './option-rules.js';
+
+/** Resolves `liveness` to `liveliness` and rejects anything that is not a probe kind. */
+export function toProbeKind(kind: unknown): ProbeKind {
+  if (!isProbeName(kind)) throw new TypeError(UNKNOWN_PROBE_KIND(kind));
+  return PROBE_ROUTES[kind];
+}
 
 /** The rules of the schedule options, shared by the module (its defaults) and each check. */
 export const SCHEDULE_RULES = {

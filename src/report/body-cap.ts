@@ -4,7 +4,7 @@ import type { CheckReport } from '../interfaces/probe.interface.js';
 import { truncate } from '../run/outcome-text.js';
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 import { checkReport, type Evaluation, type ReportEntry } from './report.builder.js';
-import { defineKey } from './report.serializer.js';
+import { defineKey } from '../util/define-key.js';
 
 /** Renders an evaluation in one format; `truncated`, when given, is the marker the body must carry. */
 export type Render = (evaluation: Evaluation, truncated?: string) => string;

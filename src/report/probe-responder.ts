@@ -8,7 +8,7 @@ import { checkName } from '../run/outcome-text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import { type CheckResult, ProbeRunner } from '../run/probe.runner.js';
 import { withinCap } from './body-cap.js';
-import { environSummary, type Evaluation, evaluate, narrow } from './report.builder.js';
+import { blockedEvaluation, environSummary, type Evaluation, evaluate, narrow } from './report.builder.js';
 import { environBody, type EnvironMembers, environMembers } from './report.serializer.js';
 import { CONTENT_TYPES, type ProbeFormat, type ProbeView, renderHealthJson, renderText } from './report.views.js';
 import { renderTerminus, terminusStatusCode } from './terminus.view.js';
@@ -88,7 +88,7 @@ export class ProbeResponder {
   }
 
   private async viewResponse(kind: HealthProbe, view: ProbeView, format: ProbeFormat): Promise<ProbeResponse> {
-    const blocked = this.evaluator.blocked(kind);
+    const blocked = blockedEvaluation(this.evaluator.blocked(kind), this.evaluator.details);
     // An unknown name is answered at once: running every check to look for it would wait for a hung one.
     if (!blocked && view.check !== undefined && !this.isKnownCheck(kind, view.check))
       return noSuchCheck(kind, view.check);

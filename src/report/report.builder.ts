@@ -2,7 +2,9 @@ import type { CheckReport, EnvironReport, ProbeReport } from '../interfaces/prob
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { CheckResult } from '../run/probe.runner.js';
-import { defineKey } from './report.serializer.js';
+import type { Blocked, HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
+import { isCritical } from '../run/check-policy.js';
+import { defineKey } from '../util/define-key.js';
 
 /** One check of an evaluated probe: the key it has in the report and what came of it. */
 export interface ReportEntry {
@@ -20,16 +22,6 @@ export interface ReportEntry {
 export interface Evaluation {
   readonly report: ProbeReport;
   readonly entries: readonly ReportEntry[];
-}
-
-/** A non-critical check (`critical: false`) is reported but does not fail its probe. */
-export function isCritical(check: RegisteredCheck): boolean {
-  return check.options.critical !== false;
-}
-
-/** Whether a probe of these runs passes: every critical check passes. */
-export function passes(results: readonly CheckResult[]): boolean {
-  return results.every(({ check, outcome }) => outcome.status || !isCritical(check));
 }
 
 /**
@@ -82,6 +74,19 @@ export function checkReport(outcome: CheckOutcome, critical: boolean, details: b
 /** Whether a passing outcome is a terminus indicator's `degraded` (still serving, but impaired). */
 export function isDegraded(outcome: CheckOutcome): boolean {
   return outcome.status && outcome.indicator?.status === 'degraded';
+}
+
+/** The evaluation of a whole probe: a blocked readiness (shutting down, out of rotation) fails without running its checks. */
+export async function evaluateProbe(evaluator: ProbeEvaluator, kind: HealthProbe): Promise<Evaluation> {
+  return (
+    blockedEvaluation(evaluator.blocked(kind), evaluator.details) ??
+    evaluate(await evaluator.resultsOf(kind), evaluator.details)
+  );
+}
+
+/** The failing evaluation of a blocked probe, `null` when it is not blocked. */
+export function blockedEvaluation(blocked: Blocked | null, details: boolean): Evaluation | null {
+  return blocked && unready(blocked.key, blocked.message, details);
 }
 
 /** A failing evaluation with one entry of the module's own, for states that fail readiness without running checks. */

@@ -1,11 +1,5 @@
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
-
-/** Sets an own enumerable property, even for keys such as `__proto__` that plain assignment treats specially. */
-export function defineKey(target: object, key: string, value: unknown): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else (target as Record<string, unknown>)[key] = value;
-}
+import { defineKey } from '../util/define-key.js';
 
 /** The members (`"key":value`) one environ contributor adds to the report, in order; `''` for an omitted value. */
 export type EnvironMembers = readonly (readonly [key: string, json: string])[];

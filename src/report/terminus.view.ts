@@ -1,5 +1,5 @@
 import type { Evaluation, ReportEntry } from './report.builder.js';
-import { defineKey } from './report.serializer.js';
+import { defineKey } from '../util/define-key.js';
 
 /**
  * @nestjs/terminus's body, `{ status, info, error, details }`, for dashboards and alerts written

@@ -1,5 +1,6 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { CheckResult } from './check-result.js';
 
 /** How much the delay between two background runs varies: ±10 % of `intervalMs`. */
 export const JITTER = 0.1;
@@ -26,6 +27,16 @@ export interface CheckPolicy {
  */
 export function defaultStaleAfterMs(intervalMs: number, timeoutMs: number): number {
   return Math.ceil(2 * (intervalMs * (1 + JITTER) + timeoutMs));
+}
+
+/** A non-critical check (`critical: false`) is reported but does not fail its probe. */
+export function isCritical(check: RegisteredCheck): boolean {
+  return check.options.critical !== false;
+}
+
+/** Whether a probe of these runs passes: every critical check passes. */
+export function passes(results: readonly CheckResult[]): boolean {
+  return results.every(({ check, outcome }) => outcome.status || !isCritical(check));
 }
 
 /** The policy of `check`: its options, else the module's. Environ contributors always run on request, counted once. */

@@ -1,5 +1,4 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { CheckState } from './check-state.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 
 /** What one check of a probe produced: the check, its outcome and when the outcome was produced. */
@@ -15,8 +14,19 @@ export interface CheckResult {
   readonly streak?: number;
 }
 
+/**
+ * What `resultOf` reads of a check's state (the runner's `CheckState`). Named here rather than
+ * imported: the state holds its pending call, whose waiters make results, so an import would close a cycle.
+ */
+export interface ResultSource {
+  readonly check: RegisteredCheck;
+  readonly plain: boolean;
+  readonly streak: number;
+  readonly settledAt: number;
+}
+
 /** A check's result from its state: the outcome, when it was produced and, unless its policy is plain, its streak. */
-export function resultOf(state: CheckState, outcome: CheckOutcome, time = state.settledAt): CheckResult {
+export function resultOf(state: ResultSource, outcome: CheckOutcome, time = state.settledAt): CheckResult {
   return state.plain
     ? { check: state.check, outcome, time }
     : { check: state.check, outcome, time, streak: state.streak };

@@ -1,8 +1,7 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { CheckHealth } from '../interfaces/health-state.interface.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
-import { isCritical } from '../report/report.builder.js';
-import type { CheckPolicy } from './check-policy.js';
+import { type CheckPolicy, isCritical } from './check-policy.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 import { checkName } from './outcome-text.js';
 

@@ -47,6 +47,14 @@ export function checkName(name: string): string {
 }
 
 /**
+ * Caps a requested check name the way a reported name is capped (`checkName`), so that a long name
+ * still finds its check and a megabyte of URL is never echoed into the 404 that names it.
+ */
+export function capCheckName(name: string): string {
+  return name.length <= MAX_NAME_LENGTH ? name : truncate(name, MAX_NAME_LENGTH);
+}
+
+/**
  * A readable reason for any thrown value: an Error's message, a string, or a description. Never
  * throws, whatever the value (a throwing getter, a revoked Proxy, a trap that throws).
  */

@@ -1,8 +1,16 @@
 import { CALL_ABORTED, CALL_ABORTED_AT_SHUTDOWN } from '../heartbeat.messages.js';
-import { type CheckResult, resultOf } from './check-result.js';
-import type { CheckState } from './check-state.js';
+import type { CheckPolicy } from './check-policy.js';
+import { type CheckResult, resultOf, type ResultSource } from './check-result.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
 import type { ProbeRun } from './probe-run.js';
+
+/**
+ * What a wait reads of its check's state: the runner's `CheckState`, which holds the pending call,
+ * so importing it here would make the two files a cycle.
+ */
+export interface WaitedState extends ResultSource {
+  readonly policy: CheckPolicy;
+}
 
 /**
  * A probe's wait for a pending call: the result goes into slot `index` of its run, from the call's
@@ -13,7 +21,7 @@ export class Waiter {
   timer: NodeJS.Timeout | undefined = undefined;
   constructor(
     readonly call: PendingCall,
-    readonly state: CheckState,
+    readonly state: WaitedState,
     readonly run: ProbeRun,
     readonly index: number,
     /** When the wait began: the run's start. */

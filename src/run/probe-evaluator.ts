@@ -5,11 +5,17 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { OUT_OF_ROTATION, SHUTTING_DOWN } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { type Evaluation, evaluate, passes, unready } from '../report/report.builder.js';
+import { passes } from './check-policy.js';
 import { type CheckResult, ProbeRunner } from './probe.runner.js';
 
 /** A probe that reports the health of checks (every probe but environ). */
 export type HealthProbe = Exclude<ProbeKind, 'environ'>;
+
+/** Why readiness fails without running its checks: the key it is reported under, and the message. */
+export interface Blocked {
+  readonly key: 'shutdown' | 'rotation';
+  readonly message: string;
+}
 
 /**
  * Decides what a probe runs: readiness fails without running anything while the instance is
@@ -72,16 +78,11 @@ export class ProbeEvaluator {
     return this.options.details !== 'never';
   }
 
-  /** The evaluation of a whole probe. */
-  async evaluate(kind: HealthProbe): Promise<Evaluation> {
-    return this.blocked(kind) ?? evaluate(await this.resultsOf(kind), this.details);
-  }
-
   /** Readiness fails without running the checks while shutting down or out of rotation. */
-  blocked(kind: ProbeKind): Evaluation | null {
+  blocked(kind: ProbeKind): Blocked | null {
     if (kind !== 'readiness') return null;
-    if (this.shuttingDown) return unready('shutdown', SHUTTING_DOWN, this.details);
-    if (this.outOfRotation !== null) return unready('rotation', OUT_OF_ROTATION(this.outOfRotation), this.details);
+    if (this.shuttingDown) return { key: 'shutdown', message: SHUTTING_DOWN };
+    if (this.outOfRotation !== null) return { key: 'rotation', message: OUT_OF_ROTATION(this.outOfRotation) };
     return null;
   }
 

@@ -177,7 +177,10 @@ export class ProbeRunner {
    * began is answered again, not recorded twice.
    */
   private readonly timedOut = (waiter: Waiter): CheckResult => {
-    const { call, state, timeoutMs } = waiter;
+    const { call, timeoutMs } = waiter;
+    // The state the wait was made with (a check's state is made once, never replaced): the waiter
+    // holds it by the narrower type pending-call.ts can name without a cycle.
+    const state = this.stateOf(waiter.state.check);
     const shared = call.timedOut;
     if (shared && shared.at > waiter.since) return resultOf(state, shared.outcome);
     call.abort(timeoutMs);

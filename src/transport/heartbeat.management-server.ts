@@ -1,6 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_ROUTE_PATH } from '../heartbeat.constants.js';
+import {
+  HEARTBEAT_METRICS_EXPOSITION,
+  HEARTBEAT_RESOLVED_OPTIONS,
+  HEARTBEAT_ROUTE_PATH,
+} from '../heartbeat.constants.js';
 import { MANAGEMENT_LISTEN_FAILED, MANAGEMENT_LISTENING, METRICS_FAILED } from '../heartbeat.messages.js';
 import { oneLine, reasonOf } from '../run/outcome-text.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
@@ -10,7 +14,6 @@ import { ALLOWED_METHODS, matchRoute, REFUSED, transportFailure } from './heartb
 import { ProbeResponder, type ProbeResponse } from '../report/probe-responder.js';
 import { ProbeEvaluator } from '../run/probe-evaluator.js';
 import { HealthState } from '../run/health-state.js';
-import { HeartbeatMetrics } from '../metrics/heartbeat.metrics.js';
 import { parseView } from '../report/report.views.js';
 import {
   addressOf,
@@ -31,6 +34,17 @@ type Send = (response: ProbeResponse, allow?: string) => void;
 
 /** Injection token of `ManagementServerLimits` (optional; `MANAGEMENT_SERVER_LIMITS` when absent). */
 export const MANAGEMENT_LIMITS = Symbol('HEARTBEAT_MANAGEMENT_LIMITS');
+
+/**
+ * What the management port serves at `/metrics`: the metrics observer (`HeartbeatMetrics`), bound
+ * by the module to `HEARTBEAT_METRICS_EXPOSITION`, so that a transport never imports an observer.
+ */
+export interface MetricsExposition {
+  /** Whether Prometheus is on (else `/metrics` goes to the probe routes like any other path). */
+  readonly servesPrometheus: boolean;
+  /** The Prometheus text exposition, or `null` when Prometheus is off. */
+  prometheusText(): Promise<{ contentType: string; body: string } | null>;
+}
 
 /** What the management port answers a request: the response, and the `Allow` header of a 405. */
 export interface ManagementAnswer {
@@ -55,7 +69,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   constructor(
     private readonly responder: ProbeResponder,
     private readonly evaluator: ProbeEvaluator,
-    private readonly metrics: HeartbeatMetrics,
+    @Inject(HEARTBEAT_METRICS_EXPOSITION) private readonly metrics: MetricsExposition,
     private readonly health: HealthState,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     @Inject(HEARTBEAT_ROUTE_PATH) path: string,

@@ -1,9 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
-import { MAX_NAME_LENGTH, PROBE_ROUTES } from '../heartbeat.constants.js';
-import type { ProbeResponse } from '../heartbeat.service.js';
+import { PROBE_ROUTES } from '../heartbeat.constants.js';
+import type { ProbeResponse } from '../report/probe-responder.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { TRANSPORT_FAILED } from '../heartbeat.messages.js';
-import { oneLine, truncate } from '../run/outcome-text.js';
+import { capCheckName, oneLine } from '../run/outcome-text.js';
 import { maskUrlCredentials } from '../redact.js';
 
 /** Headers of every probe response, on the app and on the management port. */
@@ -111,14 +111,6 @@ export function matchRoute(
   if (!path.startsWith(prefix)) return NOT_FOUND_MATCH;
   const route = matchPath(path.slice(prefix.length));
   return route === 'malformed' ? MALFORMED_MATCH : decideRoute(method, route, served);
-}
-
-/**
- * Caps a requested check name the way a reported name is capped (`checkName`), so that a long name
- * still finds its check and a megabyte of URL is never echoed into the 404 that names it.
- */
-export function capCheckName(name: string): string {
-  return name.length <= MAX_NAME_LENGTH ? name : truncate(name, MAX_NAME_LENGTH);
 }
 
 function safeDecode(segment: string): string | null {

@@ -5,13 +5,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { type InventoryControl, registerEnvironBuiltins } from '../environ/environ.builtins.js';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { ENVIRON_KEPT_PRIVATE } from '../heartbeat.messages.js';
-import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { environKeptPrivate } from '../transport/served-probes.js';
-import { ProbeExplorer } from './probe.explorer.js';
-import { ProbeRegistry } from './probe.registry.js';
+import { type InventoryControl, registerEnvironBuiltins } from './environ/environ.builtins.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
+import { ENVIRON_KEPT_PRIVATE } from './heartbeat.messages.js';
+import { type ResolvedHeartbeatOptions } from './heartbeat.options.js';
+import { environKeptPrivate } from './transport/served-probes.js';
+import { ProbeExplorer } from './discovery/probe.explorer.js';
+import { ProbeRegistry } from './discovery/probe.registry.js';
 
 /**
  * Where every check is registered, once, at module init, in this order: the built-in environ

@@ -1,8 +1,8 @@
 import { DEFAULT_MAX_LAG_MS, DEFAULT_MAX_STALL_MS, MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { INVALID_OPTION } from '../heartbeat.messages.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-options.interface.js';
-import { applyRules } from '../options/option-reader.js';
-import { BOOLEAN, numberRule, required, type Rule } from '../options/option-rules.js';
+import { applyRules } from './option-reader.js';
+import { BOOLEAN, numberRule, required, type Rule } from './option-rules.js';
 
 /** The options of the management port's worker thread, once `thread: true` is validated. */
 export interface ResolvedThreadOptions {

@@ -1,8 +1,8 @@
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { GRPC_SAME_PORT, INVALID_OPTION } from '../heartbeat.messages.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-options.interface.js';
-import { applyRules } from '../options/option-reader.js';
-import { BOOLEAN, HOST, numberRule, PORT } from '../options/option-rules.js';
+import { applyRules } from './option-reader.js';
+import { BOOLEAN, HOST, numberRule, PORT } from './option-rules.js';
 
 /**
  * How often, by default, the gRPC health service evaluates the watched probes for its `Watch`

@@ -1,5 +1,5 @@
-import { applyRules } from '../options/option-reader.js';
-import { BOOLEAN, either, rule, withMethods } from '../options/option-rules.js';
+import { applyRules } from './option-reader.js';
+import { BOOLEAN, either, rule, withMethods } from './option-rules.js';
 import type {
   HeartbeatMetricsOptions,
   OpenTelemetryMeterLike,

@@ -1,0 +1,157 @@
+// The architecture lint (issue 26; the layout is drawn in the README's architecture page). Imports run
+// one way through the stages: transport → the service facade → report → run (and state) → discovery →
+// probe/options → util. Observers (metrics, gRPC) and features (environ, built-in checks) sit beside
+// the chain, and only the module's wiring imports them. `tsPreCompilationDeps` makes type-only imports
+// count: a type that climbs back up is the first step of a cycle.
+
+/** The stages, highest first: a stage may import the stages after it, never one before. */
+const TRANSPORT = '^src/transport/';
+const FACADE = '^src/heartbeat[.]service[.]ts$';
+const REPORT = '^src/report/';
+const RUN = '^src/(run|state)/';
+const DISCOVERY = '^src/(discovery|decorators)/';
+const OPTIONS = '^src/(options|interfaces|probe)/|^src/heartbeat[.](constants|messages|options)[.]ts$';
+const UTIL = '^src/util/|^src/(redact|package-loader|package-root)[.]ts$';
+/** Beside the chain: read the state and the report, imported only by the wiring. */
+const OBSERVERS = '^src/(metrics|grpc|observers)/';
+/** Beside the chain: use the registry's types and what lies below it. */
+const FEATURES = '^src/(environ|checks)/';
+/** The module's wiring and the entry points: they may import anything, and nothing imports them. */
+const WIRING = '^src/(index|cli|heartbeat[.]module|heartbeat[.]module-definition|heartbeat[.]setup)[.]ts$|^src/cli/';
+
+const any = (...paths) => paths.filter(Boolean).join('|');
+
+/**
+ * Issue 26: to move. Each import that still climbs a stage, named by its two files and the rules it
+ * breaks; the rules hold for every other import of those files. None may be added: move the code.
+ */
+const TO_MOVE = [
+  {
+    // The failure text of a missing peer uses oneLine and reasonOf, which live in run/outcome-text.ts;
+    // those text helpers move to util/ (ARCHITECTURE.md: util/text), with the limits they cap at.
+    from: '^src/package-loader[.]ts$',
+    to: '^src/run/outcome-text[.]ts$',
+    rules: ['not-to-run', 'util-is-a-leaf'],
+  },
+];
+
+/** A rule less the listed exceptions: the excepted files keep the rule for every other import. */
+function except(rule) {
+  const exceptions = TO_MOVE.filter(({ rules }) => rules.includes(rule.name));
+  if (exceptions.length === 0) return [rule];
+  return [
+    { ...rule, from: { ...rule.from, pathNot: any(rule.from.pathNot, ...exceptions.map(({ from }) => from)) } },
+    ...exceptions.map(({ from, to }) => ({
+      ...rule,
+      comment: `${rule.comment} (issue 26: to move, ${from} → ${to})`,
+      from: { path: from },
+      to: { ...rule.to, pathNot: any(rule.to.pathNot, to) },
+    })),
+  ];
+}
+
+const rules = [
+  {
+    name: 'no-circular',
+    comment:
+      'A cycle (type-only imports included) means two stages each need the other: none of them can be read first.',
+    severity: 'error',
+    from: { path: '^src/' },
+    to: { circular: true },
+  },
+  {
+    name: 'stage-unknown',
+    comment: 'Every file of src/ belongs to a stage; a new folder is placed in this map before it is used.',
+    severity: 'error',
+    from: {
+      path: '^src/',
+      pathNot: any(TRANSPORT, FACADE, REPORT, RUN, DISCOVERY, OPTIONS, UTIL, OBSERVERS, FEATURES, WIRING),
+    },
+    to: {},
+  },
+  {
+    name: 'not-to-wiring',
+    comment: 'The wiring (module, module definition, setup, index, CLI) is the top: nothing below it imports it.',
+    severity: 'error',
+    from: { path: '^src/', pathNot: WIRING },
+    to: { path: WIRING },
+  },
+  {
+    name: 'not-to-transport',
+    comment: 'Transports are the first stage: only the wiring imports them (report, run and observers never do).',
+    severity: 'error',
+    from: { path: '^src/', pathNot: any(TRANSPORT, WIRING) },
+    to: { path: TRANSPORT },
+  },
+  {
+    name: 'not-to-facade',
+    comment:
+      'The service is the public facade over report and run: transports, observers and the wiring use it, lower stages never.',
+    severity: 'error',
+    from: { path: '^src/', pathNot: any(TRANSPORT, FACADE, OBSERVERS, WIRING) },
+    to: { path: FACADE },
+  },
+  {
+    name: 'not-to-report',
+    comment:
+      'The report (evaluation, views, serializer) reads what run/ produced; run/ and below never reach back up to it.',
+    severity: 'error',
+    from: { path: any(RUN, DISCOVERY, OPTIONS, UTIL, FEATURES) },
+    to: { path: REPORT },
+  },
+  {
+    name: 'not-to-run',
+    comment:
+      'run/ (evaluator, runner, state) calls the checks discovery found; discovery, options and util never call back into it.',
+    severity: 'error',
+    from: { path: any(DISCOVERY, OPTIONS, UTIL, FEATURES) },
+    to: { path: RUN },
+  },
+  {
+    name: 'not-to-discovery',
+    comment: 'Discovery stores the checks by the options and probe kinds below it; options and util know no registry.',
+    severity: 'error',
+    from: { path: any(OPTIONS, UTIL) },
+    to: { path: DISCOVERY },
+  },
+  {
+    name: 'features-use-registry-types-only',
+    comment:
+      "Features (environ, built-in checks) are plain checks: they may name the registry's types, never run its code.",
+    severity: 'error',
+    from: { path: FEATURES },
+    to: { path: DISCOVERY, dependencyTypesNot: ['type-only'] },
+  },
+  {
+    name: 'not-to-features',
+    comment: 'Features are registered by the wiring like any check: the core never imports one.',
+    severity: 'error',
+    from: { path: '^src/', pathNot: any(FEATURES, WIRING) },
+    to: { path: FEATURES },
+  },
+  {
+    name: 'not-to-observers',
+    comment:
+      'Observers (metrics, gRPC) read the state and the report; only the wiring imports them, so removing one touches nothing else.',
+    severity: 'error',
+    from: { path: '^src/', pathNot: any(OBSERVERS, WIRING) },
+    to: { path: OBSERVERS },
+  },
+  {
+    name: 'util-is-a-leaf',
+    comment: 'util/ (text, redaction, package loading) is the last stage: it imports nothing else of src/.',
+    severity: 'error',
+    from: { path: UTIL },
+    to: { path: '^src/', pathNot: UTIL },
+  },
+];
+
+export default {
+  forbidden: rules.flatMap(except),
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    includeOnly: '^src/',
+  },
+};
