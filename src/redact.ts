@@ -23,10 +23,22 @@ const PARAMETER = /(?<![\w.-])([\w.-]+)=/g;
 const VALUE = /"[^"\n]{0,256}"|'[^'\n]{0,256}'|["']?[^\s&#;,"'<>()[\]{}\\]*/y;
 
 /** Names that are a credential wherever they end a parameter's name (`access_token`, `dbpassword`, `X-Amz-Signature`). */
-const CREDENTIAL_ENDINGS = ['token', 'password', 'passwd', 'secret', 'apikey', 'signature'];
+const CREDENTIAL_ENDINGS = [
+  'token',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'apikey',
+  'signature',
+  'credentials',
+];
 
 /** Names that are a credential when they are the whole name or its last part (`key`, `api_key`, `x-api-key`, `sig`). */
 const CREDENTIAL_WORDS = new Set(['key', 'pwd', 'pass', 'auth', 'sig', 'session', 'sessionid', 'credential']);
+
+/** The last word of a camelCase name (`Key` of `AccountKey`, `privateKey`), as Azure and SDK settings name them. */
+const CAMEL_LAST_WORD = /[A-Z][a-z0-9]*$/;
 
 /** Whether a parameter named `name` carries a credential (case-insensitive). */
 export function isCredentialName(name: string): boolean {
@@ -34,7 +46,9 @@ export function isCredentialName(name: string): boolean {
   const compact = lower.replace(/[-_.]/g, '');
   if (CREDENTIAL_ENDINGS.some((ending) => compact.endsWith(ending))) return true;
   const last = lower.slice(Math.max(lower.lastIndexOf('-'), lower.lastIndexOf('_'), lower.lastIndexOf('.')) + 1);
-  return CREDENTIAL_WORDS.has(last);
+  if (CREDENTIAL_WORDS.has(last)) return true;
+  const camel = CAMEL_LAST_WORD.exec(name)?.[0].toLowerCase();
+  return camel !== undefined && CREDENTIAL_WORDS.has(camel);
 }
 
 /** Whether `text` may hold something to mask: a cheap test that lets most strings through untouched. */

@@ -26,6 +26,11 @@ describe('the masking rule (redact.ts)', () => {
     ['config password="hunter 2" loaded', 'config password=*** loaded'],
     ['https://h/cb?redirect=https://x/?token=abc', 'https://h/cb?redirect=https://x/?token=***'],
     ['sig=abc==', 'sig=***'],
+    [
+      'DefaultEndpointsProtocol=https;AccountName=app;AccountKey=abc==;EndpointSuffix=core.windows.net',
+      'DefaultEndpointsProtocol=https;AccountName=app;AccountKey=***;EndpointSuffix=core.windows.net',
+    ],
+    ['privateKey=k1 apiKey=k2 passphrase=p credentials=c', 'privateKey=*** apiKey=*** passphrase=*** credentials=***'],
   ])('masks %s', (text, masked) => {
     expect(maskSecrets(text)).toBe(masked);
     // Masking twice changes nothing.
