@@ -97,7 +97,7 @@ describe.each(TRANSPORTS)('every probe body stays within its 10 KiB cap (%s)', (
     '2,000 checks (%s): as many as fit, failing ones first, the count of the others',
     async (format, query) => {
       for (let i = 0; i < 2000; i++) {
-        const name = `check-${String(i).padStart(4, '0')}-${'n'.repeat(120)}`;
+        const name = `check-${String(i).padStart(4, '0')}-${'n'.repeat(85)}`;
         unregister.push(registry.register('readiness', () => i !== 1234, { name }));
       }
       const res = await send(url, 'GET', `${BASE}/readiness${query}`);
