@@ -238,6 +238,7 @@ describe('thread: true', () => {
       'heartbeat.constants.js',
       'heartbeat.messages.js',
       'redact.js',
+      'run/check-name.js',
       'run/outcome-text.js',
       'transport/heartbeat.routes.js',
       'transport/heartbeat.worker.js',

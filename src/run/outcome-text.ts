@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, TRUNCATION_MARKER } from '../heartbeat.constants.js';
+import { MAX_MESSAGE_LENGTH, TRUNCATION_MARKER } from '../heartbeat.constants.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import { maskSecrets } from '../redact.js';
 
@@ -36,22 +36,6 @@ function escapeControl(char: string): string {
   if (char === '\r') return '\\r';
   if (char === '\t') return '\\t';
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-}
-
-/**
- * A check's name as reported: one line, capped (a result tuple may name it with anything). A
- * registered name is validated as a string; should anything else reach here, the report stays whole.
- */
-export function checkName(name: string): string {
-  return typeof name === 'string' ? oneLine(name, MAX_NAME_LENGTH) : 'anonymous';
-}
-
-/**
- * Caps a requested check name the way a reported name is capped (`checkName`), so that a long name
- * still finds its check and a megabyte of URL is never echoed into the 404 that names it.
- */
-export function capCheckName(name: string): string {
-  return name.length <= MAX_NAME_LENGTH ? name : truncate(name, MAX_NAME_LENGTH);
 }
 
 /**
