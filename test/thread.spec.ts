@@ -239,11 +239,11 @@ describe('thread: true', () => {
       'heartbeat.messages.js',
       'redact.js',
       'run/check-name.js',
-      'run/outcome-text.js',
       'transport/heartbeat.routes.js',
       'transport/heartbeat.worker.js',
       'transport/probe-http.js',
       'transport/thread.protocol.js',
+      'util/text.js',
     ]);
   });
 });

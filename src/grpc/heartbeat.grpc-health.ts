@@ -6,7 +6,7 @@ import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { oneLine, reasonOf } from '../util/text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import { evaluateProbe } from '../report/report.builder.js';
 import {

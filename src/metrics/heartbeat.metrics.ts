@@ -6,7 +6,7 @@ import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import { HealthState } from '../run/health-state.js';
 import { checkName } from '../run/check-name.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { oneLine, reasonOf } from '../util/text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
 import { freeKey } from '../report/report.builder.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';

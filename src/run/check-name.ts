@@ -1,5 +1,5 @@
 import { MAX_NAME_LENGTH } from '../heartbeat.constants.js';
-import { oneLine, truncate } from './outcome-text.js';
+import { oneLine, truncate } from '../util/text.js';
 
 /*
  * A check's name as the report and the routes show it: capped at the check-name limit, which belongs

@@ -16,7 +16,7 @@ import {
   type IndicatorStatus,
   thrownIndicatorEntries,
 } from './indicator-result.js';
-import { HAS_CONTROL, oneLine, reasonOf, kindOf, describe, isPlainObject, firstLine } from './outcome-text.js';
+import { HAS_CONTROL, oneLine, reasonOf, kindOf, describe, isPlainObject, firstLine } from '../util/text.js';
 import { checkName } from './check-name.js';
 
 /** One check's result once the module has made sense of whatever the handler did. */

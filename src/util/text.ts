@@ -1,11 +1,14 @@
-import { MAX_MESSAGE_LENGTH, TRUNCATION_MARKER } from '../heartbeat.constants.js';
-import type { CheckData } from '../interfaces/probe.interface.js';
 import { maskSecrets } from '../redact.js';
 
 /*
  * The text a check's outcome carries: cut to size, kept on one line, and descriptions of thrown or
  * returned values that never throw, whatever the value.
  */
+
+/** Messages longer than this are cut, so that a body stays readable within the kubelet's 10 KiB. */
+export const MAX_MESSAGE_LENGTH = 300;
+/** Appended to a message that was cut. */
+export const TRUNCATION_MARKER = '… [truncated]';
 
 /** Cuts a message to the length a probe body can afford, marking the cut. */
 export function truncate(message: string, max = MAX_MESSAGE_LENGTH): string {
@@ -107,7 +110,7 @@ export function isEmpty(record: object): boolean {
   return true;
 }
 
-export function isPlainObject(value: unknown): value is CheckData {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
