@@ -8,7 +8,7 @@ import {
 } from '../heartbeat.messages.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import { maskData, mayHoldSecret } from '../redact.js';
+import { maskData, mayHoldSecret } from '../util/redact.js';
 import {
   checkResultEntries,
   type IndicatorEntry,

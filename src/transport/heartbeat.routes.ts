@@ -5,7 +5,7 @@ import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { TRANSPORT_FAILED } from '../heartbeat.messages.js';
 import { capCheckName } from '../run/check-name.js';
 import { oneLine } from '../util/text.js';
-import { maskUrlCredentials } from '../redact.js';
+import { maskUrlCredentials } from '../util/redact.js';
 
 /** Headers of every probe response, on the app and on the management port. */
 export const PROBE_HEADERS = {

@@ -1,4 +1,4 @@
-import { maskSecrets } from '../redact.js';
+import { maskSecrets } from './redact.js';
 
 /*
  * The text a check's outcome carries: cut to size, kept on one line, and descriptions of thrown or
