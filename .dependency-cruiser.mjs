@@ -11,7 +11,7 @@ const REPORT = '^src/report/';
 const RUN = '^src/(run|state)/';
 const DISCOVERY = '^src/(discovery|decorators)/';
 const OPTIONS = '^src/(options|interfaces|probe)/|^src/heartbeat[.](constants|messages|options)[.]ts$';
-const UTIL = '^src/util/|^src/(redact|package-loader|package-root)[.]ts$';
+const UTIL = '^src/util/';
 /** Beside the chain: read the state and the report, imported only by the wiring. */
 const OBSERVERS = '^src/(metrics|grpc|observers)/';
 /** Beside the chain: use the registry's types and what lies below it. */
@@ -20,35 +20,6 @@ const FEATURES = '^src/(environ|checks)/';
 const WIRING = '^src/(index|cli|heartbeat[.]module|heartbeat[.]module-definition|heartbeat[.]setup)[.]ts$|^src/cli/';
 
 const any = (...paths) => paths.filter(Boolean).join('|');
-
-/**
- * Issue 26: to move. Each import that still climbs a stage, named by its two files and the rules it
- * breaks; the rules hold for every other import of those files. None may be added: move the code.
- */
-const TO_MOVE = [
-  {
-    // The failure text of a missing peer uses oneLine and reasonOf, which live in run/outcome-text.ts;
-    // those text helpers move to util/ (ARCHITECTURE.md: util/text), with the limits they cap at.
-    from: '^src/package-loader[.]ts$',
-    to: '^src/run/outcome-text[.]ts$',
-    rules: ['not-to-run', 'util-is-a-leaf'],
-  },
-];
-
-/** A rule less the listed exceptions: the excepted files keep the rule for every other import. */
-function except(rule) {
-  const exceptions = TO_MOVE.filter(({ rules }) => rules.includes(rule.name));
-  if (exceptions.length === 0) return [rule];
-  return [
-    { ...rule, from: { ...rule.from, pathNot: any(rule.from.pathNot, ...exceptions.map(({ from }) => from)) } },
-    ...exceptions.map(({ from, to }) => ({
-      ...rule,
-      comment: `${rule.comment} (issue 26: to move, ${from} → ${to})`,
-      from: { path: from },
-      to: { ...rule.to, pathNot: any(rule.to.pathNot, to) },
-    })),
-  ];
-}
 
 const rules = [
   {
@@ -147,7 +118,7 @@ const rules = [
 ];
 
 export default {
-  forbidden: rules.flatMap(except),
+  forbidden: rules,
   options: {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

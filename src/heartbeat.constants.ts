@@ -62,8 +62,6 @@ export const DEFAULT_FAILURE_STATUS_CODE = 500;
  * 200 ms of the kubelet's default 1 s `timeoutSeconds` for the network and the response.
  */
 export const DEFAULT_TIMEOUT_MS = 800;
-/** Messages longer than this are cut, so that a body stays readable within the kubelet's 10 KiB. */
-export const MAX_MESSAGE_LENGTH = 300;
 /** A check whose data serialises to more than this many bytes is reported as failing. */
 export const MAX_CHECK_DATA_BYTES = 2048;
 /**
@@ -73,8 +71,6 @@ export const MAX_CHECK_DATA_BYTES = 2048;
 export const MAX_BODY_BYTES = 10 * 1024;
 /** Bytes of the cap the responder leaves free: the worker thread adds its `mainThread` verdict (under 300 bytes) to a body. */
 export const BODY_HEADROOM_BYTES = 512;
-/** Appended to a message that was cut. */
-export const TRUNCATION_MARKER = '… [truncated]';
 /**
  * About one readiness period of the sample manifests (5 s): long enough for the endpoints to drop
  * the pod, well inside the default `terminationGracePeriodSeconds` of 30 s.

@@ -1,6 +1,6 @@
 import { MAX_TIMER_MS, PROBE_NAMES } from './heartbeat.constants.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
-import { maskUrlCredentials } from './redact.js';
+import { maskUrlCredentials } from './util/redact.js';
 
 /** The longest piece of a rejected string (or an unknown key) an error quotes: a megabyte value makes a short message. */
 const QUOTED_LENGTH = 80;

@@ -1,6 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { resolve as resolvePath } from 'node:path';
-import { findPackageRoot } from './package-root.js';
+import { findPackageRoot } from './util/package-root.js';
 import {
   DEFAULT_ABANDON_AFTER_MS,
   DEFAULT_FAILURE_STATUS_CODE,

@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import { ProbeRegistry } from './discovery/probe.registry.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from './heartbeat.constants.js';
 import { LISTENER_THREW } from './heartbeat.messages.js';
-import { oneLine, reasonOf } from './run/outcome-text.js';
+import { oneLine, reasonOf } from './util/text.js';
 import { required, textRule } from './options/option-rules.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { HealthChange, HealthSnapshot, ProbeHealth } from './interfaces/health-state.interface.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findPackageRoot } from '../src/package-root.js';
+import { findPackageRoot } from '../src/util/package-root.js';
 import { ADAPTERS } from './support/app.js';
 
 const fixture = join(process.cwd(), 'test', 'fixtures', 'environ-root-app.mjs');

@@ -8,7 +8,7 @@ import {
   type HeartbeatModuleOptions,
 } from '../src/index.js';
 import { resolveOptions } from '../src/heartbeat.options.js';
-import { PACKAGE_LOADER, type PackageLoader } from '../src/package-loader.js';
+import { PACKAGE_LOADER, type PackageLoader } from '../src/util/package-loader.js';
 import { GrpcWatchers } from '../src/grpc/grpc-watchers.js';
 import type { HealthCall } from '../src/grpc/grpc-health.protocol.js';
 

@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { HeartbeatModule } from '../src/index.js';
-import { importPackage, PACKAGE_LOADER, type PackageLoader } from '../src/package-loader.js';
+import { importPackage, PACKAGE_LOADER, type PackageLoader } from '../src/util/package-loader.js';
 import { ADAPTERS, createApp } from './support/app.js';
 
 /** Provides the module's package loader app-wide (the module reads it where it is declared). */

@@ -1,4 +1,4 @@
-import { isCredentialName, maskData, maskSecrets } from '../src/redact.js';
+import { isCredentialName, maskData, maskSecrets } from '../src/util/redact.js';
 
 describe('the masking rule (redact.ts)', () => {
   it.each([

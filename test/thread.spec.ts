@@ -237,12 +237,13 @@ describe('thread: true', () => {
     expect([...seen].map((file) => relative(dist, file)).sort()).toEqual([
       'heartbeat.constants.js',
       'heartbeat.messages.js',
-      'redact.js',
-      'run/outcome-text.js',
+      'run/check-name.js',
       'transport/heartbeat.routes.js',
       'transport/heartbeat.worker.js',
       'transport/probe-http.js',
       'transport/thread.protocol.js',
+      'util/redact.js',
+      'util/text.js',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import { maskUrlCredentials } from '../redact.js';
+import { maskUrlCredentials } from '../util/redact.js';
 import { readOptions } from '../options/option-reader.js';
 import {
   arrayOf,

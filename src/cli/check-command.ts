@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
-import { maskSecrets } from '../redact.js';
+import { maskSecrets } from '../util/redact.js';
 
 /** Default of `--timeout`: the kubelet's default exec-probe timeout is 1 s, Docker's HEALTHCHECK 30 s. */
 export const DEFAULT_CLI_TIMEOUT_MS = 2000;

@@ -1,7 +1,7 @@
 import { HEALTH_PROBES, PROBE_ROUTES } from '../heartbeat.constants.js';
 import { GRPC_SERVICE_NAME_TOO_LONG, GRPC_UNKNOWN_SERVICE } from '../heartbeat.messages.js';
-import { maskUrlCredentials } from '../redact.js';
-import { oneLine } from '../run/outcome-text.js';
+import { maskUrlCredentials } from '../util/redact.js';
+import { oneLine } from '../util/text.js';
 import type { HealthProbe } from '../run/probe-evaluator.js';
 
 function isHealthProbe(probe: string): probe is HealthProbe {

@@ -5,8 +5,8 @@ import { GRPC_NOT_ENABLED, GRPC_NOT_READY, GRPC_PACKAGE_MISSING, TRANSPORT_FAILE
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
-import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
+import { oneLine, reasonOf } from '../util/text.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import { evaluateProbe } from '../report/report.builder.js';
 import {

@@ -5,15 +5,16 @@ import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../heartbeat.me
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
 import { HealthState } from '../run/health-state.js';
-import { checkName, oneLine, reasonOf } from '../run/outcome-text.js';
-import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
+import { checkName } from '../run/check-name.js';
+import { oneLine, reasonOf } from '../util/text.js';
+import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
 import { freeKey } from '../report/report.builder.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { type CheckSeries, type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
 import { type PromClient, PrometheusMetrics } from './prometheus.metrics.js';
 
-export { PACKAGE_LOADER, type PackageLoader } from '../package-loader.js';
+export { PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
 
 /** The part of `@opentelemetry/api` the metrics use. */
 interface OpenTelemetryApi {

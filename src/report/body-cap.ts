@@ -1,7 +1,7 @@
-import { BODY_HEADROOM_BYTES, MAX_BODY_BYTES, TRUNCATION_MARKER } from '../heartbeat.constants.js';
+import { BODY_HEADROOM_BYTES, MAX_BODY_BYTES } from '../heartbeat.constants.js';
 import { BODY_TRUNCATED } from '../heartbeat.messages.js';
 import type { CheckReport } from '../interfaces/probe.interface.js';
-import { truncate } from '../run/outcome-text.js';
+import { truncate, TRUNCATION_MARKER } from '../util/text.js';
 import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 import { checkReport, type Evaluation, type ReportEntry } from './report.builder.js';
 import { defineKey } from '../util/define-key.js';

@@ -4,7 +4,7 @@ import { HEALTH_PROBES, HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constant
 import { NO_SUCH_CHECK } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { checkName } from '../run/outcome-text.js';
+import { checkName } from '../run/check-name.js';
 import { type HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
 import { type CheckResult, ProbeRunner } from '../run/probe.runner.js';
 import { withinCap } from './body-cap.js';

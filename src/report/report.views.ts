@@ -1,7 +1,8 @@
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { type Evaluation, isDegraded, type ReportEntry } from './report.builder.js';
 import Negotiator from 'negotiator';
-import { capCheckName, isEmpty } from '../run/outcome-text.js';
+import { capCheckName } from '../run/check-name.js';
+import { isEmpty } from '../util/text.js';
 import { defineKey } from '../util/define-key.js';
 
 /** How a probe is to be answered: the seed's JSON (default), the API server's text, or health+json. */

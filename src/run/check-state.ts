@@ -1,7 +1,7 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { PendingCall } from './pending-call.js';
 import { type CheckPolicy, isPlain } from './check-policy.js';
-import { isEmpty } from './outcome-text.js';
+import { isEmpty } from '../util/text.js';
 import { type CheckOutcome, normalizeFor } from './probe-result.normalizer.js';
 import type { ResultStreak } from './tolerance.js';
 

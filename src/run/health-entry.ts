@@ -3,7 +3,7 @@ import type { CheckHealth } from '../interfaces/health-state.interface.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import { type CheckPolicy, isCritical } from './check-policy.js';
 import type { CheckOutcome } from './probe-result.normalizer.js';
-import { checkName } from './outcome-text.js';
+import { checkName } from './check-name.js';
 
 /** What the state keeps of one check; updated in place on each result. */
 export interface Entry {

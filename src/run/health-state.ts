@@ -8,7 +8,7 @@ import type { CheckOutcome } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { policyOf } from './check-policy.js';
 import { checkHealth, type Entry, FIRST_RESULT } from './health-entry.js';
-import { checkName } from './outcome-text.js';
+import { checkName } from './check-name.js';
 
 /**
  * What hears of every result and every change of a reported status, synchronously, with no

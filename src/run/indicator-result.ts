@@ -1,4 +1,4 @@
-import { isPlainObject } from './outcome-text.js';
+import { isPlainObject } from '../util/text.js';
 
 /*
  * What @nestjs/terminus health indicators return and throw, recognised by shape, so that their

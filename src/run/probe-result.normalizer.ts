@@ -8,7 +8,7 @@ import {
 } from '../heartbeat.messages.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import { maskData, mayHoldSecret } from '../redact.js';
+import { maskData, mayHoldSecret } from '../util/redact.js';
 import {
   checkResultEntries,
   type IndicatorEntry,
@@ -16,16 +16,8 @@ import {
   type IndicatorStatus,
   thrownIndicatorEntries,
 } from './indicator-result.js';
-import {
-  HAS_CONTROL,
-  oneLine,
-  checkName,
-  reasonOf,
-  kindOf,
-  describe,
-  isPlainObject,
-  firstLine,
-} from './outcome-text.js';
+import { HAS_CONTROL, oneLine, reasonOf, kindOf, describe, isPlainObject, firstLine } from '../util/text.js';
+import { checkName } from './check-name.js';
 
 /** One check's result once the module has made sense of whatever the handler did. */
 export interface CheckOutcome {

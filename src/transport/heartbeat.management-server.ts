@@ -6,7 +6,7 @@ import {
   HEARTBEAT_ROUTE_PATH,
 } from '../heartbeat.constants.js';
 import { MANAGEMENT_LISTEN_FAILED, MANAGEMENT_LISTENING, METRICS_FAILED } from '../heartbeat.messages.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { oneLine, reasonOf } from '../util/text.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnPort } from './served-probes.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';

@@ -3,8 +3,9 @@ import { PROBE_ROUTES } from '../heartbeat.constants.js';
 import type { ProbeResponse } from '../report/probe-responder.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { TRANSPORT_FAILED } from '../heartbeat.messages.js';
-import { capCheckName, oneLine } from '../run/outcome-text.js';
-import { maskUrlCredentials } from '../redact.js';
+import { capCheckName } from '../run/check-name.js';
+import { oneLine } from '../util/text.js';
+import { maskUrlCredentials } from '../util/redact.js';
 
 /** Headers of every probe response, on the app and on the management port. */
 export const PROBE_HEADERS = {

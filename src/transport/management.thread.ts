@@ -11,7 +11,7 @@ import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import type { HealthState } from '../run/health-state.js';
 import type { ProbeEvaluator } from '../run/probe-evaluator.js';
-import { oneLine, reasonOf } from '../run/outcome-text.js';
+import { oneLine, reasonOf } from '../util/text.js';
 import type { ProbeResponse } from '../report/probe-responder.js';
 import type { ManagementServerLimits } from './probe-http.js';
 import {

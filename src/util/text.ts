@@ -1,11 +1,14 @@
-import { MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, TRUNCATION_MARKER } from '../heartbeat.constants.js';
-import type { CheckData } from '../interfaces/probe.interface.js';
-import { maskSecrets } from '../redact.js';
+import { maskSecrets } from './redact.js';
 
 /*
  * The text a check's outcome carries: cut to size, kept on one line, and descriptions of thrown or
  * returned values that never throw, whatever the value.
  */
+
+/** Messages longer than this are cut, so that a body stays readable within the kubelet's 10 KiB. */
+export const MAX_MESSAGE_LENGTH = 300;
+/** Appended to a message that was cut. */
+export const TRUNCATION_MARKER = '… [truncated]';
 
 /** Cuts a message to the length a probe body can afford, marking the cut. */
 export function truncate(message: string, max = MAX_MESSAGE_LENGTH): string {
@@ -36,22 +39,6 @@ function escapeControl(char: string): string {
   if (char === '\r') return '\\r';
   if (char === '\t') return '\\t';
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-}
-
-/**
- * A check's name as reported: one line, capped (a result tuple may name it with anything). A
- * registered name is validated as a string; should anything else reach here, the report stays whole.
- */
-export function checkName(name: string): string {
-  return typeof name === 'string' ? oneLine(name, MAX_NAME_LENGTH) : 'anonymous';
-}
-
-/**
- * Caps a requested check name the way a reported name is capped (`checkName`), so that a long name
- * still finds its check and a megabyte of URL is never echoed into the 404 that names it.
- */
-export function capCheckName(name: string): string {
-  return name.length <= MAX_NAME_LENGTH ? name : truncate(name, MAX_NAME_LENGTH);
 }
 
 /**
@@ -123,7 +110,7 @@ export function isEmpty(record: object): boolean {
   return true;
 }
 
-export function isPlainObject(value: unknown): value is CheckData {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

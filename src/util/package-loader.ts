@@ -1,4 +1,4 @@
-import { oneLine, reasonOf } from './run/outcome-text.js';
+import { oneLine, reasonOf } from './text.js';
 
 /** Loads an optional peer dependency by name; tests inject one that fails. */
 export type PackageLoader = (name: string) => Promise<unknown>;
