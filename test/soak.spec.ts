@@ -1,9 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { get as httpGet } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
 import { ADAPTERS, createApp } from './support/app.js';
+import { heapAfterGc, medianSlope } from './support/heap.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
@@ -108,28 +107,6 @@ describe.each(ADAPTERS)('fault-injection soak (%s)', (adapter) => {
     expect(timers()).toBeLessThanOrEqual(baseline);
   }, 60_000);
 });
-
-/** The heap in use after a full collection (`--expose-gc` switched on for this process at run time). */
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
-/**
- * The Theil-Sen slope of `ys` over their index: the median of the slopes between every pair of
- * readings. One reading lifted by noise (code the engine kept from that round, a late collection)
- * moves it little, where a least-squares fit or a first-to-last difference follows the spike.
- */
-function medianSlope(ys: readonly number[]): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < ys.length; i++) for (let j = i + 1; j < ys.length; j++) slopes.push((ys[j] - ys[i]) / (j - i));
-  slopes.sort((a, b) => a - b);
-  const middle = slopes.length >> 1;
-  return slopes.length % 2 === 1 ? slopes[middle] : (slopes[middle - 1] + slopes[middle]) / 2;
-}
 
 const ROUND = 10_000;
 const ROUNDS = 10;

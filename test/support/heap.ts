@@ -11,19 +11,15 @@ export function heapAfterGc(): number {
 }
 
 /**
- * The least-squares slope of `readings` (bytes per reading): a leak lifts every later reading by
- * the same step, while a single high reading (code the engine compiled, a buffer kept for reuse)
- * moves the fitted line by a fraction of its height.
+ * The Theil-Sen slope of `ys` over their index (bytes per reading): the median of the slopes between
+ * every pair of readings. A leak lifts every later reading by the same step, while one reading lifted
+ * by noise (code the engine kept from that round, a late collection) moves it little, where a
+ * least-squares fit or a first-to-last difference follows the spike.
  */
-export function slopePerReading(readings: readonly number[]): number {
-  const n = readings.length;
-  const meanX = (n - 1) / 2;
-  const meanY = readings.reduce((sum, y) => sum + y, 0) / n;
-  let covariance = 0;
-  let variance = 0;
-  readings.forEach((y, x) => {
-    covariance += (x - meanX) * (y - meanY);
-    variance += (x - meanX) ** 2;
-  });
-  return covariance / variance;
+export function medianSlope(ys: readonly number[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < ys.length; i++) for (let j = i + 1; j < ys.length; j++) slopes.push((ys[j] - ys[i]) / (j - i));
+  slopes.sort((a, b) => a - b);
+  const middle = slopes.length >> 1;
+  return slopes.length % 2 === 1 ? slopes[middle] : (slopes[middle - 1] + slopes[middle]) / 2;
 }
