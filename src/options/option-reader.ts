@@ -1,6 +1,6 @@
 import { EXPECTED, UNKNOWN_OPTION, UNREADABLE_OPTION } from '../heartbeat.messages.js';
 import { closestName } from './option-names.js';
-import { isObject, optional, reasonOf, required, rule, type Rule } from './option-rules.js';
+import { isObject, optional, readingFailed, required, rule, type Rule } from './option-rules.js';
 
 /** An object of options: not null, not an array, not a function. */
 export const OPTIONS_OBJECT = rule<object>(EXPECTED.options, isObject);
@@ -35,7 +35,7 @@ export function readOptions<K extends string>(value: unknown, shape: OptionsShap
   try {
     if (!shape.open) keys = Object.keys(value as object);
   } catch (error) {
-    throw new TypeError(UNREADABLE_OPTION(owner, label, reasonOf(error)), { cause: error });
+    throw new TypeError(UNREADABLE_OPTION(owner, label, readingFailed(error)), { cause: error });
   }
   for (const key of keys) {
     if ((known as readonly string[]).includes(key)) continue;
@@ -51,7 +51,7 @@ export function readOptions<K extends string>(value: unknown, shape: OptionsShap
     try {
       member = (value as Record<string, unknown>)[key];
     } catch (error) {
-      throw new TypeError(UNREADABLE_OPTION(owner, prefix + key, reasonOf(error)), { cause: error });
+      throw new TypeError(UNREADABLE_OPTION(owner, prefix + key, readingFailed(error)), { cause: error });
     }
     if (member !== undefined) snapshot[key] = member;
   }

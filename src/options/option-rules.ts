@@ -1,5 +1,6 @@
 import { MAX_CHECK_NAME_LENGTH, MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { EXPECTED, INVALID_OPTION_OF, UNREADABLE_OPTION } from '../heartbeat.messages.js';
+import { oneLine, reasonOf } from '../util/text.js';
 
 /*
  * The one validator of every option the module is given: forRoot and the forRootAsync factory's
@@ -136,18 +137,13 @@ export function required<T>(owner: string, option: string, value: unknown, valid
   try {
     accepted = valid.accepts(value);
   } catch (error) {
-    throw new TypeError(UNREADABLE_OPTION(owner, option, reasonOf(error)), { cause: error });
+    throw new TypeError(UNREADABLE_OPTION(owner, option, readingFailed(error)), { cause: error });
   }
   if (!accepted) throw new TypeError(INVALID_OPTION_OF(owner, option, valid.expected, value));
   return value as T;
 }
 
-/** A thrown value's message, without trusting it. */
-export function reasonOf(error: unknown): string {
-  try {
-    const message = (error as { message?: unknown } | null)?.message;
-    return typeof message === 'string' ? message.slice(0, 200) : 'a value was thrown';
-  } catch {
-    return 'a value was thrown';
-  }
+/** Why reading an option threw, on one line, short and masked, whatever was thrown. */
+export function readingFailed(error: unknown): string {
+  return oneLine(reasonOf(error));
 }
