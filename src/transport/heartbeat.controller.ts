@@ -13,15 +13,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnApp } from './served-probes.js';
-import {
-  ALLOWED_METHODS,
-  decideRoute,
-  routeOf,
-  METHOD_NOT_ALLOWED_BODY,
-  NOT_FOUND_BODY,
-  PROBE_HEADERS,
-  transportFailure,
-} from './heartbeat.routes.js';
+import { decideRoute, routeOf, NOT_FOUND_BODY, PROBE_HEADERS, transportFailure } from './heartbeat.routes.js';
 import { ProbeResponder, type ProbeResponse } from '../report/probe-responder.js';
 import { parseView } from '../report/report.views.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
@@ -35,24 +27,6 @@ interface ProbeRequest {
   headers?: Record<string, string | string[] | undefined>;
 }
 
-/** The methods Nest routes besides GET and HEAD: each gets 405 on a probe's route, as on the management port. */
-const REFUSED_METHODS = [
-  RequestMethod.POST,
-  RequestMethod.PUT,
-  RequestMethod.PATCH,
-  RequestMethod.DELETE,
-  RequestMethod.OPTIONS,
-  RequestMethod.SEARCH,
-  RequestMethod.PROPFIND,
-  RequestMethod.PROPPATCH,
-  RequestMethod.MKCOL,
-  RequestMethod.COPY,
-  RequestMethod.MOVE,
-  RequestMethod.LOCK,
-  RequestMethod.UNLOCK,
-  RequestMethod.QUERY,
-];
-
 /** The controller's own members, which the generated route handlers call. */
 interface ProbeAnswering {
   handle(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void>;
@@ -60,11 +34,9 @@ interface ProbeAnswering {
 
 /**
  * The metadata keys `@nestjs/swagger` reads (the same in its versions 7 to 12), set here without
- * depending on it: `@ApiExcludeController()` on the class, `@ApiExcludeEndpoint()` and
- * `@ApiOperation()` on a handler.
+ * depending on it: `@ApiExcludeController()` on the class, `@ApiOperation()` on a handler.
  */
 const OPENAPI_EXCLUDE_CONTROLLER = 'swagger/apiExcludeController';
-const OPENAPI_EXCLUDE_ENDPOINT = 'swagger/apiExcludeEndpoint';
 const OPENAPI_OPERATION = 'swagger/apiOperation';
 
 /**
@@ -87,18 +59,15 @@ export function createHeartbeatController(
       @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     ) {}
 
-    /** Answers a request the route table matched: the probe's answer for GET and HEAD, else the module's 404 or 405. */
+    /** Answers a GET or HEAD the route table matched: the probe's answer, else the module's 404. */
     async handle(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void> {
       const requested = routeOf(probe, check);
       const match = decideRoute(request.method ?? 'GET', requested, this.served);
       const adapter = this.adapterHost.httpAdapter;
       if (match.refused !== undefined) {
         for (const [name, value] of Object.entries(PROBE_HEADERS)) adapter.setHeader(response, name, value);
-        if (match.refused === 405) {
-          adapter.setHeader(response, 'Allow', ALLOWED_METHODS);
-          return adapter.reply(response, METHOD_NOT_ALLOWED_BODY, HttpStatus.METHOD_NOT_ALLOWED);
-        }
-        // environ kept private answers as a route that is not there: its body confirms nothing.
+        // Only GET and HEAD reach the controller: what it refuses is a name that is no probe, or a probe
+        // not served here (environ kept private answers as a route that is not there).
         return adapter.reply(response, NOT_FOUND_BODY, HttpStatus.NOT_FOUND);
       }
       const { route } = match;
@@ -129,13 +98,13 @@ export function createHeartbeatController(
 
 /**
  * The controller's routes. Under a prefix the module owns every path: `:probe` and `:probe/:check`
- * reach the route table for every method. Under an empty prefix only each probe's GET routes.
+ * (GET and HEAD; other methods are the middleware's). Under an empty prefix only each probe's GET routes.
  */
 function defineProbeRoutes(prototype: ProbeAnswering, path: string): void {
   if (path !== '') {
-    // Under its prefix the module owns every path: `:probe` and `:probe/:check` reach the route table
-    // for every method, so that unknown names get the module's 404 and other methods 405. No two
-    // routes of one method overlap (Nest's routeConflictPolicy stays quiet), and none is a wildcard.
+    // Under its prefix the module owns every path: `:probe` and `:probe/:check` reach the route table,
+    // so that unknown names get the module's 404; every other method is answered before any route, by
+    // the module's middleware (method-refusal.middleware.ts). No route is a wildcard.
     defineRoute(prototype, 'probe', RequestMethod.GET, ':probe', (self, request, response) =>
       self.handle(request, response, param(request, 'probe')),
     );
@@ -144,20 +113,6 @@ function defineProbeRoutes(prototype: ProbeAnswering, path: string): void {
     );
     document(prototype, 'probe', 'A probe: readiness, liveliness, startup or environ');
     document(prototype, 'check', 'One check of the readiness, liveliness or startup probe');
-    for (const method of REFUSED_METHODS) {
-      defineRoute(
-        prototype,
-        `refuse${RequestMethod[method]}`,
-        method,
-        [':probe', ':probe/:check'],
-        (self, request, response) => self.handle(request, response, param(request, 'probe'), request.params?.check),
-      );
-      Reflect.defineMetadata(
-        OPENAPI_EXCLUDE_ENDPOINT,
-        { disable: true },
-        Reflect.get(prototype, `refuse${RequestMethod[method]}`),
-      );
-    }
   } else {
     // Under an empty prefix a `:probe` route would take the app's own one-segment routes: serve each
     // probe's GET routes by name, and leave every other path and method to the app.

@@ -23,7 +23,7 @@ export const BAD_PATH_BODY = JSON.stringify({
   message: 'Bad Request: the path is not valid percent-encoding',
 });
 /** Body of the 405 answered to methods other than GET and HEAD. */
-export const METHOD_NOT_ALLOWED_BODY = JSON.stringify({
+const METHOD_NOT_ALLOWED_BODY = JSON.stringify({
   statusCode: 405,
   message: 'Method Not Allowed: probes answer GET and HEAD',
 });
