@@ -23,33 +23,6 @@ export interface HeartbeatRouteDeclaration {
   readonly controller: Type<unknown>;
 }
 
-/**
- * The one list of probe names: each name a route under the prefix, a kind `register` accepts and
- * a key of the `checks` option, and the probe it means. `liveness`, the Kubernetes spelling, is an
- * alias of the seed's `liveliness` here and nowhere else.
- */
-export const PROBE_ROUTES = {
-  readiness: 'readiness',
-  liveliness: 'liveliness',
-  liveness: 'liveliness',
-  startup: 'startup',
-  environ: 'environ',
-} as const;
-
-/** A probe's name as a route, `register` and the `checks` option accept it. */
-export type ProbeName = keyof typeof PROBE_ROUTES;
-
-/** The names, in order, for messages. */
-export const PROBE_NAMES = Object.keys(PROBE_ROUTES) as ProbeName[];
-
-/** The probes that report the health of checks (every probe but environ), in order. */
-export const HEALTH_PROBES = ['readiness', 'liveliness', 'startup'] as const;
-
-/** Whether `name` is one of the probe names (an own key: `__proto__` and `toString` are not). */
-export function isProbeName(name: unknown): name is ProbeName {
-  return typeof name === 'string' && Object.hasOwn(PROBE_ROUTES, name);
-}
-
 /** The longest delay a Node timer can hold: beyond 2^31-1 ms, `setTimeout` fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -1,4 +1,5 @@
-import { MAX_TIMER_MS, PROBE_NAMES } from './heartbeat.constants.js';
+import { PROBE_NAMES } from './probe/probe-kinds.js';
+import { MAX_TIMER_MS } from './heartbeat.constants.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import { maskUrlCredentials } from './util/redact.js';
 

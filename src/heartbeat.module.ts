@@ -35,9 +35,9 @@ import { CheckSetup } from './heartbeat.setup.js';
 import { ProbeRegistry } from './discovery/probe.registry.js';
 import { ProbeRunner } from './run/probe.runner.js';
 import { BackgroundScheduler } from './run/background.scheduler.js';
-import { HealthState } from './run/health-state.js';
+import { HealthState } from './state/health-state.js';
 import { ProbeEvaluator } from './run/probe-evaluator.js';
-import { ProbeResponder } from './report/probe-responder.js';
+import { ProbeSerializer } from './report/probe.serializer.js';
 import { HeartbeatMetrics } from './metrics/heartbeat.metrics.js';
 import { HeartbeatGrpcHealth } from './grpc/heartbeat.grpc-health.js';
 import { HeartbeatGrpcServer } from './grpc/heartbeat.grpc-server.js';
@@ -70,7 +70,7 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     ProbeRunner,
     BackgroundScheduler,
     ProbeEvaluator,
-    ProbeResponder,
+    ProbeSerializer,
     ProbeMetadataAccessor,
     ProbeExplorer,
     CheckSetup,

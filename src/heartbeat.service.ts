@@ -8,14 +8,14 @@ import { required, textRule } from './options/option-rules.js';
 import type { ResolvedHeartbeatOptions } from './heartbeat.options.js';
 import type { HealthChange, HealthSnapshot, ProbeHealth } from './interfaces/health-state.interface.js';
 import type { EnvironReport, ProbeKind, ProbeReport } from './interfaces/probe.interface.js';
-import { ProbeResponder, type ProbeResponse } from './report/probe-responder.js';
-import { environReport, evaluateProbe } from './report/report.builder.js';
-import type { ProbeView } from './report/report.views.js';
-import { HealthState } from './run/health-state.js';
+import { ProbeSerializer, type ProbeResponse } from './report/probe.serializer.js';
+import { environReport, evaluateProbe } from './report/evaluation.js';
+import type { ProbeView } from './probe/probe-view.js';
+import { HealthState } from './state/health-state.js';
 import { ProbeEvaluator } from './run/probe-evaluator.js';
 import { ProbeRunner } from './run/probe.runner.js';
 
-export type { ProbeResponse } from './report/probe-responder.js';
+export type { ProbeResponse } from './report/probe.serializer.js';
 
 const ROTATION_OWNER = 'HeartbeatService.takeOutOfRotation()';
 const REASON = textRule('a non-empty string');
@@ -39,7 +39,7 @@ export class HeartbeatService {
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     private readonly health: HealthState,
     private readonly evaluator: ProbeEvaluator,
-    private readonly responder: ProbeResponder,
+    private readonly serializer: ProbeSerializer,
   ) {
     this.changes$ = health.changes$;
   }
@@ -72,7 +72,7 @@ export class HeartbeatService {
 
   /** The environ report: libraries, Node version and the contributors' data. */
   async environ(): Promise<EnvironReport> {
-    const runs = await this.runner.run('environ', this.registry.get('environ'));
+    const runs = await this.runner.run(this.registry.get('environ'));
     return environReport(runs, this.evaluator.details);
   }
 
@@ -151,7 +151,7 @@ export class HeartbeatService {
 
   /** The HTTP status code for a report: 200 when it passes, else `failureStatusCode`. */
   statusCodeOf(report: { status: boolean }): number {
-    return this.responder.statusCodeOf(report);
+    return this.serializer.statusCodeOf(report);
   }
 
   /**
@@ -160,6 +160,6 @@ export class HeartbeatService {
    * every check's outcome stays the same.
    */
   respond(kind: ProbeKind, view: ProbeView = {}): Promise<ProbeResponse> {
-    return this.responder.respond(kind, view);
+    return this.serializer.respond(kind, view);
   }
 }

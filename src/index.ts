@@ -13,4 +13,4 @@ export * from './interfaces/probe.interface.js';
 export * from './interfaces/health-state.interface.js';
 export * from './checks/index.js';
 export * from './interfaces/heartbeat-check.interface.js';
-export type { ProbeFormat, ProbeView } from './report/report.views.js';
+export type { ProbeFormat, ProbeView } from './probe/probe-view.js';

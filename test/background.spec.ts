@@ -10,7 +10,7 @@ import {
   ReadinessProbe,
   StartupProbe,
 } from '../src/index.js';
-import { defaultStaleAfterMs } from '../src/run/check-policy.js';
+import { defaultStaleAfterMs } from '../src/state/check-policy.js';
 import { BackgroundScheduler, nextDelayMs } from '../src/run/background.scheduler.js';
 import { createApp } from './support/app.js';
 import { gate } from './support/gate.js';
@@ -418,7 +418,7 @@ describe('failure and success thresholds', () => {
   });
 
   it('counts a timeout as a failure and a coalesced run as one result', async () => {
-    await boot({ timeoutMs: 50, failureThreshold: 2, abandonAfterMs: 1 });
+    await boot({ timeoutMs: 50, failureThreshold: 2, abandonAfterMs: 40 });
     let calls = 0;
     const pending: ReturnType<typeof gate<boolean>>[] = [];
     registry.register(

@@ -4,9 +4,9 @@ import { type BeforeApplicationShutdown, type INestApplication, Injectable } fro
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { config as rxjsConfig } from 'rxjs';
-import { HealthState } from '../src/run/health-state.js';
+import { HealthState } from '../src/state/health-state.js';
 import { type HealthChange, HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.js';
-import type { CheckOutcome } from '../src/run/probe-result.normalizer.js';
+import type { CheckOutcome } from '../src/state/check-outcome.js';
 import type { RegisteredCheck } from '../src/discovery/probe.registry.js';
 import { createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
@@ -323,12 +323,26 @@ describe('HealthState on its own', () => {
     ...(reason ? { reason } : {}),
   });
 
+  const REGISTRY = { watch: () => () => undefined } as never;
+  /** Writes as the runner does: it keeps the streak in the record, then writes the result. */
+  const record = (
+    state: HealthState,
+    on: RegisteredCheck,
+    result: CheckOutcome,
+    at: number,
+    time: number,
+    streak: number,
+  ) => {
+    state.recordOf(on).streak = streak;
+    state.write(on, result, result, at, time);
+  };
+
   it('records durations, times and runs of failures from the times it is given', () => {
-    const state = new HealthState(OPTIONS);
+    const state = new HealthState(OPTIONS, REGISTRY);
     const db = check('db');
-    state.record(db, outcome(false, 'down'), outcome(false, 'down'), 1000, 1250, -1);
-    state.record(db, outcome(false, 'down'), outcome(false, 'down'), 2000, 2010, -2);
-    expect(state.check(db)).toEqual({
+    record(state, db, outcome(false, 'down'), 1000, 1250, -1);
+    record(state, db, outcome(false, 'down'), 2000, 2010, -2);
+    expect(state.recordOf(db).health()).toEqual({
       name: 'db',
       source: 'Checks.db',
       status: false,
@@ -347,21 +361,26 @@ describe('HealthState on its own', () => {
       successThreshold: 1,
       stale: false,
     });
-    state.record(db, outcome(true), outcome(true), 3000, 3000, 1);
-    expect(state.check(db)).toMatchObject({ status: true, since: 3000, consecutiveFailures: 0, durationMs: 0 });
+    record(state, db, outcome(true), 3000, 3000, 1);
+    expect(state.recordOf(db).health()).toMatchObject({
+      status: true,
+      since: 3000,
+      consecutiveFailures: 0,
+      durationMs: 0,
+    });
   });
 
   it('aggregates a probe: false on a failing critical check, null while one has not run', () => {
-    const state = new HealthState(OPTIONS);
+    const state = new HealthState(OPTIONS, REGISTRY);
     const [a, b, c] = [check('a'), check('b'), check('c', false)];
     expect(state.probe([a, b, c]).status).toBeNull();
-    state.record(a, outcome(true), outcome(true), 0, 0, 1);
+    record(state, a, outcome(true), 0, 0, 1);
     expect(state.probe([a, b, c]).status).toBeNull();
-    state.record(b, outcome(true), outcome(true), 0, 0, 1);
+    record(state, b, outcome(true), 0, 0, 1);
     expect(state.probe([a, b, c]).status).toBe(true);
-    state.record(c, outcome(false), outcome(false), 0, 0, -1);
+    record(state, c, outcome(false), 0, 0, -1);
     expect(state.probe([a, b, c]).status).toBe(true);
-    state.record(b, outcome(false), outcome(false), 0, 0, -1);
+    record(state, b, outcome(false), 0, 0, -1);
     expect(state.probe([a, b, c]).status).toBe(false);
     expect(state.probe([]).status).toBe(true);
   });

@@ -8,7 +8,7 @@ import { HEARTBEAT_RESOLVED_OPTIONS } from '../src/heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from '../src/heartbeat.options.js';
 import { ProbeRunner } from '../src/run/probe.runner.js';
 import { HeartbeatModule, ProbeRegistry } from '../src/index.js';
-import { environReport } from '../src/report/report.builder.js';
+import { environReport } from '../src/report/evaluation.js';
 import { pkg, removeTrees, tempDir, writeTree } from './fixtures/inventory-tree.js';
 import { createApp } from './support/app.js';
 
@@ -58,7 +58,7 @@ describe('environ while the inventory runs', () => {
       start: () => control.start(),
       stop: () => control.stop(),
       libraries: () => (libraries.handler as () => Promise<Record<string, unknown>>)(),
-      report: async () => environReport(await runner.run('environ', registry.get('environ')), true),
+      report: async () => environReport(await runner.run(registry.get('environ')), true),
     };
   }
 

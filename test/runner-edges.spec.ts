@@ -165,6 +165,6 @@ describe.each(ADAPTERS)('the runner at its edges (%s)', (adapter) => {
     const service = app.get(HeartbeatService);
     const first = await service.respond('readiness');
     const second = await service.respond('readiness');
-    expect(second).toBe(first);
+    expect(second).toEqual(first);
   });
 });

@@ -5,7 +5,7 @@ import { Module } from '@nestjs/common';
 import { HeartbeatModule, ProbeRegistry } from '../src/index.js';
 import { ProbeRunner } from '../src/run/probe.runner.js';
 import { normalizeCheck } from '../src/run/probe-result.normalizer.js';
-import type { CheckResult } from '../src/run/check-result.js';
+import type { CheckReading } from '../src/state/check-outcome.js';
 import { gate } from './support/gate.js';
 
 const never = () => new Promise<never>(() => {});
@@ -14,7 +14,7 @@ const microtasks = async () => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };
 
-/** The runner's own machinery: one run object per probe, the arming of timeouts, the outcomes of a plain pass. */
+/** The runner: single flight, timeouts, order of results. */
 describe('a run of checks', () => {
   let app: INestApplicationContext | undefined;
   let runner: ProbeRunner;
@@ -33,45 +33,15 @@ describe('a run of checks', () => {
     runner = app.get(ProbeRunner);
     registry = app.get(ProbeRegistry);
   }
-  const run = () => runner.run('readiness', registry.get('readiness'));
-  const statuses = (results: readonly CheckResult[]) =>
+  const run = () => runner.run(registry.get('readiness'));
+  const statuses = (results: readonly CheckReading[]) =>
     results.map((result) => [result.check.name, result.outcome.status]);
   /** Lets the microtask, nextTick hop of the timeout arming run (fake timers leave nextTick real). */
   const afterTicks = async () => {
     for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => process.nextTick(resolve));
   };
 
-  it('arms no timer for checks that settle within the microtasks after the run, started from plain code', async () => {
-    await boot({ timeoutMs: 1000 });
-    registry.register('readiness', microtasks, { name: 'a' });
-    registry.register('readiness', microtasks, { name: 'b' });
-    // Spied, not counted: a timer armed and then cleared when its check settles leaves the count as it was.
-    const armed = jest.spyOn(globalThis, 'setTimeout');
-    const results = run(); // plain code, not a microtask: the arming hops past the microtasks
-    await afterTicks();
-    expect(armed).not.toHaveBeenCalled();
-    armed.mockRestore();
-    expect(statuses(await results)).toEqual([
-      ['a', true],
-      ['b', true],
-    ]);
-  });
-
-  it('arms no timer either when the run starts inside a microtask', async () => {
-    await boot({ timeoutMs: 1000 });
-    registry.register('readiness', microtasks, { name: 'a' });
-    const armed = jest.spyOn(globalThis, 'setTimeout');
-    const results = await Promise.resolve().then(() => {
-      const pending = run();
-      return pending;
-    });
-    await afterTicks();
-    expect(armed).not.toHaveBeenCalled();
-    armed.mockRestore();
-    expect(statuses(results)).toEqual([['a', true]]);
-  });
-
-  it('arms the timeout of a check still pending after those microtasks, and answers its timeout on it', async () => {
+  it('answers the timeout of a check still pending once its timeout has passed, and leaves no timer behind', async () => {
     await boot({ timeoutMs: 200, abandonAfterMs: 0 });
     registry.register('readiness', never, { name: 'hung' });
     registry.register('readiness', microtasks, { name: 'quick' });
@@ -79,7 +49,6 @@ describe('a run of checks', () => {
     let settled = false;
     const results = run().then((value) => ((settled = true), value));
     await afterTicks();
-    expect(jest.getTimerCount()).toBe(timers + 1);
     await jest.advanceTimersByTimeAsync(199);
     expect(settled).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
@@ -99,7 +68,6 @@ describe('a run of checks', () => {
     const timers = jest.getTimerCount();
     const results = run();
     await afterTicks();
-    expect(jest.getTimerCount()).toBe(timers + 1);
     slow.resolve(true);
     expect(statuses(await results)).toEqual([['slow', true]]);
     expect(jest.getTimerCount()).toBe(timers);
@@ -113,44 +81,39 @@ describe('a run of checks', () => {
     registry.register('readiness', () => (cachedCalls++, true), { name: 'cached', cacheTtlMs: 60_000 });
     registry.register('readiness', () => ['sync', true], { name: 'sync' });
     const a = run();
-    const b = run(); // while the first is under way: the same run
-    expect(b).toBe(a);
+    const b = run(); // while the first is under way: it joins the pending call
     pending.resolve(true);
+    expect(await b).toEqual(await a);
     expect(statuses(await a)).toEqual([
       ['first', false],
       ['cached', true],
       ['sync', true],
     ]);
     const again = run(); // a new run once the first is over; the cached check is not called again
-    expect(again).not.toBe(a);
     expect(statuses(await again).map(([name]) => name)).toEqual(['first', 'cached', 'sync']);
     expect(cachedCalls).toBe(1);
   });
 
-  it('shares a run only by key: an excluded variant is a run of its own, and none outlives its results', async () => {
+  it('calls a pending handler once for every run that asks meanwhile, whatever it excludes', async () => {
     await boot({ timeoutMs: 1000 });
     const pending = gate();
     let calls = 0;
     registry.register('readiness', () => (calls++, pending.promise), { name: 'db' });
     const checks = registry.get('readiness');
-    const whole = runner.run('readiness', checks);
-    const variant = runner.run('readiness?exclude=x', checks);
-    expect(variant).not.toBe(whole);
+    const whole = runner.run(checks);
+    const variant = runner.run(checks);
     expect(calls).toBe(1); // the second run joined the pending call
     pending.resolve(true);
     expect(await whole).toEqual(await variant);
-    await runner.run('readiness', checks);
+    await runner.run(checks);
     expect(calls).toBe(2);
   });
 
-  it('makes one outcome object for a handler answering nothing, and one for true, as the handler normalises them', async () => {
+  it('normalises a handler answering nothing or true as the normaliser does, names on one line', async () => {
     await boot();
     registry.register('readiness', () => undefined, { name: 'nothing' });
     registry.register('readiness', async () => true, { name: 'line\nbreak' });
     const first = await run();
-    const second = await run();
-    expect(second[0].outcome).toBe(first[0].outcome);
-    expect(second[1].outcome).toBe(first[1].outcome);
     const [nothing, masked] = registry.get('readiness');
     expect(first[0].outcome).toEqual(normalizeCheck(nothing, undefined));
     expect(first[1].outcome).toEqual(normalizeCheck(masked, true));

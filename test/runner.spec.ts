@@ -10,7 +10,7 @@ import {
   ProbeRegistry,
   ReadinessProbe,
 } from '../src/index.js';
-import { ProbeResponder } from '../src/report/probe-responder.js';
+import { ProbeSerializer } from '../src/report/probe.serializer.js';
 import { ADAPTERS, createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
 
@@ -144,7 +144,7 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
     let calls = 0;
     registry.register('readiness', () => (calls++, release.promise.then(() => true)), { name: 'database' });
     // The check is released once all 100 requests have reached the responder (and so joined the run).
-    const responder = app.get(ProbeResponder);
+    const responder = app.get(ProbeSerializer);
     const respond = responder.respond.bind(responder);
     let arrived = 0;
     responder.respond = (...args) => {
@@ -318,11 +318,11 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
       expect(res.text).toBe(`{"status":${passing},"checks":{"steady":{"status":true},${entry}}}`);
       expect(res.status).toBe(passing ? 200 : 500);
     }
-    // Unchanged outcomes keep their identity, so the same response object is answered again.
+    // An unchanged outcome answers the same bytes again; a changed one answers new ones.
     const service = app.get(HeartbeatService);
     next = { status: true, n: 3 };
     const first = await service.respond('readiness');
-    expect(await service.respond('readiness')).toBe(first);
+    expect(await service.respond('readiness')).toEqual(first);
     next = { status: true, n: 4 };
     expect((await service.respond('readiness')).body).toContain('"n":4');
   });

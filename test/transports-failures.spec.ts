@@ -8,10 +8,10 @@ import { createApp } from './support/app.js';
 import { RecordingLogger } from './support/logger.js';
 import { send, serve, TRANSPORTS } from './support/transports.js';
 import { HeartbeatModule } from '../src/index.js';
-import { ProbeResponder } from '../src/report/probe-responder.js';
+import { ProbeSerializer } from '../src/report/probe.serializer.js';
 import { ProbeEvaluator } from '../src/run/probe-evaluator.js';
 import { HeartbeatMetrics } from '../src/metrics/heartbeat.metrics.js';
-import { HealthState } from '../src/run/health-state.js';
+import { HealthState } from '../src/state/health-state.js';
 import type { ManagementServerLimits } from '../src/transport/heartbeat.management-server.js';
 
 const BASE = '/.well-known/heartbeat';
@@ -38,7 +38,7 @@ describe.each(TRANSPORTS)('when answering a probe throws (%s)', (transport) => {
       const served = await serve(transport, { failureStatusCode: 503, logger, environ: false });
       app = served.app;
       const error = new Error('boom: postgres://app:hunter2@db/main');
-      jest.spyOn(app.get(ProbeResponder), 'respond').mockImplementation(fail(error));
+      jest.spyOn(app.get(ProbeSerializer), 'respond').mockImplementation(fail(error));
       for (const path of ['readiness', 'liveness', 'readiness/database']) {
         const res = await send(served.url, 'GET', `${BASE}/${path}`, { accept: 'text/html' });
         expect({ path, status: res.status }).toEqual({ path, status: 503 });
@@ -71,7 +71,7 @@ describe.each(TRANSPORTS)('when answering a probe throws (%s)', (transport) => {
     };
     const served = await serve(transport, { logger, environ: false });
     app = served.app;
-    jest.spyOn(app.get(ProbeResponder), 'respond').mockImplementation(() => Promise.reject(hostile));
+    jest.spyOn(app.get(ProbeSerializer), 'respond').mockImplementation(() => Promise.reject(hostile));
     const res = await send(served.url, 'GET', `${BASE}/readiness`);
     expect(res.status).toBe(500);
     expect(JSON.parse(res.body)).toMatchObject({ statusCode: 500 });
@@ -106,7 +106,7 @@ describe('the management port against slow clients', () => {
     });
     if (!limits) return app.get(HeartbeatManagementServer).address()!.port;
     server = new HeartbeatManagementServer(
-      app.get(ProbeResponder),
+      app.get(ProbeSerializer),
       app.get(ProbeEvaluator),
       app.get(HeartbeatMetrics),
       app.get(HealthState),

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { HeartbeatManagementServer, HeartbeatModule, memoryCheck, ProbeRegistry } from '../src/index.js';
-import { parseView } from '../src/report/report.views.js';
+import { parseView } from '../src/probe/probe-view.js';
 import { ADAPTERS, createApp } from './support/app.js';
 import { createEnvironRoot, removeEnvironRoot } from './support/transports.js';
 

@@ -1,5 +1,5 @@
+import { type ProbeName } from '../probe/probe-kinds.js';
 import { Injectable } from '@nestjs/common';
-import type { ProbeName } from '../heartbeat.constants.js';
 import { HANDLER_NOT_A_FUNCTION, REGISTER_OWNER } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import type { CheckHandler, ProbeKind, CheckOptions } from '../interfaces/probe.interface.js';

@@ -1,14 +1,15 @@
+import { HEALTH_PROBES } from '../probe/probe-kinds.js';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
-import { HEALTH_PROBES, HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { HeartbeatService } from '../heartbeat.service.js';
-import { HealthState } from '../run/health-state.js';
-import { checkName } from '../run/check-name.js';
+import { HealthState } from '../state/health-state.js';
+import { checkName } from '../probe/check-name.js';
 import { oneLine, reasonOf } from '../util/text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
-import { freeKey } from '../report/report.builder.js';
+import { freeKey } from '../report/evaluation.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { type CheckSeries, type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
@@ -128,7 +129,7 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     const found: { probe: string; check: string; status: boolean }[] = [];
     for (const probe of HEALTH_PROBES) {
       for (const check of this.registry.get(probe)) {
-        const { status } = this.health.check(check);
+        const status = this.health.recordOf(check).reported?.status ?? null;
         const label = this.label(check);
         if (status !== null && label !== undefined) found.push({ probe, check: label, status });
       }

@@ -1,4 +1,4 @@
-import { isProbeName, PROBE_ROUTES } from '../heartbeat.constants.js';
+import { isProbeName, PROBE_ROUTES } from '../probe/probe-kinds.js';
 import { UNKNOWN_PROBE_KIND } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
 import type { CheckHandler, CheckOptions, ProbeKind } from '../interfaces/probe.interface.js';

@@ -2,8 +2,8 @@ import { BODY_HEADROOM_BYTES, MAX_BODY_BYTES } from '../heartbeat.constants.js';
 import { BODY_TRUNCATED } from '../heartbeat.messages.js';
 import type { CheckReport } from '../interfaces/probe.interface.js';
 import { truncate, TRUNCATION_MARKER } from '../util/text.js';
-import type { CheckOutcome } from '../run/probe-result.normalizer.js';
-import { checkReport, type Evaluation, type ReportEntry } from './report.builder.js';
+import type { CheckOutcome } from '../state/check-outcome.js';
+import { checkReport, type Evaluation, type ReportEntry } from './evaluation.js';
 import { defineKey } from '../util/define-key.js';
 
 /** Renders an evaluation in one format; `truncated`, when given, is the marker the body must carry. */

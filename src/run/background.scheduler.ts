@@ -1,7 +1,9 @@
+import { HEALTH_PROBES } from '../probe/probe-kinds.js';
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
-import { HEALTH_PROBES, MAX_TIMER_MS } from '../heartbeat.constants.js';
-import { JITTER } from './check-policy.js';
+import { MAX_TIMER_MS } from '../heartbeat.constants.js';
+import { JITTER } from '../state/check-policy.js';
+import { HealthState } from '../state/health-state.js';
 import { ProbeRunner } from './probe.runner.js';
 
 /** The delay before a background check's next run: `intervalMs` ± 10 %, so replicas do not stampede a shared dependency. */
@@ -35,6 +37,7 @@ export class BackgroundScheduler implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly registry: ProbeRegistry,
     private readonly runner: ProbeRunner,
+    private readonly state: HealthState,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -59,7 +62,7 @@ export class BackgroundScheduler implements OnApplicationBootstrap, OnApplicatio
 
   private start(check: RegisteredCheck): void {
     if (!this.running || check.kind === 'environ' || this.loops.has(check)) return;
-    const { intervalMs } = this.runner.policyOf(check);
+    const { intervalMs } = this.state.recordOf(check).policy;
     if (intervalMs === 0) return;
     const loop: Loop = { timer: undefined, stopped: false, running: false };
     this.loops.set(check, loop);

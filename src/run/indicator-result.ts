@@ -1,12 +1,10 @@
+import type { IndicatorStatus } from '../state/check-outcome.js';
 import { isPlainObject } from '../util/text.js';
 
 /*
  * What @nestjs/terminus health indicators return and throw, recognised by shape, so that their
  * results are check results without a dependency on terminus.
  */
-
-/** The status of a terminus indicator entry; `degraded` (terminus 12) passes. */
-export type IndicatorStatus = 'up' | 'down' | 'degraded';
 
 const STATUSES: ReadonlySet<unknown> = new Set(['up', 'down', 'degraded']);
 const CHECK_STATUSES: ReadonlySet<unknown> = new Set(['ok', 'error', 'shutting_down', 'degraded']);

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Observable, Subject } from 'rxjs';
-import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
+import { ProbeRegistry } from '../discovery/probe.registry.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { OUT_OF_ROTATION, SHUTTING_DOWN } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { passes } from './check-policy.js';
-import { type CheckResult, ProbeRunner } from './probe.runner.js';
-
-/** A probe that reports the health of checks (every probe but environ). */
-export type HealthProbe = Exclude<ProbeKind, 'environ'>;
+import type { CheckReading } from '../state/check-outcome.js';
+import { passes } from '../state/check-policy.js';
+import { HealthState } from '../state/health-state.js';
+import { ProbeRunner } from './probe.runner.js';
+import type { HealthProbe } from '../probe/probe-kinds.js';
 
 /** Why readiness fails without running its checks: the key it is reported under, and the message. */
 export interface Blocked {
@@ -24,10 +24,6 @@ export interface Blocked {
  */
 @Injectable()
 export class ProbeEvaluator {
-  /** Startup checks that have passed once, with the run they passed in. */
-  private readonly startedUp = new Map<RegisteredCheck, CheckResult>();
-  /** Every startup check's passing run, once all critical ones have passed. */
-  private startupLatched: readonly CheckResult[] | null = null;
   private shuttingDown = false;
   private outOfRotation: string | null = null;
   private readonly rotation = new Subject<boolean>();
@@ -41,6 +37,7 @@ export class ProbeEvaluator {
   constructor(
     private readonly registry: ProbeRegistry,
     private readonly runner: ProbeRunner,
+    private readonly state: HealthState,
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
@@ -70,7 +67,7 @@ export class ProbeEvaluator {
 
   /** Whether startup has passed for good. */
   hasStartedUp(): boolean {
-    return this.startupLatched !== null;
+    return this.state.startedUp;
   }
 
   /** Whether bodies carry messages and data (the error text of a throw is decided by the runner). */
@@ -92,32 +89,26 @@ export class ProbeEvaluator {
    * only one; any other name (`db#2`, a name two checks share, a name only a result gives) runs them
    * all, since its key (`#n`) is given among every check of the probe, as the whole report gives it.
    */
-  resultsOf(kind: HealthProbe, exclude?: readonly string[], check?: string): Promise<readonly CheckResult[]> {
+  resultsOf(kind: HealthProbe, exclude?: readonly string[], check?: string): Promise<readonly CheckReading[]> {
     if (kind === 'startup') return this.startupResults();
-    const probes = this.registry.get(kind);
+    const checks = this.registry.get(kind);
     if (check !== undefined) {
-      const named = probes.filter((probe) => probe.name === check);
-      if (named.length === 1) return this.runner.run(`${kind}/${check}`, named);
+      const named = checks.filter((candidate) => candidate.name === check);
+      if (named.length === 1) return this.runner.run(named);
     }
-    if (!exclude?.length) return this.runner.run(kind, probes);
-    return this.runner.run(
-      `${kind}?exclude=${[...exclude].sort().join(',')}`,
-      probes.filter((probe) => !exclude.includes(probe.name)),
-    );
+    return this.runner.run(exclude?.length ? checks.filter((candidate) => !exclude.includes(candidate.name)) : checks);
   }
 
-  /** Startup runs only the checks that have not passed yet; once every critical one has, the result is kept for good. */
-  private async startupResults(): Promise<readonly CheckResult[]> {
-    if (this.startupLatched) return this.startupLatched;
-    const all = this.registry.get('startup');
-    const results = await this.runner.run(
-      'startup',
-      all.filter((check) => !this.startedUp.has(check)),
-    );
+  /** Startup runs only the checks that have not passed yet; once every critical one has, it passes for good. */
+  private async startupResults(): Promise<readonly CheckReading[]> {
+    const all = this.registry.get('startup').map((check) => this.state.recordOf(check));
+    // Latched: what each check reported when startup passed (a check registered later has no say).
+    if (this.state.startedUp) return all.filter((record) => record.reported !== null).map((record) => record.reading());
+    const results = await this.runner.run(all.filter((record) => !record.startedUp).map((record) => record.check));
+    for (const result of results) if (result.outcome.status) this.state.recordOf(result.check).startedUp = true;
     const latest = new Map(results.map((result) => [result.check, result]));
-    for (const result of results) if (result.outcome.status) this.startedUp.set(result.check, result);
-    const combined = all.map((check) => this.startedUp.get(check) ?? latest.get(check)!);
-    if (passes(combined)) this.startupLatched = combined;
+    const combined = all.map((record) => latest.get(record.check) ?? record.reading());
+    if (passes(combined) && !this.state.startedUp) this.state.latchStartup();
     return combined;
   }
 }

@@ -13,32 +13,11 @@ import {
   checkResultEntries,
   type IndicatorEntry,
   indicatorEntries,
-  type IndicatorStatus,
   thrownIndicatorEntries,
 } from './indicator-result.js';
 import { HAS_CONTROL, oneLine, reasonOf, kindOf, describe, isPlainObject, firstLine } from '../util/text.js';
-import { checkName } from './check-name.js';
-
-/** One check's result once the module has made sense of whatever the handler did. */
-export interface CheckOutcome {
-  /** The tuple's name, else the registered name. */
-  readonly name: string;
-  readonly status: boolean;
-  /** JSON-safe data to report beside the status (never containing `status`). */
-  readonly data: CheckData;
-  /** Why the check fails, as bodies may show it; absent when it passes. */
-  readonly reason?: string;
-  /** Why the check fails, for the log only, when bodies withhold it (the text of an error a handler threw). */
-  readonly logReason?: string;
-  /** Set when the module itself failed the check (it threw, timed out or returned garbage). */
-  readonly error?: string;
-  /** Set when the check failed by timing out. */
-  readonly timedOut?: true;
-  /** For a terminus indicator's entry: its own status and where it sat, for the terminus view. */
-  readonly indicator?: { readonly status: IndicatorStatus; readonly statusFirst: boolean };
-  /** For an indicator result of several keys: one outcome per key, each reported as its own check. */
-  readonly members?: readonly CheckOutcome[];
-}
+import { checkName } from '../probe/check-name.js';
+import type { CheckOutcome } from '../state/check-outcome.js';
 
 /** A failing outcome produced by the module itself, carrying `message`. */
 export function failed(probe: RegisteredCheck, message: string, name = probe.name, logReason?: string): CheckOutcome {

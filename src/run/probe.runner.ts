@@ -1,66 +1,58 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { CHECK_ABANDONED, CHECK_TIMED_OUT } from '../heartbeat.messages.js';
-import { HealthState } from './health-state.js';
-import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { type CheckOutcome, failed, thrown, unreadable } from './probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import { follow, isThenable } from './thenable.js';
-import { CheckState } from './check-state.js';
-import { DeferredTimeouts, PendingCall, Waiter } from './pending-call.js';
-import { ProbeRun } from './probe-run.js';
-import { type CheckPolicy, policyOf } from './check-policy.js';
-import { tolerate } from './tolerance.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { CALL_ABORTED, CALL_ABORTED_AT_SHUTDOWN, CHECK_ABANDONED, CHECK_TIMED_OUT } from '../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { CheckOutcome, CheckReading } from '../state/check-outcome.js';
+import type { CheckRecord } from '../state/check-record.js';
+import { HealthState } from '../state/health-state.js';
 import { lastResult } from './background-result.js';
-import { type CheckResult, resultOf } from './check-result.js';
+import { failed, normalizeFor, thrown, unreadable } from './probe-result.normalizer.js';
+import { tolerate } from './thresholds.js';
 
-export type { CheckResult } from './check-result.js';
+/** A call of a handler that has not settled: every probe that asks for the check meanwhile waits for it. */
+interface Flight {
+  readonly startedAt: number;
+  /** Only for a handler that declares a parameter: it receives `controller.signal`. */
+  readonly controller: AbortController | undefined;
+  /** What the call recorded once it settled; `null` when every wait had timed out (nobody reported it). */
+  readonly recorded: Promise<CheckReading | null>;
+  /** Waits not yet ended. */
+  waiting: number;
+  /** The timeout recorded for this call, and when: waits that time out together share it. */
+  timedOut?: { readonly reading: CheckReading; readonly at: number };
+  /** Set when the call before this one was abandoned, to say so if this one times out too. */
+  readonly abandonedBefore: string | undefined;
+}
 
 /**
- * Runs the checks of a probe: concurrently, each bounded by its timeout (a race of its pending call
- * against a timer), each handler called at most once at a time, results optionally cached, failures
- * turned into values, and every result written to the health state.
- *
- * The plain version: per check a pending call (`PendingCall`) that the probes asking for it wait
- * for, each until its timeout, and nothing that calls back into the runner but a call settling or
- * a wait timing out. Two pieces of the closure-free machinery it replaced are kept, where the
- * bench showed the README's Fastify target needs them: a run is one `ProbeRun` with one promise,
- * not a promise per check joined by `Promise.all`, and the timers of waits are armed only for
- * those still pending once the microtasks after the run have drained (`DeferredTimeouts`). Their
- * headers say what each saves.
+ * Runs checks and writes what came of them to the health state: each check's handler called at most
+ * once at a time (single flight), each wait bounded by the check's timeout, a call pending for
+ * `abandonAfterMs` abandoned, every failure a value. A background check answers its last result,
+ * a cached one its cached result.
  */
 @Injectable()
 export class ProbeRunner {
-  private readonly states = new WeakMap<RegisteredCheck, CheckState>();
-  /** The runs under way, by key: callers that ask for the same key while one runs share it. */
-  private readonly inFlight = new Map<string, ProbeRun>();
-  private readonly timeouts = new DeferredTimeouts();
+  private readonly flights = new WeakMap<RegisteredCheck, Flight>();
+  private readonly abandoned = new WeakMap<RegisteredCheck, string>();
 
   constructor(
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
-    private readonly health: HealthState,
+    private readonly state: HealthState,
   ) {}
 
-  /** Runs `checks`; callers that ask for the same `key` while a run is under way share it. Never rejects. */
-  run(key: string, checks: readonly RegisteredCheck[]): Promise<readonly CheckResult[]> {
-    const shared = this.inFlight.get(key);
-    if (shared) return shared.promise;
-    const run = new ProbeRun(checks.length);
+  /** What each of `checks` reports now, running those that run on request. Never rejects. */
+  run(checks: readonly RegisteredCheck[]): Promise<CheckReading[]> {
     const now = Date.now();
-    for (let index = 0; index < checks.length; index++) this.runCheck(this.stateOf(checks[index]), run, index, now);
-    // No wait ends before this turn does: the run is shared from here until its last result is in.
-    if (run.remaining > 0) run.share(this.inFlight, key);
-    return run.promise;
+    return Promise.all(checks.map((check) => this.readingOf(this.state.recordOf(check), now)));
   }
 
   /**
    * Runs `check` now, whatever its mode and cache: the background scheduler's call. Never rejects.
    * @internal
    */
-  refresh(check: RegisteredCheck): Promise<CheckResult> {
-    const run = new ProbeRun(1);
-    this.callOrJoin(this.stateOf(check), run, 0, Date.now());
-    return run.promise.then((results) => results[0]);
+  refresh(check: RegisteredCheck): Promise<CheckReading> {
+    return Promise.resolve(this.call(this.state.recordOf(check), Date.now()));
   }
 
   /**
@@ -68,16 +60,16 @@ export class ProbeRunner {
    * @internal
    */
   peek(check: RegisteredCheck): void {
-    const state = this.stateOf(check);
-    if (state.policy.intervalMs > 0) lastResult(state, Date.now(), this.health);
+    const record = this.state.recordOf(check);
+    if (record.policy.intervalMs > 0) lastResult(record, Date.now(), this.state, this.flights.get(check));
   }
 
   /**
-   * Whether the check's pending call has been pending for `abandonAfterMs`, so that a new run abandons it.
+   * Whether the check's call has been pending for `abandonAfterMs`, so that a new run abandons it.
    * @internal
    */
   isOverdue(check: RegisteredCheck): boolean {
-    return this.stateOf(check).overdue(Date.now());
+    return this.overdue(this.state.recordOf(check), Date.now());
   }
 
   /**
@@ -85,59 +77,29 @@ export class ProbeRunner {
    * @internal
    */
   abortPending(check: RegisteredCheck): void {
-    this.states.get(check)?.pending?.abort(0, 'AbortError');
+    abort(this.flights.get(check), 0, 'AbortError');
   }
 
-  /**
-   * The last outcome `check` reported, `null` before its first: the names a result gave (a tuple's,
-   * an indicator's keys), for a one-check route to find without running anything.
-   * @internal
-   */
-  lastOutcome(check: RegisteredCheck): CheckOutcome | null {
-    return this.states.get(check)?.last ?? null;
+  private readingOf(record: CheckRecord, now: number): CheckReading | Promise<CheckReading> {
+    if (record.policy.intervalMs > 0) return lastResult(record, now, this.state, this.flights.get(record.check));
+    if (record.reported !== null && now < record.cachedUntil) return record.reading();
+    return this.call(record, now);
   }
 
-  /** The policy of a check (its options, else the module's). */
-  policyOf(check: RegisteredCheck): CheckPolicy {
-    return this.stateOf(check).policy;
-  }
-
-  /** Puts in slot `index` of `run` a background check's last result, the cached one, or a run of the handler. */
-  private runCheck(state: CheckState, run: ProbeRun, index: number, now: number): void {
-    if (state.policy.intervalMs > 0) return run.put(index, lastResult(state, now, this.health));
-    const cached = state.cachedAt(now);
-    if (cached) return run.put(index, resultOf(state, cached));
-    this.callOrJoin(state, run, index, now);
-  }
-
-  /** A fresh synchronous result, or a wait for the pending call of the handler. */
-  private callOrJoin(state: CheckState, run: ProbeRun, index: number, now: number): void {
-    const joined = this.joinable(state, now);
-    const call = joined ?? this.call(state, now);
-    if (!(call instanceof PendingCall)) return run.put(index, resultOf(state, call));
-    run.remaining++;
-    const runningForMs = joined ? now - call.startedAt : undefined;
-    call.wait(new Waiter(call, state, run, index, now, runningForMs, this.timedOut), this.timeouts);
-  }
-
-  /**
-   * The pending call to wait for instead of calling the handler again, unless it has been pending
-   * for `abandonAfterMs`: a call that never settles (a promise lost in a driver) would otherwise
-   * keep the check failing for good, so it is aborted and a new call starts.
-   */
-  private joinable(state: CheckState, now: number): PendingCall | null {
-    const pending = state.pending;
-    if (!pending || !state.overdue(now)) return pending;
-    const { abandonAfterMs } = state.policy;
-    pending.abort(abandonAfterMs);
-    state.pending = null;
-    state.abandoned = CHECK_ABANDONED(abandonAfterMs);
-    return null;
-  }
-
-  /** Calls the handler: its recorded outcome when it returns a value or throws, else its pending call. */
-  private call(state: CheckState, now: number): CheckOutcome | PendingCall {
-    const check = state.check;
+  /** Joins the pending call, or calls the handler: its reading at once when it returns a value or throws. */
+  private call(record: CheckRecord, now: number): CheckReading | Promise<CheckReading> {
+    const { check } = record;
+    let flight = this.flights.get(check);
+    const runningForMs = flight && now - flight.startedAt;
+    if (flight && this.overdue(record, now)) {
+      // A call that never settles (a promise lost in a driver) would keep the check failing for good.
+      const { abandonAfterMs } = record.policy;
+      abort(flight, abandonAfterMs);
+      this.flights.delete(check);
+      this.abandoned.set(check, CHECK_ABANDONED(abandonAfterMs));
+      flight = undefined;
+    }
+    if (flight) return this.wait(record, flight, now, runningForMs);
     let controller: AbortController | undefined;
     let value: unknown;
     try {
@@ -145,77 +107,108 @@ export class ProbeRunner {
       controller = check.handler.length > 0 ? new AbortController() : undefined;
       value = check.handler(controller?.signal as AbortSignal);
     } catch (error) {
-      return this.record(state, thrown(check, error, this.showErrors), now);
+      return this.record(record, thrown(check, error, this.showErrors), now);
     }
     let thenable: boolean;
     try {
       thenable = isThenable(value);
     } catch (error) {
-      return this.record(state, unreadable(check, error), now);
+      return this.record(record, unreadable(check, error), now);
     }
-    if (!thenable) return this.record(state, state.outcomeOf(value), now);
-    const call = new PendingCall(now, controller, state.abandoned);
-    state.abandoned = undefined;
-    state.pending = call;
-    void follow(
-      value as PromiseLike<unknown>,
-      (result) => this.settle(state, call, state.outcomeOf(result)),
-      (error) => this.settle(state, call, thrown(check, error, this.showErrors)),
-    );
-    return call;
+    if (!thenable) return this.record(record, normalizeFor(check, value), now);
+    // Adopted in a job of its own: a `then` that throws, calls back twice or never can only reject, settle once or hang.
+    const settled = Promise.resolve()
+      .then(() => value)
+      .then(
+        (result) => normalizeFor(check, result),
+        (error: unknown) => thrown(check, error, this.showErrors),
+      );
+    const started: Flight = {
+      startedAt: now,
+      controller,
+      waiting: 0,
+      abandonedBefore: this.abandoned.get(check),
+      recorded: settled.then((fresh) => {
+        if (this.flights.get(check) === started) this.flights.delete(check);
+        return started.waiting > 0 ? this.record(record, fresh, now) : null;
+      }),
+    };
+    this.abandoned.delete(check);
+    this.flights.set(check, started);
+    return this.wait(record, started, now, undefined);
   }
 
-  /** Records what a pending call settled to and answers the probes waiting for it, unless none waits any more. */
-  private settle(state: CheckState, call: PendingCall, fresh: CheckOutcome): void {
-    if (state.pending === call) state.pending = null;
-    call.settle(call.waiters > 0 ? this.record(state, fresh, call.startedAt) : null);
+  /** A probe's wait for `flight`: its recorded reading, or the timeout's once `timeoutMs` has passed since `since`. */
+  private wait(record: CheckRecord, flight: Flight, since: number, runningForMs: number | undefined) {
+    flight.waiting++;
+    return new Promise<CheckReading>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const end = (reading: CheckReading | null) => {
+        if (done || reading === null) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(reading);
+      };
+      const { timeoutMs } = record.policy;
+      if (timeoutMs > 0) {
+        const timeout = () => {
+          flight.waiting--;
+          end(this.timedOut(record, flight, since, runningForMs));
+        };
+        // Unref'd: a probe's open socket keeps the process alive anyway, and a background run must not.
+        timer = setTimeout(timeout, Math.max(0, since + timeoutMs - Date.now())).unref();
+      }
+      void flight.recorded.then(end);
+    });
   }
 
-  /**
-   * The result of a wait whose timeout passed: the handler is told to stop. Probes that waited at
-   * once for one call and time out together make one result: a timeout recorded after this wait
-   * began is answered again, not recorded twice.
-   */
-  private readonly timedOut = (waiter: Waiter): CheckResult => {
-    const { call, timeoutMs } = waiter;
-    // The state the wait was made with (a check's state is made once, never replaced): the waiter
-    // holds it by the narrower type pending-call.ts can name without a cycle.
-    const state = this.stateOf(waiter.state.check);
-    const shared = call.timedOut;
-    if (shared && shared.at > waiter.since) return resultOf(state, shared.outcome);
-    call.abort(timeoutMs);
-    const message = CHECK_TIMED_OUT(state.check.source, timeoutMs, waiter.runningForMs, call.abandonedBefore);
-    const outcome = this.record(state, { ...failed(state.check, message), timedOut: true }, call.startedAt);
-    call.timedOut = { outcome, at: state.settledAt };
-    return resultOf(state, outcome);
-  };
+  /** The reading of a wait whose timeout passed: the handler is told to stop; waits that time out together share it. */
+  private timedOut(record: CheckRecord, flight: Flight, since: number, runningForMs: number | undefined): CheckReading {
+    const shared = flight.timedOut;
+    if (shared && shared.at > since) return shared.reading;
+    const { check, policy } = record;
+    abort(flight, policy.timeoutMs);
+    const message = CHECK_TIMED_OUT(check.source, policy.timeoutMs, runningForMs, flight.abandonedBefore);
+    const reading = this.record(record, { ...failed(check, message), timedOut: true }, flight.startedAt);
+    flight.timedOut = { reading, at: record.checkedAt };
+    return reading;
+  }
+
+  /** Applies the thresholds and the cache to a raw outcome of a call started at `startedAt`, and writes it. */
+  private record(record: CheckRecord, fresh: CheckOutcome, startedAt: number): CheckReading {
+    const reported = tolerate(record.reported?.status ?? null, fresh, record, record.policy);
+    const now = Date.now();
+    const ttl = record.check.options.cacheTtlMs ?? this.options.cacheTtlMs;
+    record.cachedUntil = ttl > 0 ? now + ttl : 0;
+    this.state.write(record.check, reported, fresh, startedAt, now);
+    return record.reading();
+  }
+
+  private overdue(record: CheckRecord, now: number): boolean {
+    const flight = this.flights.get(record.check);
+    const { abandonAfterMs } = record.policy;
+    return flight !== undefined && abandonAfterMs > 0 && now - flight.startedAt >= abandonAfterMs;
+  }
 
   private get showErrors(): boolean {
     return this.options.details === 'always';
   }
+}
 
-  /**
-   * Records the raw outcome of a call started at `startedAt`: the thresholds decide what is reported,
-   * the check's state keeps that (cached when asked to, and the previous outcome object when it is
-   * the same, which lets the responder answer its previous response again) and the health state
-   * records it beside the raw result.
-   */
-  private record(state: CheckState, fresh: CheckOutcome, startedAt: number): CheckOutcome {
-    const reported = tolerate(state.last?.status ?? null, fresh, state, state.policy);
-    const ttl = state.check.options.cacheTtlMs ?? this.options.cacheTtlMs;
-    const outcome = state.remember(reported, ttl);
-    state.staleReported = false;
-    this.health.record(state.check, outcome, fresh, startedAt, state.settledAt, state.streak);
-    return outcome;
-  }
+/** Reads `then` once; a getter that throws makes the handler count as having returned an unreadable value. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
 
-  private stateOf(check: RegisteredCheck): CheckState {
-    let state = this.states.get(check);
-    if (!state) {
-      const policy = policyOf(check, this.options);
-      state = new CheckState(check, policy);
-      this.states.set(check, state);
-    }
-    return state;
-  }
+/** Tells a call's handler to give up: its timeout passed or it was abandoned (`TimeoutError`), or the app shuts down. */
+function abort(flight: Flight | undefined, timeoutMs: number, name: 'TimeoutError' | 'AbortError' = 'TimeoutError') {
+  const controller = flight?.controller;
+  if (!controller || controller.signal.aborted) return;
+  const message = name === 'TimeoutError' ? CALL_ABORTED(timeoutMs) : CALL_ABORTED_AT_SHUTDOWN;
+  controller.abort(new DOMException(message, name));
 }

@@ -1,3 +1,4 @@
+import { PROBE_ROUTES } from '../probe/probe-kinds.js';
 import {
   Controller,
   HttpStatus,
@@ -10,12 +11,13 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnApp } from './served-probes.js';
-import { decideRoute, routeOf, NOT_FOUND_BODY, PROBE_HEADERS, transportFailure } from './heartbeat.routes.js';
-import { ProbeResponder, type ProbeResponse } from '../report/probe-responder.js';
-import { parseView } from '../report/report.views.js';
+import { decideRoute, routeOf } from '../probe/route-table.js';
+import { NOT_FOUND_BODY, PROBE_HEADERS, transportFailure } from './probe-answers.js';
+import { ProbeSerializer, type ProbeResponse } from '../report/probe.serializer.js';
+import { parseView } from '../probe/probe-view.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 
 /** What the controller reads of a request, on Express and Fastify alike. */
@@ -54,7 +56,7 @@ export function createHeartbeatController(
   @Controller({ path, version: VERSION_NEUTRAL })
   class HeartbeatController implements ProbeAnswering {
     constructor(
-      private readonly responder: ProbeResponder,
+      private readonly serializer: ProbeSerializer,
       private readonly adapterHost: HttpAdapterHost,
       @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
     ) {}
@@ -76,7 +78,7 @@ export function createHeartbeatController(
         // Express parses the query string on each read of request.query: read it only when there is one.
         const query = request.url?.includes('?') === false ? undefined : request.query;
         const view = parseView(query, request.headers?.accept);
-        answer = await this.responder.respond(
+        answer = await this.serializer.respond(
           route.kind,
           route.check === undefined ? view : { ...view, check: route.check },
         );

@@ -10,11 +10,12 @@ import { oneLine, reasonOf } from '../util/text.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnPort } from './served-probes.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { ALLOWED_METHODS, matchRoute, REFUSED, transportFailure } from './heartbeat.routes.js';
-import { ProbeResponder, type ProbeResponse } from '../report/probe-responder.js';
+import { matchRoute } from '../probe/route-table.js';
+import { ALLOWED_METHODS, REFUSED, transportFailure } from './probe-answers.js';
+import { ProbeSerializer, type ProbeResponse } from '../report/probe.serializer.js';
 import { ProbeEvaluator } from '../run/probe-evaluator.js';
-import { HealthState } from '../run/health-state.js';
-import { parseView } from '../report/report.views.js';
+import { HealthState } from '../state/health-state.js';
+import { parseView } from '../probe/probe-view.js';
 import {
   addressOf,
   closeProbeServer,
@@ -67,7 +68,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   private readonly limits: ManagementServerLimits;
 
   constructor(
-    private readonly responder: ProbeResponder,
+    private readonly serializer: ProbeSerializer,
     private readonly evaluator: ProbeEvaluator,
     @Inject(HEARTBEAT_METRICS_EXPOSITION) private readonly metrics: MetricsExposition,
     private readonly health: HealthState,
@@ -163,7 +164,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
       send(transportFailure(kind, error, this.options.failureStatusCode, this.options.logger));
     try {
       const view = parseView(queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1)), accept);
-      void this.responder.respond(kind, check === undefined ? view : { ...view, check }).then(send, failed);
+      void this.serializer.respond(kind, check === undefined ? view : { ...view, check }).then(send, failed);
     } catch (error) {
       failed(error);
     }

@@ -11,8 +11,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FORWARD_TIMED_OUT, MAIN_LOOP_LAGGING, MAIN_LOOP_STALLED, SHUTTING_DOWN } from '../heartbeat.messages.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import type { ProbeResponse } from '../report/probe-responder.js';
-import { ALLOWED_METHODS, matchRoute, PROBE_HEADERS, REFUSED } from './heartbeat.routes.js';
+import type { ProbeResponse } from '../report/formats/response.js';
+import { matchRoute } from '../probe/route-table.js';
+import { withMainThread } from '../report/formats/json.format.js';
+import { ALLOWED_METHODS, PROBE_HEADERS, REFUSED } from './probe-answers.js';
 import { addressOf, closeProbeServer, listenProbeServer, writeProbeResponse } from './probe-http.js';
 import {
   type MainLoopHealth,
@@ -48,7 +50,10 @@ let server: Server | null = null;
 const post = (message: WorkerMessage) => port.postMessage(message);
 
 /** The main loop's verdict on a probe: liveness fails on a stall, readiness on lag; `null` for the others. */
-function verdictOf(kind: ProbeKind, { stalledMs, lagMs }: MainLoopHealth): Record<string, unknown> | null {
+function verdictOf(
+  kind: ProbeKind,
+  { stalledMs, lagMs }: MainLoopHealth,
+): { status: boolean; [key: string]: unknown } | null {
   const { maxStallMs, maxLagMs } = config;
   if (kind === 'liveliness') {
     const status = stalledMs <= maxStallMs;
@@ -61,15 +66,10 @@ function verdictOf(kind: ProbeKind, { stalledMs, lagMs }: MainLoopHealth): Recor
   return status ? verdict : { ...verdict, message: MAIN_LOOP_LAGGING(lagMs, maxLagMs) };
 }
 
-/** The published response of a whole probe, with the main loop's verdict added (`mainThread`) and applied. */
+/** The published response of a whole probe, with the main loop's verdict added by the serializer's JSON format. */
 function judged(kind: ProbeKind, { response, report }: Published): ProbeResponse {
   const mainThread = report && verdictOf(kind, mainLoopHealth(marks));
-  if (!report || !mainThread) return response;
-  if (mainThread.status) return { ...response, body: JSON.stringify({ ...report, mainThread }) };
-  // Only keys are added: the status keeps its type (terminus's is a string).
-  const status = typeof report.status === 'boolean' ? false : 'error';
-  const statusCode = response.statusCode >= 400 ? response.statusCode : config.failureStatusCode;
-  return { ...response, statusCode, body: JSON.stringify({ ...report, status, mainThread }) };
+  return report && mainThread ? withMainThread(response, report, mainThread, config.failureStatusCode) : response;
 }
 
 function forward(request: IncomingMessage, response: ServerResponse, head: boolean): void {

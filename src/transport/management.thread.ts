@@ -7,12 +7,11 @@ import {
   THREAD_UNAVAILABLE,
 } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import type { HealthState } from '../run/health-state.js';
+import type { HealthState } from '../state/health-state.js';
 import type { ProbeEvaluator } from '../run/probe-evaluator.js';
 import { oneLine, reasonOf } from '../util/text.js';
-import type { ProbeResponse } from '../report/probe-responder.js';
+import type { ProbeResponse } from '../report/formats/response.js';
 import type { ManagementServerLimits } from './probe-http.js';
 import {
   type MainMessage,
@@ -118,7 +117,7 @@ export class ManagementThread {
     this.every(REPUBLISH_INTERVAL_MS, () => this.schedule());
     const { health, evaluator } = this.app;
     this.unwatch.push(
-      health.observe({ result: ignored, transition: ignored, changed: (check) => this.changed(check) }),
+      health.observe({ changed: (kind) => this.changed(kind) }),
       subscribed(evaluator.rotation$, () => this.schedule()),
     );
     await this.publish();
@@ -152,8 +151,8 @@ export class ManagementThread {
    * another publish would run them again, and one whose data is new on every call (a nested object)
    * would publish for ever. The republish timer keeps environ fresh.
    */
-  private changed(check: RegisteredCheck): void {
-    if (check.kind !== 'environ') this.schedule();
+  private changed(kind: ProbeKind): void {
+    if (kind !== 'environ') this.schedule();
   }
 
   /** Publishes once per turn of the loop however many results came in it. */
@@ -197,8 +196,6 @@ export class ManagementThread {
     await this.worker.terminate();
   }
 }
-
-const ignored = () => undefined;
 
 /** Subscribes `next` to `source`; returns the function that unsubscribes it. */
 function subscribed<T>(source: Observable<T>, next: () => void): () => void {

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { ALLOWED_METHODS, matchPath, REFUSED } from './heartbeat.routes.js';
+import { matchPath } from '../probe/route-table.js';
+import { ALLOWED_METHODS, REFUSED } from './probe-answers.js';
 import { writeProbeResponse } from './probe-http.js';
 import { servedOnApp } from './served-probes.js';
 

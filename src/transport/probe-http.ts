@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PROBE_HEADERS } from './heartbeat.routes.js';
-import type { ProbeResponse } from '../report/probe-responder.js';
+import { PROBE_HEADERS } from './probe-answers.js';
+import type { ProbeResponse } from '../report/formats/response.js';
 
 /*
  * The plain `node:http` side of the management port, free of Nest: the main-thread server and the

@@ -1,5 +1,5 @@
 import type { ProbeKind } from '../interfaces/probe.interface.js';
-import type { ProbeResponse } from '../report/probe-responder.js';
+import type { ProbeResponse } from '../report/formats/response.js';
 import type { ManagementServerLimits } from './probe-http.js';
 
 /*

@@ -1,6 +1,6 @@
+import { PROBE_NAMES, PROBE_ROUTES } from '../probe/probe-kinds.js';
 import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { PROBE_NAMES, PROBE_ROUTES } from '../heartbeat.constants.js';
 import { THREAD_ENTRY_UNKNOWN } from '../heartbeat.messages.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnPort } from './served-probes.js';

@@ -1,5 +1,5 @@
-import type { Evaluation, ReportEntry } from './report.builder.js';
-import { defineKey } from '../util/define-key.js';
+import { defineKey } from '../../util/define-key.js';
+import type { Evaluation, ReportEntry } from '../evaluation.js';
 
 /**
  * @nestjs/terminus's body, `{ status, info, error, details }`, for dashboards and alerts written

@@ -1,9 +1,6 @@
-import type { ProbeKind } from '../interfaces/probe.interface.js';
-import { type Evaluation, isDegraded, type ReportEntry } from './report.builder.js';
 import Negotiator from 'negotiator';
-import { capCheckName } from '../run/check-name.js';
+import { capCheckName } from './check-name.js';
 import { isEmpty } from '../util/text.js';
-import { defineKey } from '../util/define-key.js';
 
 /** How a probe is to be answered: the seed's JSON (default), the API server's text, or health+json. */
 export type ProbeFormat = 'json' | 'text' | 'health+json' | 'terminus';
@@ -18,14 +15,6 @@ export interface ProbeView {
   /** Skip the checks registered under these names for this request. */
   readonly exclude?: readonly string[];
 }
-
-/** The Content-Type each format is answered with. */
-export const CONTENT_TYPES: Record<ProbeFormat, string> = {
-  json: 'application/json; charset=utf-8',
-  text: 'text/plain; charset=utf-8',
-  'health+json': 'application/health+json; charset=utf-8',
-  terminus: 'application/json; charset=utf-8',
-};
 
 /** At most this many `?exclude=` names are read from one request; the rest are ignored. */
 export const MAX_EXCLUDES = 32;
@@ -106,93 +95,4 @@ function excludedNames(value: unknown): string[] {
     if (!names.includes(capped)) names.push(capped);
   }
   return names;
-}
-
-/**
- * The Kubernetes API server's `?verbose` text: one `[+]name ok` / `[-]name failed: reason` line per
- * check; a capped body's marker on a line of its own before the last.
- */
-export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boolean, truncated?: string): string {
-  const lines = evaluation.entries.map((entry) => {
-    const { key, outcome, critical } = entry;
-    if (outcome.status) return `[+]${key} ok${isDegraded(outcome) ? ' (degraded)' : ''}${history(entry)}`;
-    const reason = reasonShown(entry, details);
-    return `[-]${key} failed${reason === undefined ? '' : `: ${reason}`}${critical ? '' : ' (non-critical)'}${history(entry)}`;
-  });
-  if (truncated !== undefined) lines.push(truncated);
-  lines.push(`${kind} check ${evaluation.report.status ? 'passed' : 'failed'}`);
-  return lines.join('\n') + '\n';
-}
-
-/**
- * When a check that runs in the background or has thresholds last ran and its streak of raw
- * results, for the text view: ` (checked <ISO time>, passed 3 times in a row)`; nothing for others.
- */
-function history({ streak, time }: ReportEntry): string {
-  if (streak === undefined) return '';
-  const checked = time ? new Date(time).toISOString() : 'not yet';
-  if (streak === 0) return ` (checked ${checked})`;
-  const times = Math.abs(streak);
-  return ` (checked ${checked}, ${streak > 0 ? 'passed' : 'failed'} ${times} time${times === 1 ? '' : 's'} in a row)`;
-}
-
-/**
- * The IETF draft "Health Check Response Format for HTTP APIs" (application/health+json); a capped
- * body carries `truncated` instead of `unknownExcludes`.
- */
-export function renderHealthJson(
-  evaluation: Evaluation,
-  details: boolean,
-  unknownExcludes?: string[],
-  truncated?: string,
-): string {
-  let aggregate: 'pass' | 'warn' | 'fail' = 'pass';
-  const checks: Record<string, object[]> = {};
-  for (const entry of evaluation.entries) {
-    // A degraded check passes the probe but is `warn` here, as the draft defines it.
-    const { outcome } = entry;
-    const status = !outcome.status ? (entry.critical ? 'fail' : 'warn') : isDegraded(outcome) ? 'warn' : 'pass';
-    if (status === 'fail') aggregate = 'fail';
-    else if (status === 'warn' && aggregate === 'pass') aggregate = 'warn';
-    defineKey(checks, entry.key, [component(entry, status, details)]);
-  }
-  const body: Record<string, unknown> = { status: aggregate, checks };
-  if (truncated !== undefined) body.truncated = truncated;
-  else if (unknownExcludes?.length) body.unknownExcludes = unknownExcludes;
-  return JSON.stringify(body);
-}
-
-function component(entry: ReportEntry, status: string, details: boolean): object {
-  const health = entry.check?.health;
-  const result: Record<string, unknown> = {
-    componentId: entry.key,
-    componentType: health?.componentType ?? 'component',
-  };
-  if (details && health) {
-    const observed = entry.outcome.data[health.observedKey];
-    if (observed !== undefined) {
-      result.observedValue = observed;
-      result.observedUnit = health.observedUnit;
-    }
-  }
-  result.status = status;
-  result.time = new Date(entry.time || Date.now()).toISOString();
-  if (entry.streak !== undefined) {
-    result.consecutiveSuccesses = Math.max(entry.streak, 0);
-    result.consecutiveFailures = Math.max(-entry.streak, 0);
-  }
-  if (!entry.outcome.status) {
-    const output = reasonShown(entry, details);
-    if (output !== undefined) result.output = output;
-  }
-  return result;
-}
-
-/**
- * A failing check's reason as a view shows it: its text, `reason withheld` when `details: 'never'`
- * hides one, nothing when it has none (it returned `false`, an HTTP check got its status code).
- */
-function reasonShown({ outcome }: ReportEntry, details: boolean): string | undefined {
-  if (!outcome.reason) return undefined;
-  return details ? outcome.reason : 'reason withheld';
 }

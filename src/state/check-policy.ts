@@ -1,6 +1,6 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import type { CheckResult } from './check-result.js';
+import type { CheckReading } from './check-outcome.js';
 
 /** How much the delay between two background runs varies: ±10 % of `intervalMs`. */
 export const JITTER = 0.1;
@@ -34,8 +34,8 @@ export function isCritical(check: RegisteredCheck): boolean {
   return check.options.critical !== false;
 }
 
-/** Whether a probe of these runs passes: every critical check passes. */
-export function passes(results: readonly CheckResult[]): boolean {
+/** Whether a probe of these readings passes: every critical check passes. */
+export function passes(results: readonly CheckReading[]): boolean {
   return results.every(({ check, outcome }) => outcome.status || !isCritical(check));
 }
 

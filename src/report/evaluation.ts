@@ -1,9 +1,9 @@
+import { type HealthProbe } from '../probe/probe-kinds.js';
 import type { CheckReport, EnvironReport, ProbeReport } from '../interfaces/probe.interface.js';
-import type { CheckOutcome } from '../run/probe-result.normalizer.js';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { CheckResult } from '../run/probe.runner.js';
-import type { Blocked, HealthProbe, ProbeEvaluator } from '../run/probe-evaluator.js';
-import { isCritical } from '../run/check-policy.js';
+import type { Blocked, ProbeEvaluator } from '../run/probe-evaluator.js';
+import { type CheckOutcome, type CheckReading, isDegraded } from '../state/check-outcome.js';
+import { isCritical } from '../state/check-policy.js';
 import { defineKey } from '../util/define-key.js';
 
 /** One check of an evaluated probe: the key it has in the report and what came of it. */
@@ -41,7 +41,7 @@ export function freeKey(taken: object, name: string): string {
  * are marked `"critical": false` and do not fail the probe; a terminus indicator's `degraded` passes,
  * marked `"degraded": true`.
  */
-export function evaluate(results: readonly CheckResult[], details: boolean): Evaluation {
+export function evaluate(results: readonly CheckReading[], details: boolean): Evaluation {
   const checks: Record<string, CheckReport> = {};
   const entries: ReportEntry[] = [];
   let status = true;
@@ -69,11 +69,6 @@ export function checkReport(outcome: CheckOutcome, critical: boolean, details: b
   if (isDegraded(outcome)) check.degraded = true;
   if (!critical) check.critical = false;
   return check;
-}
-
-/** Whether a passing outcome is a terminus indicator's `degraded` (still serving, but impaired). */
-export function isDegraded(outcome: CheckOutcome): boolean {
-  return outcome.status && outcome.indicator?.status === 'degraded';
 }
 
 /** The evaluation of a whole probe: a blocked readiness (shutting down, out of rotation) fails without running its checks. */
@@ -112,7 +107,7 @@ export function narrow(evaluation: Evaluation, key: string): Evaluation | null {
  * garbage (by source), which are listed under `errors` instead of contributing data.
  */
 export function environSummary(
-  results: readonly CheckResult[],
+  results: readonly CheckReading[],
   details: boolean,
 ): { status: boolean; errors: Record<string, string> | undefined } {
   let status = true;
@@ -130,7 +125,7 @@ export function environSummary(
  * The contributors' data merged shallowly in registration order (later keys win); `status` is
  * always the aggregate. Contributors that failed are listed under `errors` (see `environSummary`).
  */
-export function environReport(results: readonly CheckResult[], details: boolean): EnvironReport {
+export function environReport(results: readonly CheckReading[], details: boolean): EnvironReport {
   const { status, errors } = environSummary(results, details);
   const report = { status } as EnvironReport;
   for (const { outcome } of results) {

@@ -1,7 +1,7 @@
 import { STILL_FAILING } from '../heartbeat.messages.js';
-import type { CheckPolicy } from './check-policy.js';
+import type { CheckPolicy } from '../state/check-policy.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
-import type { CheckOutcome } from './probe-result.normalizer.js';
+import type { CheckOutcome } from '../state/check-outcome.js';
 
 /** How a check's raw results have gone lately. */
 export interface ResultStreak {
