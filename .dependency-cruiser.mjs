@@ -1,5 +1,5 @@
-// The architecture lint (issue 26; the layout is drawn in the README's architecture page). Imports run
-// one way through the stages: transport → the service facade → report → run (and state) → discovery →
+// The architecture lint (issue 26; the layout is drawn in docs/architecture.md). Imports run one way
+// through the stages: transport → the service facade → report → run → state → discovery →
 // probe/options → util. Observers (metrics, gRPC) and features (environ, built-in checks) sit beside
 // the chain, and only the module's wiring imports them. `tsPreCompilationDeps` makes type-only imports
 // count: a type that climbs back up is the first step of a cycle.
@@ -8,12 +8,13 @@
 const TRANSPORT = '^src/transport/';
 const FACADE = '^src/heartbeat[.]service[.]ts$';
 const REPORT = '^src/report/';
-const RUN = '^src/(run|state)/';
+const RUN = '^src/run/';
+const STATE = '^src/state/';
 const DISCOVERY = '^src/(discovery|decorators)/';
 const OPTIONS = '^src/(options|interfaces|probe)/|^src/heartbeat[.](constants|messages|options)[.]ts$';
 const UTIL = '^src/util/';
 /** Beside the chain: read the state and the report, imported only by the wiring. */
-const OBSERVERS = '^src/(metrics|grpc|observers)/';
+const OBSERVERS = '^src/observers/';
 /** Beside the chain: use the registry's types and what lies below it. */
 const FEATURES = '^src/(environ|checks)/';
 /** The module's wiring and the entry points: they may import anything, and nothing imports them. */
@@ -36,7 +37,7 @@ const rules = [
     severity: 'error',
     from: {
       path: '^src/',
-      pathNot: any(TRANSPORT, FACADE, REPORT, RUN, DISCOVERY, OPTIONS, UTIL, OBSERVERS, FEATURES, WIRING),
+      pathNot: any(TRANSPORT, FACADE, REPORT, RUN, STATE, DISCOVERY, OPTIONS, UTIL, OBSERVERS, FEATURES, WIRING),
     },
     to: {},
   },
@@ -67,16 +68,23 @@ const rules = [
     comment:
       'The report (evaluation, views, serializer) reads what run/ produced; run/ and below never reach back up to it.',
     severity: 'error',
-    from: { path: any(RUN, DISCOVERY, OPTIONS, UTIL, FEATURES) },
+    from: { path: any(RUN, STATE, DISCOVERY, OPTIONS, UTIL, FEATURES) },
     to: { path: REPORT },
   },
   {
     name: 'not-to-run',
     comment:
-      'run/ (evaluator, runner, state) calls the checks discovery found; discovery, options and util never call back into it.',
+      'run/ (evaluator, runner) writes the state and calls the checks discovery found; the state and everything below never call back into it.',
+    severity: 'error',
+    from: { path: any(STATE, DISCOVERY, OPTIONS, UTIL, FEATURES) },
+    to: { path: RUN },
+  },
+  {
+    name: 'not-to-state',
+    comment: 'The state holds a record per registered check; discovery, options and util know no state.',
     severity: 'error',
     from: { path: any(DISCOVERY, OPTIONS, UTIL, FEATURES) },
-    to: { path: RUN },
+    to: { path: STATE },
   },
   {
     name: 'not-to-discovery',

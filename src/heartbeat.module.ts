@@ -38,9 +38,9 @@ import { BackgroundScheduler } from './run/background.scheduler.js';
 import { HealthState } from './state/health-state.js';
 import { ProbeEvaluator } from './run/probe-evaluator.js';
 import { ProbeSerializer } from './report/probe.serializer.js';
-import { HeartbeatMetrics } from './metrics/heartbeat.metrics.js';
-import { HeartbeatGrpcHealth } from './grpc/heartbeat.grpc-health.js';
-import { HeartbeatGrpcServer } from './grpc/heartbeat.grpc-server.js';
+import { HeartbeatMetrics } from './observers/metrics/heartbeat.metrics.js';
+import { HeartbeatGrpcHealth } from './observers/grpc/heartbeat.grpc-health.js';
+import { HeartbeatGrpcServer } from './observers/grpc/heartbeat.grpc-server.js';
 
 /**
  * The route prefix once the options are known. A `path` from the `forRootAsync` factory is applied
@@ -107,24 +107,24 @@ export class HeartbeatModule extends ConfigurableModuleClass implements NestModu
 
   /** The module with `options` (every one optional): `HeartbeatModule.forRoot()` serves the seed's routes. */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    let declared: typeof OPTIONS_TYPE;
-    try {
-      declared = readForRootOptions(options, KNOWN_OPTIONS) as typeof OPTIONS_TYPE;
-    } catch (error) {
-      return failingAtBootstrap(super.forRoot({}), error);
-    }
-    return super.forRoot(declared);
+    const declare = () => super.forRoot(readForRootOptions(options, KNOWN_OPTIONS) as typeof OPTIONS_TYPE);
+    return declaredOrFailing(declare, () => super.forRoot({}));
   }
 
   /** The module with options made by a factory (`useFactory`, `useClass` or `useExisting`) once their dependencies exist. */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
-    let declared: typeof ASYNC_OPTIONS_TYPE;
-    try {
-      declared = readForRootAsyncOptions(options, KNOWN_OPTIONS) as typeof ASYNC_OPTIONS_TYPE;
-    } catch (error) {
-      return failingAtBootstrap(super.forRoot({}), error);
-    }
-    return super.forRootAsync(declared);
+    const declare = () =>
+      super.forRootAsync(readForRootAsyncOptions(options, KNOWN_OPTIONS) as typeof ASYNC_OPTIONS_TYPE);
+    return declaredOrFailing(declare, () => super.forRoot({}));
+  }
+}
+
+/** The module `declare` makes, or, when its options cannot be read, `fallback()` failing at bootstrap. */
+function declaredOrFailing(declare: () => DynamicModule, fallback: () => DynamicModule): DynamicModule {
+  try {
+    return declare();
+  } catch (error) {
+    return failingAtBootstrap(fallback(), error);
   }
 }
 

@@ -15,15 +15,18 @@ type Files = Record<string, string>;
 const ONE_WAY: Files = {
   'src/transport/controller.ts': "import { view } from '../report/view.js';\nexport const get = () => view();",
   'src/report/view.ts': "import { run } from '../run/evaluator.js';\nexport const view = () => run();",
-  'src/run/evaluator.ts': "import { checks } from '../discovery/registry.js';\nexport const run = () => checks;",
+  'src/run/evaluator.ts':
+    "import { record } from '../state/record.js';\nimport { checks } from '../discovery/registry.js';\nexport const run = () => [checks, record];",
+  'src/state/record.ts': "import { checks } from '../discovery/registry.js';\nexport const record = checks;",
   'src/discovery/registry.ts': "import { rule } from '../options/rules.js';\nexport const checks = [rule];",
   'src/options/rules.ts': "import { oneLine } from '../util/text.js';\nexport const rule = oneLine;",
   'src/util/text.ts': 'export const oneLine = (text: string) => text;',
-  'src/metrics/metrics.ts': "import { run } from '../run/evaluator.js';\nexport const metrics = run;",
+  'src/observers/metrics.ts':
+    "import { record } from '../state/record.js';\nimport { view } from '../report/view.js';\nexport const metrics = [record, view];",
   'src/environ/builtins.ts':
     "import type { checks } from '../discovery/registry.js';\nexport type Checks = typeof checks;",
   'src/heartbeat.module.ts':
-    "export * from './transport/controller.js';\nexport * from './metrics/metrics.js';\nexport * from './environ/builtins.js';",
+    "export * from './transport/controller.js';\nexport * from './observers/metrics.js';\nexport * from './environ/builtins.js';",
 };
 
 let dirs: string[] = [];
@@ -84,14 +87,17 @@ describe('the architecture lint', () => {
         "import { checks } from '../discovery/registry.js';\nimport type { view } from '../report/view.js';\nexport const run = () => checks;\nexport type View = typeof view;",
       'src/discovery/registry.ts':
         "import { rule } from '../options/rules.js';\nimport { get } from '../transport/controller.js';\nexport const checks = [rule, get];",
-      'src/transport/management.ts': "import { metrics } from '../metrics/metrics.js';\nexport const serve = metrics;",
+      'src/transport/management.ts':
+        "import { metrics } from '../observers/metrics.js';\nexport const serve = metrics;",
+      'src/state/record.ts': "import type { run } from '../run/evaluator.js';\nexport type Run = typeof run;",
       'src/run/outcome-text.ts': 'export const reasonOf = (error: unknown) => String(error);',
       'src/util/package-loader.ts': "import { reasonOf } from '../run/outcome-text.js';\nexport const load = reasonOf;",
     });
     expect(code).not.toBe(0);
     expect(output).toContain('error not-to-report: src/run/evaluator.ts → src/report/view.ts');
     expect(output).toContain('error not-to-transport: src/discovery/registry.ts → src/transport/controller.ts');
-    expect(output).toContain('error not-to-observers: src/transport/management.ts → src/metrics/metrics.ts');
+    expect(output).toContain('error not-to-observers: src/transport/management.ts → src/observers/metrics.ts');
+    expect(output).toContain('error not-to-run: src/state/record.ts → src/run/evaluator.ts');
     // The import that was the one listed exception (issue 26) until the text helpers moved to util/.
     expect(output).toContain('error not-to-run: src/util/package-loader.ts → src/run/outcome-text.ts');
     expect(output).toContain('error util-is-a-leaf: src/util/package-loader.ts → src/run/outcome-text.ts');

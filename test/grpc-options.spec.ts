@@ -9,8 +9,8 @@ import {
 } from '../src/index.js';
 import { resolveOptions } from '../src/heartbeat.options.js';
 import { PACKAGE_LOADER, type PackageLoader } from '../src/util/package-loader.js';
-import { GrpcWatchers } from '../src/grpc/grpc-watchers.js';
-import type { HealthCall } from '../src/grpc/grpc-health.protocol.js';
+import { GrpcWatchers } from '../src/observers/grpc/grpc-watchers.js';
+import type { HealthCall } from '../src/observers/grpc/grpc-health.protocol.js';
 
 /** Provides the module's package loader app-wide (the module reads it where it is declared). */
 function loaderModule(load: PackageLoader) {

@@ -18,7 +18,7 @@ import {
   HeartbeatService,
   ProbeRegistry,
 } from '../src/index.js';
-import { PACKAGE_LOADER } from '../src/metrics/heartbeat.metrics.js';
+import { PACKAGE_LOADER } from '../src/observers/metrics/heartbeat.metrics.js';
 import { Global, Module } from '@nestjs/common';
 import { createApp } from './support/app.js';
 import { gate } from './support/gate.js';

@@ -10,7 +10,7 @@ import { send, serve, TRANSPORTS } from './support/transports.js';
 import { HeartbeatModule } from '../src/index.js';
 import { ProbeSerializer } from '../src/report/probe.serializer.js';
 import { ProbeEvaluator } from '../src/run/probe-evaluator.js';
-import { HeartbeatMetrics } from '../src/metrics/heartbeat.metrics.js';
+import { HeartbeatMetrics } from '../src/observers/metrics/heartbeat.metrics.js';
 import { HealthState } from '../src/state/health-state.js';
 import type { ManagementServerLimits } from '../src/transport/heartbeat.management-server.js';
 

@@ -1,4 +1,4 @@
-import { type HealthProbe } from '../probe/probe-kinds.js';
+import { type HealthProbe } from '../../probe/probe-kinds.js';
 import { type HealthCall, probeOfService } from './grpc-health.protocol.js';
 
 /**

@@ -1,21 +1,21 @@
-import { HEALTH_PROBES } from '../probe/probe-kinds.js';
+import { HEALTH_PROBES } from '../../probe/probe-kinds.js';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
-import { ProbeRegistry, type RegisteredCheck } from '../discovery/probe.registry.js';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { HeartbeatService } from '../heartbeat.service.js';
-import { HealthState } from '../state/health-state.js';
-import { checkName } from '../probe/check-name.js';
-import { oneLine, reasonOf } from '../util/text.js';
-import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
-import { freeKey } from '../report/evaluation.js';
-import type { ProbeKind } from '../interfaces/probe.interface.js';
+import { ProbeRegistry, type RegisteredCheck } from '../../discovery/probe.registry.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../../heartbeat.constants.js';
+import { METRICS_NOT_REGISTERED, METRICS_PACKAGE_MISSING } from '../../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../../heartbeat.options.js';
+import { HeartbeatService } from '../../heartbeat.service.js';
+import { HealthState } from '../../state/health-state.js';
+import { checkName } from '../../probe/check-name.js';
+import { oneLine, reasonOf } from '../../util/text.js';
+import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../../util/package-loader.js';
+import { freeKey } from '../../report/evaluation.js';
+import type { ProbeKind } from '../../interfaces/probe.interface.js';
 import { type CheckSeries, type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
 import { type PromClient, PrometheusMetrics } from './prometheus.metrics.js';
 
-export { PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
+export { PACKAGE_LOADER, type PackageLoader } from '../../util/package-loader.js';
 
 /** The part of `@opentelemetry/api` the metrics use. */
 interface OpenTelemetryApi {

@@ -1,6 +1,6 @@
-import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { PrometheusRegistryLike } from '../interfaces/heartbeat-options.interface.js';
-import type { CheckOutcome } from '../state/check-outcome.js';
+import type { RegisteredCheck } from '../../discovery/probe.registry.js';
+import type { PrometheusRegistryLike } from '../../interfaces/heartbeat-options.interface.js';
+import type { CheckOutcome } from '../../state/check-outcome.js';
 import { CheckCounts, type LabelledCounts, registerCounted } from './check-counts.js';
 import { type CheckSeries, HELP, metricNames, type MetricsSource } from './metrics.source.js';
 

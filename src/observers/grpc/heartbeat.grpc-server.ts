@@ -6,11 +6,11 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { GRPC_LISTEN_FAILED, GRPC_LISTENING, GRPC_PACKAGE_MISSING } from '../heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
-import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../../heartbeat.constants.js';
+import { GRPC_LISTEN_FAILED, GRPC_LISTENING, GRPC_PACKAGE_MISSING } from '../../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../../heartbeat.options.js';
+import type { GrpcHealthServer } from '../../interfaces/grpc-health.interface.js';
+import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../../util/package-loader.js';
 import { HeartbeatGrpcHealth } from './heartbeat.grpc-health.js';
 
 /**

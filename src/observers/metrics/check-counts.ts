@@ -1,4 +1,4 @@
-import type { PrometheusRegistryLike } from '../interfaces/heartbeat-options.interface.js';
+import type { PrometheusRegistryLike } from '../../interfaces/heartbeat-options.interface.js';
 import { DURATION_BUCKETS } from './metrics.source.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { ResultObserver } from '../state/health-state.js';
+import type { RegisteredCheck } from '../../discovery/probe.registry.js';
+import type { ResultObserver } from '../../state/health-state.js';
 
 /** Bucket bounds of the check duration histograms, in seconds. */
 export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

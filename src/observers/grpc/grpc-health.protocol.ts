@@ -1,7 +1,7 @@
-import { HEALTH_PROBES, PROBE_ROUTES, type HealthProbe } from '../probe/probe-kinds.js';
-import { GRPC_SERVICE_NAME_TOO_LONG, GRPC_UNKNOWN_SERVICE } from '../heartbeat.messages.js';
-import { maskUrlCredentials } from '../util/redact.js';
-import { oneLine } from '../util/text.js';
+import { HEALTH_PROBES, PROBE_ROUTES, type HealthProbe } from '../../probe/probe-kinds.js';
+import { GRPC_SERVICE_NAME_TOO_LONG, GRPC_UNKNOWN_SERVICE } from '../../heartbeat.messages.js';
+import { maskUrlCredentials } from '../../util/redact.js';
+import { oneLine } from '../../util/text.js';
 
 function isHealthProbe(probe: string): probe is HealthProbe {
   return (HEALTH_PROBES as readonly string[]).includes(probe);

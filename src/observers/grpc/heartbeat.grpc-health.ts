@@ -1,15 +1,15 @@
-import { HEALTH_PROBES, type HealthProbe } from '../probe/probe-kinds.js';
+import { HEALTH_PROBES, type HealthProbe } from '../../probe/probe-kinds.js';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
-import { GRPC_NOT_ENABLED, GRPC_NOT_READY, GRPC_PACKAGE_MISSING, TRANSPORT_FAILED } from '../heartbeat.messages.js';
-import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
-import { HeartbeatService } from '../heartbeat.service.js';
-import type { GrpcHealthServer } from '../interfaces/grpc-health.interface.js';
-import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../util/package-loader.js';
-import { oneLine, reasonOf } from '../util/text.js';
-import { ProbeEvaluator } from '../run/probe-evaluator.js';
-import { evaluateProbe } from '../report/evaluation.js';
+import { HEARTBEAT_RESOLVED_OPTIONS } from '../../heartbeat.constants.js';
+import { GRPC_NOT_ENABLED, GRPC_NOT_READY, GRPC_PACKAGE_MISSING, TRANSPORT_FAILED } from '../../heartbeat.messages.js';
+import type { ResolvedHeartbeatOptions } from '../../heartbeat.options.js';
+import { HeartbeatService } from '../../heartbeat.service.js';
+import type { GrpcHealthServer } from '../../interfaces/grpc-health.interface.js';
+import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../../util/package-loader.js';
+import { oneLine, reasonOf } from '../../util/text.js';
+import { ProbeEvaluator } from '../../run/probe-evaluator.js';
+import { evaluateProbe } from '../../report/evaluation.js';
 import {
   GRPC_SERVICES,
   GRPC_STATUS,

@@ -1,5 +1,5 @@
-import type { RegisteredCheck } from '../discovery/probe.registry.js';
-import type { CheckOutcome } from '../state/check-outcome.js';
+import type { RegisteredCheck } from '../../discovery/probe.registry.js';
+import type { CheckOutcome } from '../../state/check-outcome.js';
 import { type CheckSeries, DURATION_BUCKETS, HELP, metricNames, type MetricsSource } from './metrics.source.js';
 
 type Attributes = Readonly<Record<string, string>>;
