@@ -76,7 +76,10 @@ describe('metrics for the fleet alerts', () => {
     lag.start();
     lag.stop();
     const turn = (ms: number) => {
-      for (let spent = 0; spent < ms; spent += LAG_TICK_MS) ((now += LAG_TICK_MS), lag.tick());
+      for (let spent = 0; spent < ms; spent += LAG_TICK_MS) {
+        now += LAG_TICK_MS;
+        lag.tick();
+      }
     };
     turn(1_000);
     expect(lag.seconds()).toBe(0);
