@@ -1,5 +1,5 @@
 /** How often the lag timer ticks: a delay is measured to about this resolution. */
-export const LAG_TICK_MS = 100;
+export const LAG_TICK_MS = 250;
 /** The length of one window: the gauge reports the longest delay of the current and the previous one. */
 export const LAG_WINDOW_MS = 30_000;
 
@@ -7,8 +7,8 @@ export const LAG_WINDOW_MS = 30_000;
  * The longest delay of the main thread's event loop over the last 30 to 60 seconds, in seconds,
  * measured by an unref'd timer that expects to tick every `LAG_TICK_MS`. Two windows, not "since the
  * last scrape": two Prometheus servers scraping one pod read the same value, and a stall that ends
- * between two scrapes is still reported by the next. A loop stuck for good is not measured here (the
- * scrape itself then fails, which `HeartbeatMetricsAbsent`'s `up` side and the kubelet see).
+ * between two scrapes is still reported by the next. A loop stuck for good is not measured here: the
+ * scrape itself then fails (`up` is 0), and with `thread: true` the worker fails liveness.
  */
 export class MainLoopLag {
   private timer: NodeJS.Timeout | undefined;

@@ -53,5 +53,5 @@ export const HELP = {
   probeStatus: 'Whether a probe passes (1) or fails (0)',
   inRotation: 'Whether the instance is in rotation (0 while shutting down or taken out of rotation)',
   mainLoopLag:
-    "The longest delay of the main thread's event loop over the last 30 to 60 seconds, in seconds (to about 0.1 s)",
+    "The longest delay of the main thread's event loop over the last 30 to 60 seconds, in seconds (to about 0.25 s)",
 };
