@@ -14,6 +14,11 @@ import { HealthChecks } from './health.checks.js';
       // module's own instead: GRPC_HEALTH_PORT.
       grpc: process.env.GRPC_PORT !== undefined,
       ...(process.env.GRPC_HEALTH_PORT ? { grpcPort: Number(process.env.GRPC_HEALTH_PORT), grpcHost: '0.0.0.0' } : {}),
+      // METRICS_PORT: a management port serving the probes and GET /metrics (prom-client's default
+      // registry), for Prometheus and the rules of docs/fleet-alerting.md.
+      ...(process.env.METRICS_PORT
+        ? { port: Number(process.env.METRICS_PORT), host: process.env.HOST ?? '0.0.0.0', metrics: { prometheus: true } }
+        : {}),
     }),
   ],
   controllers: [AppController, EchoController],

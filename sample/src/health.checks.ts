@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import { EnvironProbe, LivelinessProbe, ReadinessProbe } from 'nestjs-heartbeat';
 import { DatabaseService } from './database.service.js';
 
 /** In a real deployment these usually come from the image build (see the README's Dockerfile). */
 const APP = { name: process.env.APP_NAME ?? 'heartbeat-sample', version: process.env.APP_VERSION ?? '1.0.0' };
+
+/** While this file exists the database check fails, as if the database were down (drills, test/prometheus-e2e.spec.ts). */
+const DOWN_FILE = process.env.DATABASE_DOWN_FILE;
 
 /** The sample's probes, written the way an application would write them. */
 @Injectable()
@@ -13,6 +17,7 @@ export class HealthChecks {
   /** Ready when the database answers a query. */
   @ReadinessProbe()
   database() {
+    if (DOWN_FILE && existsSync(DOWN_FILE)) throw new Error(`database unreachable (drill: ${DOWN_FILE} exists)`);
     const started = performance.now();
     const row = this.store.db.prepare('SELECT 1 AS ok').get() as { ok: number };
     return ['database', row.ok === 1, { timeMs: Number((performance.now() - started).toFixed(3)) }] as const;

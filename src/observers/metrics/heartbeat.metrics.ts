@@ -11,6 +11,7 @@ import { oneLine, reasonOf } from '../../util/text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../../util/package-loader.js';
 import { freeKey } from '../../report/evaluation.js';
 import type { ProbeKind } from '../../interfaces/probe.interface.js';
+import { MainLoopLag } from './main-loop-lag.js';
 import { type CheckSeries, type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
 import { type PromClient, PrometheusMetrics } from './prometheus.metrics.js';
@@ -34,6 +35,7 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
   private openTelemetry: OpenTelemetryMetrics | null = null;
   private readonly stops: (() => void)[] = [];
   private readonly series: CheckSeries[] = [];
+  private readonly lag = new MainLoopLag();
   /**
    * Per probe, the labels of the checks registered now, made again when the registry replaces its
    * list of checks (it does on each change); dropped when a check is unregistered, so that it keeps
@@ -89,7 +91,11 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
       this.series.push(metrics);
       this.stops.push(this.health.observe(metrics), () => metrics.dispose());
     }
-    if (this.series.length) this.stops.push(this.registry.watch((check, added) => added || this.forget(check)));
+    if (this.series.length) {
+      this.stops.push(this.registry.watch((check, added) => added || this.forget(check)));
+      this.lag.start();
+      this.stops.push(() => this.lag.stop());
+    }
   }
 
   /** An unregistered check's series go; the labels are made again from the checks left. */
@@ -125,13 +131,15 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     return { contentType: registry.contentType, body: await registry.metrics() };
   }
 
-  checks(): { probe: string; check: string; status: boolean }[] {
-    const found: { probe: string; check: string; status: boolean }[] = [];
+  checks(): { probe: string; check: string; status: boolean; stale: boolean }[] {
+    const found: { probe: string; check: string; status: boolean; stale: boolean }[] = [];
     for (const probe of HEALTH_PROBES) {
       for (const check of this.registry.get(probe)) {
-        const status = this.health.recordOf(check).reported?.status ?? null;
+        const record = this.health.recordOf(check);
+        const status = record.reported?.status ?? null;
+        const stale = record.stale;
         const label = this.label(check);
-        if (status !== null && label !== undefined) found.push({ probe, check: label, status });
+        if (status !== null && label !== undefined) found.push({ probe, check: label, status, stale });
       }
     }
     return found;
@@ -147,6 +155,10 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
 
   inRotation(): boolean {
     return this.service.isInRotation();
+  }
+
+  mainLoopLagSeconds(): number {
+    return this.lag.seconds();
   }
 
   label(check: RegisteredCheck): string | undefined {

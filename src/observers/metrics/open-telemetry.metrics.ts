@@ -62,10 +62,14 @@ export class OpenTelemetryMetrics implements CheckSeries {
     this.gauge(meter, names.checkStatus, HELP.checkStatus, (result) => {
       for (const { probe, check, status } of source.checks()) result.observe(status ? 1 : 0, { probe, check });
     });
+    this.gauge(meter, names.checkStale, HELP.checkStale, (result) => {
+      for (const { probe, check, stale } of source.checks()) result.observe(stale ? 1 : 0, { probe, check });
+    });
     this.gauge(meter, names.probeStatus, HELP.probeStatus, (result) => {
       for (const { probe, status } of source.probes()) result.observe(status ? 1 : 0, { probe });
     });
     this.gauge(meter, names.inRotation, HELP.inRotation, (result) => result.observe(source.inRotation() ? 1 : 0));
+    this.gauge(meter, names.mainLoopLag, HELP.mainLoopLag, (result) => result.observe(source.mainLoopLagSeconds()));
   }
 
   result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void {

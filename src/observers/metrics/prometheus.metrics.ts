@@ -50,6 +50,16 @@ export class PrometheusMetrics implements CheckSeries {
         for (const { probe, check, status } of source.checks()) this.set({ probe, check }, status ? 1 : 0);
       },
     });
+    new client.Gauge({
+      name: names.checkStale,
+      help: HELP.checkStale,
+      labelNames: ['probe', 'check'],
+      registers,
+      collect(this: Gauge) {
+        this.reset();
+        for (const { probe, check, stale } of source.checks()) this.set({ probe, check }, stale ? 1 : 0);
+      },
+    });
     registerCounted(registry, names, HELP, () => this.labelled());
     registerProbeGauges(client, names, registers, source);
   }
@@ -125,6 +135,14 @@ function registerProbeGauges(
     registers,
     collect(this: Gauge) {
       this.set(source.inRotation() ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: names.mainLoopLag,
+    help: HELP.mainLoopLag,
+    registers,
+    collect(this: Gauge) {
+      this.set(source.mainLoopLagSeconds());
     },
   });
 }
