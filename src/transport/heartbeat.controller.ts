@@ -10,7 +10,8 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS, PROBE_ROUTES } from '../heartbeat.constants.js';
+import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_STATUS_PAGES, PROBE_ROUTES } from '../heartbeat.constants.js';
+import type { StatusPages } from '../interfaces/status-pages.interface.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnApp } from './served-probes.js';
 import { decideRoute, routeOf, NOT_FOUND_BODY, PROBE_HEADERS, transportFailure } from './heartbeat.routes.js';
@@ -57,10 +58,12 @@ export function createHeartbeatController(
       private readonly responder: ProbeResponder,
       private readonly adapterHost: HttpAdapterHost,
       @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+      @Inject(HEARTBEAT_STATUS_PAGES) private readonly statusPages: StatusPages,
     ) {}
 
     /** Answers a GET or HEAD the route table matched: the probe's answer, else the module's 404. */
     async handle(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void> {
+      if (check === undefined && this.statusPages.serveApp(probe, request, response)) return;
       const requested = routeOf(probe, check);
       const match = decideRoute(request.method ?? 'GET', requested, this.served);
       const adapter = this.adapterHost.httpAdapter;
