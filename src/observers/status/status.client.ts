@@ -47,7 +47,11 @@ export const STATUS_SCRIPT = `(function () {
     ol.textContent = '';
     (row.timeline || []).forEach(function (step) {
       var li = document.createElement('li');
-      li.textContent = time(step.time) + ' ' + (step.from || '\\u2014') + ' \\u2192 ' + (step.to || '\\u2014');
+      var at = document.createElement('time');
+      at.setAttribute('datetime', time(step.time));
+      at.textContent = time(step.time).slice(11);
+      li.appendChild(at);
+      li.appendChild(document.createTextNode(' ' + (step.from || '\\u2014') + ' \\u2192 ' + (step.to || '\\u2014')));
       ol.appendChild(li);
     });
   }

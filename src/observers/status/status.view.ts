@@ -42,7 +42,10 @@ export function durationText(ms: number | null | undefined): string {
 export function rowHtml(row: CheckRow): string {
   const e = escapeHtml;
   const timeline = row.timeline
-    .map((step) => `<li>${e(timeText(step.time))} ${e(step.from ?? '—')} → ${e(step.to ?? '—')}</li>`)
+    .map(
+      (step) =>
+        `<li><time datetime="${e(timeText(step.time))}">${e(timeText(step.time).slice(11))}</time> ${e(step.from ?? '—')} → ${e(step.to ?? '—')}</li>`,
+    )
     .join('');
   return (
     `<tr data-key="${e(`${row.probe}/${row.check}`)}">` +
