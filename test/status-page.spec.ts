@@ -1,5 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
-import { HeartbeatModule } from '../src/index.js';
+import { type CanActivate, type ExecutionContext, type INestApplication, Injectable, UseGuards } from '@nestjs/common';
+import { HeartbeatModule, HeartbeatService, type HeartbeatModuleOptions } from '../src/index.js';
 import { createApp } from './support/app.js';
 import { send, TRANSPORTS } from './support/transports.js';
 import { Flags, HOSTILE_MESSAGE, HOSTILE_NAME, openSse, serveStatus, type SseStream } from './support/status.js';
@@ -120,11 +120,39 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
     app = await createApp('express', { imports: [HeartbeatModule.forRoot({ logger: false, environ: false })] });
   });
 
+  it('streams the rotation switch and the readiness transitions it causes, and keeps them in the history', async () => {
+    await flip(true);
+    const stream = await sse();
+    app.get(HeartbeatService).takeOutOfRotation('deploy');
+    app.get(HeartbeatService).returnToRotation();
+    await stream.until((events) => events.filter((event) => event.event === 'rotation').length === 2);
+    const data = stream.events.map((event) => JSON.parse(event.data));
+    expect(data.map((entry) => [entry.type, entry.inRotation ?? entry.to])).toEqual([
+      ['rotation', false],
+      ['probe', 'fail'],
+      ['rotation', true],
+      ['probe', 'pass'],
+    ]);
+    const history = JSON.parse((await send(url, 'GET', `${PREFIX}/history`)).body).transitions;
+    expect(history.slice(0, 4).map((entry: { id: number }) => entry.id)).toEqual(
+      data.map((entry) => entry.id).reverse(),
+    );
+  });
+
   it('answers 405 to other methods', async () => {
     const answer = await send(url, 'POST', `${PREFIX}/history`);
     expect(answer.status).toBe(transport === 'port' ? 405 : 404);
   });
 });
+
+/** Lets a request through only with `x-token: ok`: the app's own guard, applied through routeDecorators. */
+@Injectable()
+class TokenGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
+    return request.headers['x-token'] === 'ok';
+  }
+}
 
 describe('where the status page is served', () => {
   let app: INestApplication | undefined;
@@ -135,6 +163,30 @@ describe('where the status page is served', () => {
     ({ app, url } = await serveStatus(adapter, { statusPage: {} }));
     for (const name of ['status', 'history', 'events'])
       expect((await send(url, 'GET', `${PREFIX}/${name}`)).status).toBe(404);
+  });
+
+  it.each(['express', 'fastify'] as const)(
+    'is on the app port of %s behind routeDecorators, guarded',
+    async (adapter) => {
+      let url: string;
+      const options = { statusPage: {}, routeDecorators: [UseGuards(TokenGuard)] } as HeartbeatModuleOptions;
+      ({ app, url } = await serveStatus(adapter, options));
+      for (const name of ['status', 'history']) {
+        expect((await send(url, 'GET', `${PREFIX}/${name}`)).status).toBe(403);
+        expect((await send(url, 'GET', `${PREFIX}/${name}`, { 'x-token': 'ok' })).status).toBe(200);
+      }
+      await expect(openSse(url, `${PREFIX}/events`)).rejects.toMatchObject({ status: 403 });
+      (await openSse(url, `${PREFIX}/events`, { 'x-token': 'ok' })).close();
+    },
+  );
+
+  it('shows no message anywhere with details: never', async () => {
+    let url: string;
+    ({ app, url } = await serveStatus('port', { details: 'never' }));
+    Object.assign(app.get(Flags), { db: false });
+    await send(url, 'GET', `${PREFIX}/readiness`);
+    expect((await send(url, 'GET', `${PREFIX}/history`)).body).not.toContain('db is down');
+    expect((await send(url, 'GET', `${PREFIX}/status`)).body).not.toContain('db is down');
   });
 
   it('is off with statusPage: false', async () => {
