@@ -1,6 +1,9 @@
 import { type CanActivate, type ExecutionContext, type INestApplication, Injectable, UseGuards } from '@nestjs/common';
 import { HeartbeatModule, HeartbeatService, type HeartbeatModuleOptions } from '../src/index.js';
 import { createApp } from './support/app.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { send, TRANSPORTS } from './support/transports.js';
 import { Flags, HOSTILE_MESSAGE, HOSTILE_NAME, openSse, serveStatus, type SseStream } from './support/status.js';
 
@@ -187,6 +190,32 @@ describe('where the status page is served', () => {
     await send(url, 'GET', `${PREFIX}/readiness`);
     expect((await send(url, 'GET', `${PREFIX}/history`)).body).not.toContain('db is down');
     expect((await send(url, 'GET', `${PREFIX}/status`)).body).not.toContain('db is down');
+  });
+
+  it('summarises environ where environ is served, its version conflicts marked', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'heartbeat-status-environ-'));
+    try {
+      const manifest = (dir: string, json: object) => {
+        mkdirSync(join(root, dir), { recursive: true });
+        writeFileSync(join(root, dir, 'package.json'), JSON.stringify(json));
+      };
+      manifest('.', { name: 'app', version: '1.0.0', dependencies: { b: '^1.0.0', lib: '^1.0.0' } });
+      manifest('node_modules/b', { name: 'b', version: '1.0.0', dependencies: { lib: '^2.0.0' } });
+      manifest('node_modules/lib', { name: 'lib', version: '1.0.0' });
+      let url: string;
+      ({ app, url } = await serveStatus('port', { environ: { root } }));
+      // environ waits for the inventory (started at bootstrap) to finish; the page then shows it whole.
+      expect((await send(url, 'GET', `${PREFIX}/environ`)).body).toContain('invalid: lib@1.0.0');
+      const page = (await send(url, 'GET', `${PREFIX}/status`)).body;
+      expect(page).toContain('<h2 id="h-environ">Environment</h2>');
+      expect(page).toMatch(/<th scope="row">lib<\/th><td>1\.0\.0<\/td><td class="conflict">conflict: [^<]*\^2\.0\.0/);
+      await app.close();
+      ({ app, url } = await serveStatus('express', { environ: { root, public: false } }));
+      expect((await send(url, 'GET', `${PREFIX}/environ`)).status).toBe(404);
+      expect((await send(url, 'GET', `${PREFIX}/status`)).body).not.toContain('Environment');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('is off with statusPage: false', async () => {

@@ -17,6 +17,8 @@ import type { StatusSource } from './status.source.js';
 type Raw = NonNullable<ReturnType<typeof rawOf>>;
 type Where = 'port' | 'app';
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** How long the page waits for the environ summary before it renders without it. */
+const ENVIRON_WAIT_MS = 1500;
 
 /**
  * The status page, history and events (`{path}/status`, `/history`, `/events`): an observer of the
@@ -146,10 +148,10 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
     });
   }
 
-  /** The environ report within the check timeout, `null` when it fails or is late. */
+  /** The environ report, `null` when it fails or takes over `ENVIRON_WAIT_MS` (environ itself waits up to 1 s for its inventory). */
   private async environ(): Promise<EnvironReport | null> {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, this.options.timeoutMs, null)));
+    const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, ENVIRON_WAIT_MS, null)));
     try {
       return await Promise.race([this.source.environ().catch(() => null), late]);
     } finally {

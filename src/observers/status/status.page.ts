@@ -65,5 +65,9 @@ function environHtml(environ: EnvironReport | null | undefined): string {
     ? '<table><caption>Version conflicts</caption><thead><tr><th scope="col">Library</th>' +
       `<th scope="col">Version</th><th scope="col">Conflict</th></tr></thead><tbody>${rows}</tbody></table>`
     : '<p>No version conflicts.</p>';
-  return `${head}<p>Node ${e(node)}, ${libraries.length} libraries.</p>${table}</section>`;
+  const inventory = environ.inventory as { complete?: unknown } | undefined;
+  const partial =
+    inventory?.complete === false ? ' The inventory is still running: conflicts are not checked yet.' : '';
+  const count = `${libraries.length} ${libraries.length === 1 ? 'library' : 'libraries'}`;
+  return `${head}<p>Node ${e(node)}, ${count}.${partial}</p>${table}</section>`;
 }
