@@ -218,6 +218,25 @@ describe('where the status page is served', () => {
     }
   });
 
+  it('caps the history body at 256 KiB, newest kept, and says it was truncated', async () => {
+    let url: string;
+    ({ app, url } = await serveStatus('port', { statusPage: { historySize: 1000 } }));
+    const flags = app.get(Flags);
+    flags.dbMessage = 'm'.repeat(1000);
+    for (let i = 0; i < 1200; i++) {
+      flags.db = i % 2 === 1;
+      await send(url, 'GET', `${PREFIX}/readiness`);
+    }
+    const answer = await send(url, 'GET', `${PREFIX}/history?check=db`);
+    expect(Buffer.byteLength(answer.body)).toBeLessThanOrEqual(256 * 1024);
+    const history = JSON.parse(answer.body);
+    expect(history.truncated).toBe(true);
+    expect(history.transitions.length).toBeGreaterThan(100);
+    expect(history.transitions[0].to).toBe('pass');
+    // Messages are one line of at most 300 characters, as probe bodies cut them.
+    expect(history.transitions[1].message.length).toBeLessThanOrEqual(300);
+  }, 60_000);
+
   it('is off with statusPage: false', async () => {
     let url: string;
     ({ app, url } = await serveStatus('port', { statusPage: false }));

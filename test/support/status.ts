@@ -12,10 +12,11 @@ export const HOSTILE_MESSAGE = '</td><img src=x onerror="window.__pwned=2">\r\nd
 export class Flags {
   db = true;
   cache = true;
+  dbMessage = 'db is down';
 
   @ReadinessProbe('db')
   dbCheck() {
-    return this.db ? { status: true } : { status: false, message: 'db is down' };
+    return this.db ? { status: true } : { status: false, message: this.dbMessage };
   }
 
   @ReadinessProbe({ name: HOSTILE_NAME, critical: false })

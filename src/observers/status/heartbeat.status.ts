@@ -67,11 +67,14 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
   }
 
   servePort(prefix: string, request: unknown, response: unknown): boolean {
-    const raw = rawOf(request, response);
-    const url = raw?.request.url ?? '';
-    if (!raw || !url.startsWith(prefix)) return false;
+    // Every request of the management port comes here first: the kubelet's leaves after two string tests.
+    const url = (request as { url?: unknown } | null)?.url;
+    if (typeof url !== 'string' || !url.startsWith(prefix)) return false;
     const queryAt = url.indexOf('?');
-    return this.serve('port', url.slice(prefix.length, queryAt === -1 ? undefined : queryAt), raw);
+    const name = url.slice(prefix.length, queryAt === -1 ? undefined : queryAt);
+    if (!this.isOwnName(name)) return false;
+    const raw = rawOf(request, response);
+    return raw !== null && this.serve('port', name, raw);
   }
 
   serveApp(name: string, request: unknown, response: unknown): boolean {
