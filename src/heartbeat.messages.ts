@@ -208,6 +208,11 @@ export const GRPC_SAME_PORT = (port: number) =>
 /** Body of the 503 answered to an event stream over `statusPage.maxSubscribers`. */
 export const STATUS_STREAMS_FULL = (max: number) =>
   JSON.stringify({ statusCode: 503, message: `Service Unavailable: ${max} event streams are open already` });
+/** Body of the 503 answered to an event stream once the instance is shutting down. */
+export const STATUS_SHUTTING_DOWN = JSON.stringify({
+  statusCode: 503,
+  message: 'Service Unavailable: the instance is shutting down',
+});
 /** Body of the 405 answered to a method other than GET and HEAD on the status page's routes. */
 export const STATUS_METHOD_NOT_ALLOWED = JSON.stringify({
   statusCode: 405,

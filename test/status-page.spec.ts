@@ -119,7 +119,7 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
     const stream = await sse();
     await app.close();
     await stream.ended;
-    expect(stream.events.at(-1)?.event).toBe('shutdown');
+    expect(stream.events.map((event) => event.event)).toEqual(['shutdown']);
     app = await createApp('express', { imports: [HeartbeatModule.forRoot({ logger: false, environ: false })] });
   });
 
@@ -140,6 +140,17 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
     expect(history.slice(0, 4).map((entry: { id: number }) => entry.id)).toEqual(
       data.map((entry) => entry.id).reverse(),
     );
+  });
+
+  it('tells every stream of the shutdown once, ends them, and refuses new ones', async () => {
+    const first = await sse();
+    const second = await sse();
+    app.get(HeartbeatService).markShuttingDown();
+    await Promise.all([first.ended, second.ended]);
+    for (const stream of [first, second]) expect(stream.events.map((event) => event.event)).toEqual(['shutdown']);
+    await expect(sse()).rejects.toMatchObject({ status: 503 });
+    const history = JSON.parse((await send(url, 'GET', `${PREFIX}/history`)).body).transitions;
+    expect(history.filter((entry: { type: string }) => entry.type === 'shutdown')).toHaveLength(1);
   });
 
   it('answers 405 to other methods', async () => {

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, type OnModuleInit }
 import { randomBytes } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../../heartbeat.constants.js';
-import { STATUS_METHOD_NOT_ALLOWED, STATUS_STREAMS_FULL } from '../../heartbeat.messages.js';
+import { STATUS_METHOD_NOT_ALLOWED, STATUS_SHUTTING_DOWN, STATUS_STREAMS_FULL } from '../../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../../heartbeat.options.js';
 import { HeartbeatService } from '../../heartbeat.service.js';
 import type { EnvironReport } from '../../interfaces/probe.interface.js';
@@ -48,9 +48,11 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
   onModuleInit(): void {
     const { journal, events } = this;
     if (!journal || !events) return;
-    const recorder = new StatusRecorder(this.source, journal, this.options.details !== 'never', (entry, row) =>
-      events.broadcast(eventText(entry, row && { row })),
-    );
+    const recorder = new StatusRecorder(this.source, journal, this.options.details !== 'never', (entry, row) => {
+      events.broadcast(eventText(entry, row && { row }));
+      // The instance is going away: every stream has been told, and is ended so that none holds a server open.
+      if (entry.type === 'shutdown') events.closeAll();
+    });
     this.recorder = recorder;
     this.subscriptions = [
       this.source.changes$.subscribe((change) => recorder.onChange(change)),
@@ -62,8 +64,8 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
   beforeApplicationShutdown(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
-    const shutdown = this.recorder?.shutdown();
-    this.events?.closeAll(shutdown && eventText(shutdown));
+    this.recorder?.shutdown();
+    this.events?.closeAll();
   }
 
   servePort(prefix: string, request: unknown, response: unknown): boolean {
@@ -135,9 +137,10 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
       return;
     }
     const texts = missed.map((entry) => eventText(entry, this.recorder?.rowOfEntry(entry)));
-    if (this.events!.open(raw.response, texts)) return;
-    const max = this.options.statusPage!.maxSubscribers;
-    writeWhole(raw, 503, JSON_TYPE, STATUS_STREAMS_FULL(max), { 'Retry-After': '5' });
+    const events = this.events!;
+    if (events.open(raw.response, texts)) return;
+    const body = events.closed ? STATUS_SHUTTING_DOWN : STATUS_STREAMS_FULL(this.options.statusPage!.maxSubscribers);
+    writeWhole(raw, 503, JSON_TYPE, body, { 'Retry-After': '5' });
   }
 
   /** `GET {path}/status`: the page, rendered from the state with its own nonce. */

@@ -26,12 +26,17 @@ export function eventText(entry: StatusEntry, extra?: object): string {
 export class StatusEvents {
   private readonly streams = new Set<ServerResponse>();
   private timer: NodeJS.Timeout | null = null;
-  private closed = false;
+  private ended = false;
 
   constructor(
     private readonly max: number,
     private readonly keepAliveMs: number,
   ) {}
+
+  /** Whether `closeAll()` has run: new streams are refused from then on. */
+  get closed(): boolean {
+    return this.ended;
+  }
 
   /** How many streams are open. */
   get size(): number {
@@ -40,7 +45,7 @@ export class StatusEvents {
 
   /** Opens a stream on `response` and sends it `missed` (what it resumes); `false` when full or closed. */
   open(response: ServerResponse, missed: readonly string[]): boolean {
-    if (this.closed || this.streams.size >= this.max) return false;
+    if (this.ended || this.streams.size >= this.max) return false;
     response.writeHead(200, STREAM_HEADERS);
     this.streams.add(response);
     response.once('close', () => this.forget(response));
@@ -54,11 +59,10 @@ export class StatusEvents {
     for (const response of this.streams) this.send(response, text);
   }
 
-  /** Sends `last` to every stream, ends them all and refuses new ones. */
-  closeAll(last?: string): void {
-    this.closed = true;
+  /** Ends every stream and refuses new ones. */
+  closeAll(): void {
+    this.ended = true;
     for (const response of [...this.streams]) {
-      if (last !== undefined) this.send(response, last);
       response.end();
       this.forget(response);
     }

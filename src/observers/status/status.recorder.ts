@@ -63,11 +63,11 @@ export class StatusRecorder {
     this.probeMoved(this.source.state(), time);
   }
 
-  /** The shutdown entry, added once. */
-  shutdown(): StatusEntry {
-    this.shutdownEntry ??= this.journal.add({ type: 'shutdown', time: Date.now(), inRotation: false });
-    if (this.shutdownEntry.id === this.journal.lastId) this.publish(this.shutdownEntry);
-    return this.shutdownEntry;
+  /** Records the shutdown once (published then), whether `rotation$` or the app's close says it first. */
+  shutdown(): void {
+    if (this.shutdownEntry) return;
+    this.shutdownEntry = this.journal.add({ type: 'shutdown', time: Date.now(), inRotation: false });
+    this.publish(this.shutdownEntry);
   }
 
   /** The row a replayed check entry updates, as it stands now. */
