@@ -10,6 +10,8 @@ export const HEARTBEAT_RESOLVED_OPTIONS = Symbol('HEARTBEAT_RESOLVED_OPTIONS');
 export const HEARTBEAT_ROUTE_PATH = Symbol('HEARTBEAT_ROUTE_PATH');
 /** Injection token of what the management port serves at `/metrics` (the module binds the metrics observer to it). */
 export const HEARTBEAT_METRICS_EXPOSITION = Symbol('HEARTBEAT_METRICS_EXPOSITION');
+/** Injection token of what serves the status page, history and events (the module binds the status observer to it). */
+export const HEARTBEAT_STATUS_PAGES = Symbol('HEARTBEAT_STATUS_PAGES');
 /** Injection token of what the module's declaration fixed about its routes. */
 export const HEARTBEAT_ROUTE = Symbol('HEARTBEAT_ROUTE');
 

@@ -205,3 +205,17 @@ export const GRPC_SERVICE_NAME_TOO_LONG = (length: number, max: number) =>
   `a service name of ${length} characters is not served (a service name has at most ${max})`;
 export const GRPC_SAME_PORT = (port: number) =>
   `HeartbeatModule: options "port" and "grpcPort" are both ${port}; the management port and the gRPC port need a port each.`;
+
+/** Body of the 503 answered to an event stream over `statusPage.maxSubscribers`. */
+export const STATUS_STREAMS_FULL = (max: number) =>
+  JSON.stringify({ statusCode: 503, message: `Service Unavailable: ${max} event streams are open already` });
+/** Body of the 503 answered to an event stream once the instance is shutting down. */
+export const STATUS_SHUTTING_DOWN = JSON.stringify({
+  statusCode: 503,
+  message: 'Service Unavailable: the instance is shutting down',
+});
+/** Body of the 405 answered to a method other than GET and HEAD on the status page's routes. */
+export const STATUS_METHOD_NOT_ALLOWED = JSON.stringify({
+  statusCode: 405,
+  message: 'Method Not Allowed: the status page answers GET and HEAD',
+});

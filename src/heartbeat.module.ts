@@ -14,6 +14,7 @@ import {
   HEARTBEAT_RESOLVED_OPTIONS,
   HEARTBEAT_ROUTE,
   HEARTBEAT_ROUTE_PATH,
+  HEARTBEAT_STATUS_PAGES,
   type HeartbeatRouteDeclaration,
 } from './heartbeat.constants.js';
 import {
@@ -41,6 +42,7 @@ import { ProbeSerializer } from './report/probe.serializer.js';
 import { HeartbeatMetrics } from './observers/metrics/heartbeat.metrics.js';
 import { HeartbeatGrpcHealth } from './observers/grpc/heartbeat.grpc-health.js';
 import { HeartbeatGrpcServer } from './observers/grpc/heartbeat.grpc-server.js';
+import { HeartbeatStatus } from './observers/status/heartbeat.status.js';
 
 /**
  * The route prefix once the options are known. A `path` from the `forRootAsync` factory is applied
@@ -84,6 +86,8 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
     { provide: HEARTBEAT_METRICS_EXPOSITION, useExisting: HeartbeatMetrics },
     HeartbeatGrpcHealth,
     HeartbeatGrpcServer,
+    HeartbeatStatus,
+    { provide: HEARTBEAT_STATUS_PAGES, useExisting: HeartbeatStatus },
   ],
   exports: [
     HeartbeatService,

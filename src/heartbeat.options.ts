@@ -33,6 +33,7 @@ import {
   rule,
   textRule,
 } from './options/option-rules.js';
+import { resolveStatusOptions, type ResolvedStatusOptions } from './options/status.options.js';
 import { resolveThreadOptions, type ResolvedThreadOptions, THREAD_OPTIONS } from './options/thread.options.js';
 
 /** The module's options with every default applied, validated once at bootstrap. */
@@ -68,6 +69,7 @@ export interface ResolvedHeartbeatOptions {
   readonly metrics: ResolvedMetricsOptions;
   readonly responseFormat: 'json' | 'terminus';
   readonly grpc: ResolvedGrpcOptions;
+  readonly statusPage: ResolvedStatusOptions | null;
 }
 
 /** Every option `forRoot()` and the `forRootAsync()` factory accept. */
@@ -91,6 +93,7 @@ export const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   'path',
   'metrics',
   'responseFormat',
+  'statusPage',
   ...THREAD_OPTIONS,
   ...GRPC_OPTIONS,
 ];
@@ -168,6 +171,7 @@ export function resolveOptions(options: unknown, route?: HeartbeatRouteDeclarati
     metrics: metricsOptionsOf(given.metrics),
     responseFormat,
     grpc: resolveGrpcOptions(given),
+    statusPage: resolveStatusOptions(given.statusPage),
   };
 }
 

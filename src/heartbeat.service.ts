@@ -33,6 +33,9 @@ export class HeartbeatService {
    */
   readonly changes$: Observable<HealthChange>;
 
+  /** Whether the instance is in rotation, each time shutdown or the rotation switch changes it. */
+  readonly rotation$: Observable<boolean>;
+
   constructor(
     private readonly registry: ProbeRegistry,
     private readonly runner: ProbeRunner,
@@ -42,6 +45,7 @@ export class HeartbeatService {
     private readonly serializer: ProbeSerializer,
   ) {
     this.changes$ = health.changes$;
+    this.rotation$ = evaluator.rotation$;
   }
 
   /**

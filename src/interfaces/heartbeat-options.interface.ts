@@ -113,6 +113,22 @@ export interface HeartbeatModuleOptions {
    * that checks run on request reach watchers too. Default 5000; 100 or more.
    */
   grpcWatchIntervalMs?: number;
+  /** The live status page, history and events under the prefix (docs/status-page.md); `false` turns them off. */
+  statusPage?: false | HeartbeatStatusPageOptions;
+}
+
+/** Options of the status page (`{path}/status`, `/history`, `/events`). */
+export interface HeartbeatStatusPageOptions {
+  /** Serve them on the app's port too without `routeDecorators` guarding it. Default `false` (management port only). */
+  public?: boolean;
+  /** Transitions kept per check (and per probe). Default 50. */
+  historySize?: number;
+  /** Transitions kept in all, whatever the number of checks. Default 5000. */
+  historyLimit?: number;
+  /** Event streams open at once; one more gets 503. Default 32. */
+  maxSubscribers?: number;
+  /** A comment line on each open event stream every this many milliseconds, so proxies keep it open. Default 15000. */
+  keepAliveMs?: number;
 }
 
 /** A `prom-client` `Registry`, as far as the module uses it. */

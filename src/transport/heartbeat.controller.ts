@@ -11,7 +11,8 @@ import {
   VERSION_NEUTRAL,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
+import { HEARTBEAT_RESOLVED_OPTIONS, HEARTBEAT_STATUS_PAGES } from '../heartbeat.constants.js';
+import type { StatusPages } from '../interfaces/status-pages.interface.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import { servedOnApp } from './served-probes.js';
 import { decideRoute, routeOf } from '../probe/route-table.js';
@@ -59,10 +60,12 @@ export function createHeartbeatController(
       private readonly serializer: ProbeSerializer,
       private readonly adapterHost: HttpAdapterHost,
       @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+      @Inject(HEARTBEAT_STATUS_PAGES) private readonly statusPages: StatusPages,
     ) {}
 
     /** Answers a GET or HEAD the route table matched: the probe's answer, else the module's 404. */
     async handle(request: ProbeRequest, response: unknown, probe: string, check?: string): Promise<void> {
+      if (check === undefined && this.statusPages.serveApp(probe, request, response)) return;
       const requested = routeOf(probe, check);
       const match = decideRoute(request.method ?? 'GET', requested, this.served);
       const adapter = this.adapterHost.httpAdapter;

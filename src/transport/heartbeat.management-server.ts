@@ -4,7 +4,9 @@ import {
   HEARTBEAT_METRICS_EXPOSITION,
   HEARTBEAT_RESOLVED_OPTIONS,
   HEARTBEAT_ROUTE_PATH,
+  HEARTBEAT_STATUS_PAGES,
 } from '../heartbeat.constants.js';
+import type { StatusPages } from '../interfaces/status-pages.interface.js';
 import { MANAGEMENT_LISTEN_FAILED, MANAGEMENT_LISTENING, METRICS_FAILED } from '../heartbeat.messages.js';
 import { oneLine, reasonOf } from '../util/text.js';
 import { type ResolvedHeartbeatOptions } from '../heartbeat.options.js';
@@ -76,6 +78,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
     @Inject(HEARTBEAT_ROUTE_PATH) path: string,
     @Optional() @Inject(MANAGEMENT_LIMITS) limits?: Partial<ManagementServerLimits>,
     @Optional() @Inject(HEARTBEAT_THREAD_WORKER) private readonly workerSource?: ThreadWorkerSource,
+    @Optional() @Inject(HEARTBEAT_STATUS_PAGES) private readonly statusPages?: StatusPages,
   ) {
     this.prefix = path ? `/${path}/` : '/';
     this.limits = { ...MANAGEMENT_SERVER_LIMITS, ...limits };
@@ -138,6 +141,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    if (this.statusPages?.servePort(this.prefix, request, response)) return;
     const method = request.method ?? '';
     const head = method === 'HEAD';
     this.serve(method, request.url ?? '/', request.headers.accept, (answer, allow) =>

@@ -1,0 +1,126 @@
+import type { CheckHealth, HealthChange, HealthSnapshot } from '../../interfaces/health-state.interface.js';
+import type { EnvironReport } from '../../interfaces/probe.interface.js';
+import { oneLine } from '../../util/text.js';
+import { checkLevel, probeLevel } from './status.degraded.js';
+import type { StatusJournal } from './status.journal.js';
+import type { PageModel } from './status.page.js';
+import type { StatusEntry, StatusLevel, StatusSource } from './status.source.js';
+import type { CheckRow } from './status.view.js';
+
+/** The probes the page shows (environ has no checks of its own to follow). */
+const PROBES = ['readiness', 'liveliness', 'startup'] as const;
+/** Transitions per row of the page's timeline. */
+const TIMELINE = 5;
+
+/**
+ * Turns the state's changes into journal entries: a check's transition (its level before and after,
+ * message under the details policy, duration), its probe's transition when the probe's level moved,
+ * the rotation switch and the shutdown. Each entry is handed to `publish` with the check's row.
+ */
+export class StatusRecorder {
+  private readonly probeLevels = new Map<string, StatusLevel>();
+  private readonly checkLevels = new Map<string, StatusLevel>();
+  private shutdownEntry: StatusEntry | null = null;
+
+  constructor(
+    private readonly source: StatusSource,
+    private readonly journal: StatusJournal,
+    private readonly showMessages: boolean,
+    private readonly publish: (entry: StatusEntry, row?: CheckRow) => void,
+  ) {
+    const snapshot = source.state();
+    for (const probe of PROBES) this.probeLevels.set(probe, probeLevel(snapshot.probes[probe]));
+  }
+
+  onChange(change: HealthChange): void {
+    if (change.probe === 'environ') return;
+    const snapshot = this.source.state();
+    const health = snapshot.probes[change.probe].checks.find((check) => check.name === change.check);
+    const critical = health?.critical ?? true;
+    const data = health?.data ?? {};
+    const to = checkLevel({ status: change.status, critical, data });
+    const key = `${change.probe}\u0000${change.check}`;
+    const from = this.checkLevels.get(key) ?? checkLevel({ status: change.previous, critical, data: {} });
+    this.checkLevels.set(key, to);
+    const entry = this.journal.add({
+      type: 'check',
+      time: change.time,
+      probe: change.probe,
+      check: change.check,
+      from,
+      to,
+      message: this.message(change.reason),
+      durationMs: health?.durationMs ?? null,
+    });
+    this.publish(entry, health && this.rowOf(change.probe, health));
+    this.probeMoved(snapshot, change.time);
+  }
+
+  onRotation(inRotation: boolean): void {
+    const time = Date.now();
+    if (this.source.isShuttingDown()) this.shutdown();
+    else this.publish(this.journal.add({ type: 'rotation', time, inRotation }));
+    this.probeMoved(this.source.state(), time);
+  }
+
+  /** Records the shutdown once (published then), whether `rotation$` or the app's close says it first. */
+  shutdown(): void {
+    if (this.shutdownEntry) return;
+    this.shutdownEntry = this.journal.add({ type: 'shutdown', time: Date.now(), inRotation: false });
+    this.publish(this.shutdownEntry);
+  }
+
+  /** The row a replayed check entry updates, as it stands now. */
+  rowOfEntry(entry: StatusEntry): { row: CheckRow } | undefined {
+    if (entry.type !== 'check' || entry.probe === undefined) return undefined;
+    const probe = this.source.state().probes[entry.probe as (typeof PROBES)[number]];
+    const health = probe?.checks.find((check) => check.name === entry.check);
+    return health && { row: this.rowOf(entry.probe, health) };
+  }
+
+  /** What the page shows now. */
+  pageModel(environ: EnvironReport | null | undefined): PageModel {
+    const snapshot = this.source.state();
+    return {
+      time: snapshot.time,
+      lastId: this.journal.lastId,
+      rotation: snapshot.shuttingDown ? 'Shutting down' : snapshot.inRotation ? 'In rotation' : 'Out of rotation',
+      probes: PROBES.map((probe) => ({
+        probe,
+        level: probeLevel(snapshot.probes[probe]),
+        rows: snapshot.probes[probe].checks.map((check) => this.rowOf(probe, check)),
+      })),
+      environ,
+    };
+  }
+
+  private probeMoved(snapshot: HealthSnapshot, time: number): void {
+    for (const probe of PROBES) {
+      const to = probeLevel(snapshot.probes[probe]);
+      const from = this.probeLevels.get(probe)!;
+      if (to === from) continue;
+      this.probeLevels.set(probe, to);
+      this.publish(this.journal.add({ type: 'probe', time, probe, from, to }));
+    }
+  }
+
+  private rowOf(probe: string, check: CheckHealth): CheckRow {
+    const streak = check.status === false ? check.consecutiveFailures : check.consecutiveSuccesses;
+    return {
+      probe,
+      check: check.name,
+      level: checkLevel(check),
+      critical: check.critical,
+      durationMs: check.durationMs,
+      since: check.since,
+      streak,
+      message: this.message(check.reason),
+      timeline: this.journal.recent(probe, check.name, TIMELINE).map(({ time, from, to }) => ({ time, from, to })),
+    };
+  }
+
+  /** A message as probe bodies show it (`reason` is already under the details policy), never with `details: 'never'`. */
+  private message(reason: string | undefined): string | undefined {
+    return this.showMessages && reason !== undefined ? oneLine(reason) : undefined;
+  }
+}
