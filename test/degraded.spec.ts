@@ -28,18 +28,18 @@ describe.each(TRANSPORTS)('a terminus degraded result outside ?format=terminus (
   });
   afterAll(() => app.close());
 
-  it('passes in the seed JSON (200), marked "degraded": true on its check', async () => {
+  it('passes in the seed JSON (200), marked "degraded": true on its check and on the probe', async () => {
     const res = await send(url, 'GET', `${BASE}/readiness`);
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({
-      status: true,
-      checks: { replica: { status: true, lagSeconds: 12, degraded: true }, db: { status: true } },
-    });
+    expect(res.body).toBe(
+      '{"status":true,"checks":{"replica":{"status":true,"lagSeconds":12,"degraded":true},"db":{"status":true}},"degraded":true}',
+    );
     const one = await send(url, 'GET', `${BASE}/readiness/replica`);
     expect(one.status).toBe(200);
     expect(JSON.parse(one.body)).toEqual({
       status: true,
       checks: { replica: { status: true, lagSeconds: 12, degraded: true } },
+      degraded: true,
     });
   });
 
@@ -55,7 +55,7 @@ describe.each(TRANSPORTS)('a terminus degraded result outside ?format=terminus (
   it('says so in the text view, with a 200', async () => {
     const res = await send(url, 'GET', `${BASE}/readiness?verbose`);
     expect(res.status).toBe(200);
-    expect(res.body).toBe('[+]replica ok (degraded)\n[+]db ok\nreadiness check passed\n');
+    expect(res.body).toBe('[+]replica ok (degraded)\n[+]db ok\nreadiness check passed (degraded)\n');
   });
 
   it('stays terminus’s own degraded in the terminus view', async () => {

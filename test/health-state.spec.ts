@@ -96,7 +96,16 @@ describe('the health state', () => {
     await service.readiness();
     await service.readiness();
     expect(changes).toEqual([
-      { probe: 'readiness', check: 'db', source: 'db', status: true, previous: null, time: expect.any(Number) },
+      {
+        probe: 'readiness',
+        check: 'db',
+        source: 'db',
+        status: true,
+        degraded: false,
+        previous: null,
+        time: expect.any(Number),
+        durationMs: expect.any(Number),
+      },
     ]);
     healthy = false;
     await service.readiness();
@@ -123,12 +132,14 @@ describe('the health state', () => {
     const before = service.state();
     expect(before.probes.liveliness).toEqual({
       status: null,
+      degraded: false,
       checks: [
         {
           name: 'loop',
           source: 'loop',
           status: null,
           critical: true,
+          degraded: false,
           data: {},
           durationMs: null,
           checkedAt: null,
@@ -347,6 +358,7 @@ describe('HealthState on its own', () => {
       source: 'Checks.db',
       status: false,
       critical: true,
+      degraded: false,
       reason: 'down',
       data: { message: 'down' },
       durationMs: 10,

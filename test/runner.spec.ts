@@ -276,7 +276,7 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
     expect(res.text).toBe('{"status":false,"checks":{"db":{"status":false},"cache":{"status":true}}}');
   });
 
-  it('reports a non-critical failing check without failing the probe', async () => {
+  it('reports a non-critical failing check without failing the probe, which is degraded', async () => {
     const registry = await boot();
     registry.register('readiness', () => false, { name: 'recommendations', critical: false });
     registry.register('readiness', () => true, { name: 'database' });
@@ -285,6 +285,7 @@ describe.each(ADAPTERS)('the probe runner (%s)', (adapter) => {
     expect(res.body).toEqual({
       status: true,
       checks: { recommendations: { status: false, critical: false }, database: { status: true } },
+      degraded: true,
     });
   });
 

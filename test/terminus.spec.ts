@@ -288,6 +288,7 @@ describe('indicator results and terminus errors as checks', () => {
     expect(await service.readiness()).toEqual({
       status: true,
       checks: { replica: { status: true, lagSeconds: 12, degraded: true } },
+      degraded: true,
     });
     const terminus = await request(app!.getHttpServer()).get('/.well-known/heartbeat/readiness?format=terminus');
     expect(terminus.status).toBe(200);

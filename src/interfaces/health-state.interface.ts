@@ -10,6 +10,8 @@ export interface CheckHealth {
   readonly status: boolean | null;
   /** A non-critical check (`critical: false`) does not fail its probe. */
   readonly critical: boolean;
+  /** Serving but impaired: failing while non-critical, or passing with a `degraded` result. */
+  readonly degraded: boolean;
   /** Why it fails, as probe bodies may show it; absent while it passes or has not run. */
   readonly reason?: string;
   /** The data of its last result, as bodies show it. */
@@ -50,6 +52,8 @@ export interface ProbeHealth {
    * `null` while a critical check has not run yet.
    */
   readonly status: boolean | null;
+  /** Passing with a degraded check (a failing non-critical one, or a `degraded` result). */
+  readonly degraded: boolean;
   readonly checks: readonly CheckHealth[];
 }
 
@@ -69,10 +73,14 @@ export interface HealthChange {
   readonly check: string;
   readonly source: string;
   readonly status: boolean;
+  /** Whether the check is now degraded (failing while non-critical, or passing with a `degraded` result). */
+  readonly degraded: boolean;
   /** `null` on the check's first result. */
   readonly previous: boolean | null;
   /** Why it now fails, as probe bodies may show it; absent when it now passes. */
   readonly reason?: string;
   /** When the result was produced (epoch ms). */
   readonly time: number;
+  /** How long the call behind the result ran (`null` for a stale background result, which no call produced). */
+  readonly durationMs: number | null;
 }

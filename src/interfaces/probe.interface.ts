@@ -67,6 +67,8 @@ export interface CheckReport {
 export interface ProbeReport {
   status: boolean;
   checks: Record<string, CheckReport>;
+  /** Present (`true`) when the probe passes with a degraded check: a failing non-critical one, or a `degraded` result. */
+  degraded?: true;
 }
 
 /** One installed package in the environ report. */

@@ -80,5 +80,5 @@ function compact(entry: ReportEntry, details: boolean): ReportEntry {
 function rebuild(evaluation: Evaluation, entries: readonly ReportEntry[], details: boolean): Evaluation {
   const checks: Record<string, CheckReport> = {};
   for (const { key, outcome, critical } of entries) defineKey(checks, key, checkReport(outcome, critical, details));
-  return { report: { status: evaluation.report.status, checks }, entries };
+  return { report: { ...evaluation.report, checks }, entries };
 }

@@ -39,7 +39,8 @@ export function freeKey(taken: object, name: string): string {
  * The seed's `{status, checks}`. A name already taken in this report gets the suffix `#2`, `#3`…
  * in registration order (`freeKey`), so two results never overwrite each other. Non-critical checks
  * are marked `"critical": false` and do not fail the probe; a terminus indicator's `degraded` passes,
- * marked `"degraded": true`.
+ * marked `"degraded": true`. A probe that passes with a degraded check says `"degraded": true` too:
+ * still 200, so the pod stays in rotation (`failureStatusCode` is for failures only).
  */
 export function evaluate(results: readonly CheckReading[], details: boolean): Evaluation {
   const checks: Record<string, CheckReport> = {};
@@ -59,7 +60,13 @@ export function evaluate(results: readonly CheckReading[], details: boolean): Ev
       );
     }
   }
-  return { report: { status, checks }, entries };
+  return { report: withDegraded({ status, checks }, entries), entries };
+}
+
+/** The report with `degraded: true` when it passes with a degraded entry. */
+export function withDegraded(report: ProbeReport, entries: readonly ReportEntry[]): ProbeReport {
+  const degraded = report.status && entries.some(({ outcome, critical }) => isDegraded(outcome, critical));
+  return degraded ? { ...report, degraded: true } : report;
 }
 
 /** One check as the seed's JSON reports it: `{ status, ...data }`, with `degraded` and `critical` when they apply. */
@@ -99,7 +106,8 @@ export function narrow(evaluation: Evaluation, key: string): Evaluation | null {
   if (!entry) return null;
   const checks: Record<string, CheckReport> = {};
   defineKey(checks, key, evaluation.report.checks[key]);
-  return { report: { status: entry.outcome.status || !entry.critical, checks }, entries: [entry] };
+  const report = withDegraded({ status: entry.outcome.status || !entry.critical, checks }, [entry]);
+  return { report, entries: [entry] };
 }
 
 /**

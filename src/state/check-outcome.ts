@@ -35,9 +35,14 @@ export interface CheckReading {
   readonly streak?: number;
 }
 
-/** Whether a passing outcome is a terminus indicator's `degraded` (still serving, but impaired). */
-export function isDegraded(outcome: CheckOutcome): boolean {
-  return outcome.status && outcome.indicator?.status === 'degraded';
+/**
+ * Whether an outcome leaves its check degraded: still serving, but impaired. A passing outcome that
+ * says so (a terminus indicator's `degraded`, or `degraded: true` in its data), or a failing one of
+ * a non-critical check, which does not fail its probe. The one home of this rule.
+ */
+export function isDegraded(outcome: CheckOutcome, critical = true): boolean {
+  if (!outcome.status) return !critical;
+  return outcome.indicator?.status === 'degraded' || outcome.data.degraded === true;
 }
 
 /** Whether two outcomes report the same: every field a body, a log line or an observer shows. */

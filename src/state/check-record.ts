@@ -1,7 +1,7 @@
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import type { CheckHealth } from '../interfaces/health-state.interface.js';
 import { checkName } from '../probe/check-name.js';
-import type { CheckOutcome, CheckReading } from './check-outcome.js';
+import { type CheckOutcome, type CheckReading, isDegraded } from './check-outcome.js';
 import { type CheckPolicy, isCritical, isPlain } from './check-policy.js';
 
 /**
@@ -65,6 +65,7 @@ export class CheckRecord {
       return {
         ...known,
         status: null,
+        degraded: false,
         data: {},
         durationMs: null,
         checkedAt: null,
@@ -78,6 +79,7 @@ export class CheckRecord {
     return {
       ...known,
       status: reported.status,
+      degraded: isDegraded(reported, known.critical),
       ...(reported.reason === undefined ? {} : { reason: reported.reason }),
       data: reported.data,
       durationMs: this.durationMs,

@@ -8,8 +8,8 @@ import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { HealthChange, ProbeHealth } from '../interfaces/health-state.interface.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
 import { checkName } from '../probe/check-name.js';
-import { type CheckOutcome, sameOutcome } from './check-outcome.js';
-import { policyOf } from './check-policy.js';
+import { type CheckOutcome, isDegraded, sameOutcome } from './check-outcome.js';
+import { isCritical, policyOf } from './check-policy.js';
 import { CheckRecord } from './check-record.js';
 
 /** What hears of every result and every change, synchronously: the metrics and the worker thread's publishing. */
@@ -28,6 +28,7 @@ interface Transition {
   readonly outcome: CheckOutcome;
   readonly previous: boolean | null;
   readonly time: number;
+  readonly durationMs: number | null;
 }
 
 /**
@@ -109,7 +110,7 @@ export class HealthState implements OnApplicationShutdown {
       if (health.status === false) status = false;
       else if (health.status === null) status = null;
     }
-    return { status, checks: healths };
+    return { status, degraded: status === true && healths.some((health) => health.degraded), checks: healths };
   }
 
   /**
@@ -140,10 +141,27 @@ export class HealthState implements OnApplicationShutdown {
     record.reported = outcome;
     if (previous !== null && sameOutcome(previous, outcome)) return;
     this.bump(check.kind);
-    if (previous?.status === outcome.status) return;
+    const critical = isCritical(check);
+    if (previous?.status === outcome.status) {
+      // Degraded or not is a change too (amber on the status page), though the status holds.
+      if (isDegraded(previous, critical) !== isDegraded(outcome, critical))
+        this.transitions.next({ check, outcome, previous: previous.status, time, durationMs: this.durationOf(record) });
+      return;
+    }
     record.since = time;
     if (previous !== null) for (const observer of this.observers) observer.transition?.(check, outcome.status);
-    this.transitions.next({ check, outcome, previous: previous?.status ?? null, time });
+    this.transitions.next({
+      check,
+      outcome,
+      previous: previous?.status ?? null,
+      time,
+      durationMs: this.durationOf(record),
+    });
+  }
+
+  /** The duration of the call behind what the record reports; none for a stale result. */
+  private durationOf(record: CheckRecord): number | null {
+    return record.stale ? null : record.durationMs;
   }
 
   private bump(kind: ProbeKind): void {
@@ -152,14 +170,16 @@ export class HealthState implements OnApplicationShutdown {
   }
 }
 
-function toChange({ check, outcome, previous, time }: Transition): HealthChange {
+function toChange({ check, outcome, previous, time, durationMs }: Transition): HealthChange {
   const change = {
     probe: check.kind,
     check: checkName(check.name),
     source: checkName(check.source),
     status: outcome.status,
+    degraded: isDegraded(outcome, isCritical(check)),
     previous,
     time,
+    durationMs,
   };
   return outcome.reason === undefined ? change : { ...change, reason: outcome.reason };
 }

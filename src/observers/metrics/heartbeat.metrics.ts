@@ -145,11 +145,11 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     return found;
   }
 
-  probes(): { probe: string; status: boolean }[] {
+  probes(): { probe: string; status: boolean; degraded: boolean }[] {
     const { probes } = this.service.state();
     return HEALTH_PROBES.flatMap((probe) => {
-      const { status } = probes[probe];
-      return status === null ? [] : [{ probe, status }];
+      const { status, degraded } = probes[probe];
+      return status === null ? [] : [{ probe, status, degraded }];
     });
   }
 

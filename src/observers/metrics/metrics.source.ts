@@ -9,7 +9,7 @@ export interface MetricsSource {
   /** Every health check that has a status, with its labels (`stale`: a background result too old, see HealthState). */
   checks(): { probe: string; check: string; status: boolean; stale: boolean }[];
   /** Every health probe that has a status. */
-  probes(): { probe: string; status: boolean }[];
+  probes(): { probe: string; status: boolean; degraded: boolean }[];
   /** Whether readiness may pass: not shutting down, not taken out of rotation. */
   inRotation(): boolean;
   /** The longest delay of the main thread's event loop of late, in seconds (`MainLoopLag`). */
@@ -37,6 +37,7 @@ export function metricNames(prefix: string, separator: '_' | '.') {
     checkTransitions: separator === '_' ? name('check', 'transitions', 'total') : name('check', 'transitions'),
     checkStale: name('check', 'stale'),
     probeStatus: name('probe', 'status'),
+    probeDegraded: name('probe', 'degraded'),
     inRotation: `${prefix}${separator}in_rotation`,
     mainLoopLag: separator === '_' ? name('main_loop', 'lag', 'seconds') : name('main_loop', 'lag'),
   };
@@ -51,6 +52,7 @@ export const HELP = {
   checkStale:
     'Whether a check fails because its background result is older than staleAfterMs (1: the loop that runs it is stuck), else 0',
   probeStatus: 'Whether a probe passes (1) or fails (0)',
+  probeDegraded: 'Whether a probe passes with a degraded check (1): a failing non-critical one, or a degraded result',
   inRotation: 'Whether the instance is in rotation (0 while shutting down or taken out of rotation)',
   mainLoopLag:
     "The longest delay of the main thread's event loop over the last 30 to 60 seconds, in seconds (to about 0.25 s)",

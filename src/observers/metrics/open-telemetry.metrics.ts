@@ -68,6 +68,9 @@ export class OpenTelemetryMetrics implements CheckSeries {
     this.gauge(meter, names.probeStatus, HELP.probeStatus, (result) => {
       for (const { probe, status } of source.probes()) result.observe(status ? 1 : 0, { probe });
     });
+    this.gauge(meter, names.probeDegraded, HELP.probeDegraded, (result) => {
+      for (const { probe, degraded } of source.probes()) result.observe(degraded ? 1 : 0, { probe });
+    });
     this.gauge(meter, names.inRotation, HELP.inRotation, (result) => result.observe(source.inRotation() ? 1 : 0));
     this.gauge(meter, names.mainLoopLag, HELP.mainLoopLag, (result) => result.observe(source.mainLoopLagSeconds()));
   }

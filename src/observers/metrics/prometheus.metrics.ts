@@ -130,6 +130,16 @@ function registerProbeGauges(
     },
   });
   new client.Gauge({
+    name: names.probeDegraded,
+    help: HELP.probeDegraded,
+    labelNames: ['probe'],
+    registers,
+    collect(this: Gauge) {
+      this.reset();
+      for (const { probe, degraded } of source.probes()) this.set({ probe }, degraded ? 1 : 0);
+    },
+  });
+  new client.Gauge({
     name: names.inRotation,
     help: HELP.inRotation,
     registers,

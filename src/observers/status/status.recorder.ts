@@ -21,6 +21,8 @@ export class StatusRecorder {
   private readonly probeLevels = new Map<string, StatusLevel>();
   private readonly checkLevels = new Map<string, StatusLevel>();
   private shutdownEntry: StatusEntry | null = null;
+  /** Check entries journalled in this burst, published with their rows once it is over. */
+  private readonly pending: StatusEntry[] = [];
 
   constructor(
     private readonly source: StatusSource,
@@ -34,13 +36,9 @@ export class StatusRecorder {
 
   onChange(change: HealthChange): void {
     if (change.probe === 'environ') return;
-    const snapshot = this.source.state();
-    const health = snapshot.probes[change.probe].checks.find((check) => check.name === change.check);
-    const critical = health?.critical ?? true;
-    const data = health?.data ?? {};
-    const to = checkLevel({ status: change.status, critical, data });
+    const to = checkLevel(change);
     const key = `${change.probe}\u0000${change.check}`;
-    const from = this.checkLevels.get(key) ?? checkLevel({ status: change.previous, critical, data: {} });
+    const from = this.checkLevels.get(key) ?? checkLevel({ status: change.previous, degraded: false });
     this.checkLevels.set(key, to);
     const entry = this.journal.add({
       type: 'check',
@@ -50,10 +48,25 @@ export class StatusRecorder {
       from,
       to,
       message: this.message(change.reason),
-      durationMs: health?.durationMs ?? null,
+      durationMs: change.durationMs,
     });
-    this.publish(entry, health && this.rowOf(change.probe, health));
-    this.probeMoved(snapshot, change.time);
+    // Rows and probe levels are read from one snapshot per burst of changes (a probe of 2,000 checks
+    // reports 2,000 first results at once), not one snapshot per change.
+    if (this.pending.push(entry) === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const entries = this.pending.splice(0);
+    const snapshot = this.source.state();
+    const byName = new Map<string, CheckHealth>();
+    for (const probe of PROBES) {
+      for (const check of snapshot.probes[probe].checks) byName.set(`${probe}\u0000${check.name}`, check);
+    }
+    for (const entry of entries) {
+      const health = byName.get(`${entry.probe}\u0000${entry.check}`);
+      this.publish(entry, health && this.rowOf(entry.probe!, health));
+    }
+    this.probeMoved(snapshot, entries[entries.length - 1].time);
   }
 
   onRotation(inRotation: boolean): void {

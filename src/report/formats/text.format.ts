@@ -14,7 +14,8 @@ export function renderText(kind: ProbeKind, evaluation: Evaluation, details: boo
     return `[-]${key} failed${reason === undefined ? '' : `: ${reason}`}${critical ? '' : ' (non-critical)'}${history(entry)}`;
   });
   if (truncated !== undefined) lines.push(truncated);
-  lines.push(`${kind} check ${evaluation.report.status ? 'passed' : 'failed'}`);
+  const { status, degraded } = evaluation.report;
+  lines.push(`${kind} check ${status ? 'passed' : 'failed'}${degraded ? ' (degraded)' : ''}`);
   return lines.join('\n') + '\n';
 }
 
