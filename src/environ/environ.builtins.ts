@@ -1,14 +1,32 @@
 import { join } from 'node:path';
 import { ENVIRON_INVENTORY_EMPTY } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
+import type { LibraryReport } from '../interfaces/probe.interface.js';
 import type { ProbeRegistry } from '../discovery/probe.registry.js';
-import { type InventoryFs, nodeInventoryFs } from './inventory-fs.js';
-import { INVENTORY_WAIT_MS, RunningInventory } from './inventory-progress.js';
-import { readPackageJson } from './package-manifest.js';
+import { defineKey } from '../util/define-key.js';
+import { errorCode, type InventoryFs, nodeInventoryFs, readPackageJson } from './inventory-fs.js';
+import type { Installed } from './inventory-walk.js';
+import { type LibraryInventory, scanLibraries, semverOrder } from './library-inventory.js';
+
+/**
+ * How long an environ request waits for an unfinished inventory before answering what is known:
+ * enough for a thousand packages (a few hundred ms), far below any timeout.
+ */
+export const INVENTORY_WAIT_MS = 1000;
+
+/** What the `libraries` contributor adds to environ. */
+export interface LibrariesData {
+  libraries: Record<string, LibraryReport>;
+  /**
+   * Present when something was skipped or missing, or while the inventory is unfinished: then
+   * `packages` counts those read so far, each with its first-found version and no conflicts yet.
+   */
+  inventory?: { complete: false; packages: number } | { skipped: string[]; missing: string[] };
+}
 
 /** What tests replace in the built-in contributors. */
 export interface EnvironBuiltinsDeps {
-  /** The file system, node:fs by default (the inventory limits how much of it runs at once). */
+  /** The file system, node:fs by default. */
   fs?: InventoryFs;
   /** How long a request waits for an unfinished inventory; INVENTORY_WAIT_MS by default. */
   waitMs?: number;
@@ -21,9 +39,8 @@ export interface InventoryControl {
 }
 
 /**
- * Registers the built-in environ contributors, in this order: `libraries` (with `inventory` when
- * something was skipped or missing, or while the inventory is not finished), `node`, `runtime`,
- * `app` and, when asked for, `env`. Returns what starts and stops the one-time inventory.
+ * Registers the built-in environ contributors in this order: `libraries`, `node`, `runtime`, `app`
+ * and, when asked for, `env`. Returns what starts and stops the inventory.
  */
 export function registerEnvironBuiltins(
   registry: ProbeRegistry,
@@ -36,7 +53,6 @@ export function registerEnvironBuiltins(
   const inventory = new RunningInventory(root, fs);
   let app: Promise<{ name: string | null; version: string | null }> | null = null;
   const node = process.versions.node.split('.').map(Number);
-
   const add = (name: string, handler: () => unknown, timeoutMs?: number) =>
     registry.add({
       kind: 'environ',
@@ -47,8 +63,8 @@ export function registerEnvironBuiltins(
       trusted: true,
     });
 
-  // No timeout of the runner's (0): the contributor bounds itself by the wait and then answers what it
-  // has. A second timer racing the wait would, on a loaded machine, turn a slow inventory into a failure.
+  // No runner timeout (0): the contributor bounds itself by the wait; a second timer racing it would
+  // turn a slow inventory on a loaded machine into a failure.
   add('libraries', () => inventory.answer(waitMs), 0);
   add('node', () => ({ node }));
   add('runtime', () => ({
@@ -59,7 +75,6 @@ export function registerEnvironBuiltins(
       uptimeSeconds: Math.round(process.uptime()),
     },
   }));
-  // Read once, with the inventory's care; no runner timeout of its own, like `libraries`.
   add('app', async () => ({ app: await (app ??= readApplication(fs, root)) }), 0);
   if (env.length > 0) {
     add('env', () => ({ env: Object.fromEntries(env.map((name) => [name, process.env[name] ?? null])) }));
@@ -67,8 +82,7 @@ export function registerEnvironBuiltins(
   let stopped = false;
   let started: Promise<unknown> | null = null;
   return {
-    // An empty inventory is almost always a wrong root (the process started from another folder):
-    // one warning says so, where an empty `libraries` alone would go unnoticed.
+    // An empty inventory is almost always a wrong root: one warning says so.
     start: () =>
       (started ??= inventory.start().then((data) => {
         if (!stopped && Object.keys(data.libraries).length === 0) {
@@ -82,6 +96,84 @@ export function registerEnvironBuiltins(
       inventory.stop();
     },
   };
+}
+
+/**
+ * The one-time library inventory, readable while it runs: the finished data (the same object every
+ * time), else a snapshot of the packages found so far (the same object while nothing new was found).
+ */
+export class RunningInventory {
+  private started: Promise<LibrariesData> | null = null;
+  private finished: LibrariesData | null = null;
+  private readonly found = new Map<string, string[]>();
+  private count = 0;
+  private snapshot: { count: number; data: LibrariesData } | null = null;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly root: string,
+    private readonly fs?: InventoryFs,
+  ) {}
+
+  /** Starts the inventory, once; resolves with the finished data and never rejects. */
+  start(): Promise<LibrariesData> {
+    this.started ??= scanLibraries(this.root, {
+      fs: this.fs,
+      onPackage: (installed) => this.record(installed),
+      signal: this.stopping.signal,
+    })
+      .catch((error: unknown): LibraryInventory => ({
+        libraries: {},
+        skipped: [`.: inventory failed (${errorCode(error)})`],
+        missing: [],
+      }))
+      .then(({ libraries, skipped, missing }) => {
+        this.finished =
+          skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries };
+        this.found.clear();
+        this.snapshot = null;
+        return this.finished;
+      });
+    return this.started;
+  }
+
+  /** Stops an unfinished inventory (the app is closing): no file operation starts after this. */
+  stop(): void {
+    this.stopping.abort(new DOMException('the app is shutting down', 'AbortError'));
+  }
+
+  /** The data now, after waiting at most `waitMs` for the inventory to finish. */
+  async answer(waitMs: number): Promise<LibrariesData> {
+    const finished = this.start();
+    if (!this.finished && waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resume) => (timer = setTimeout(resume, waitMs).unref()));
+      await Promise.race([finished, waited]);
+      clearTimeout(timer);
+    }
+    return this.finished ?? this.partial();
+  }
+
+  private record({ manifest }: Installed): void {
+    const versions = this.found.get(manifest.name);
+    if (!versions) this.found.set(manifest.name, [manifest.version]);
+    else if (!versions.includes(manifest.version)) versions.push(manifest.version);
+    this.count++;
+  }
+
+  private partial(): LibrariesData {
+    if (this.snapshot?.count === this.count) return this.snapshot.data;
+    const libraries: Record<string, LibraryReport> = {};
+    for (const name of [...this.found.keys()].sort()) {
+      const versions = this.found.get(name)!;
+      const entry: LibraryReport = { version: versions[0], conflicts: null };
+      if (versions.length > 1) entry.versions = [...versions].sort(semverOrder);
+      defineKey(libraries, name, entry);
+    }
+    const data: LibrariesData = { libraries, inventory: { complete: false, packages: this.count } };
+    this.snapshot = { count: this.count, data };
+    return data;
+  }
 }
 
 /** The app's name and version, read with the inventory's care (inside the root, a regular file, capped). */

@@ -1,13 +1,8 @@
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { errorCode, type InventoryFs, isInside } from './inventory-fs.js';
-import { type Manifest, readManifest } from './package-manifest.js';
+import { errorCode, type InventoryFs, isInside, type Manifest, readManifest } from './inventory-fs.js';
 
-/**
- * Items (folders, packages, requirement checks) handled between two turns of the event loop, so a
- * walk of 20,000 packages on a warm disk cache, whose reads all complete at once, still lets the
- * app's requests and probes through.
- */
+/** Items handled between two turns of the event loop, so a walk on a warm disk cache lets the app's requests through. */
 export const BATCH_SIZE = 64;
 
 /** A package the walk found and read. */
@@ -17,10 +12,7 @@ export interface Installed {
   manifest: Manifest;
 }
 
-/**
- * `map` over `items` in batches of BATCH_SIZE, yielding to the event loop after each batch; the
- * results in order. `each` sees every batch's results as soon as the batch is done.
- */
+/** `map` over `items` in batches of BATCH_SIZE, yielding after each; `each` sees every batch's results. */
 export async function inBatches<T, R>(
   items: readonly T[],
   map: (item: T) => Promise<R>,
@@ -37,10 +29,9 @@ export async function inBatches<T, R>(
 }
 
 type Resolved = { dir: string } | { code: string };
+/** Where an entry was listed (what messages show); `store` marks pnpm's `.pnpm` store. */
 interface Entry {
-  /** Where the entry was listed (a real folder inside the root, then its name): what messages show. */
   path: string;
-  /** pnpm's `.pnpm` store rather than a package. */
   store: boolean;
 }
 type Found =
@@ -49,10 +40,9 @@ type Found =
   | { path: string; dir: string; manifest?: Manifest | string };
 
 /**
- * Walks every `node_modules` under the real root (npm and yarn's nested trees, scoped packages,
- * pnpm's symlinked `.pnpm` store), level by level so the version the app resolves (the shallowest)
- * is met first. Each real directory is visited once, so the walk ends; nothing whose real path is
- * outside the root (or is the root or one of its parents) is listed or read, only reported.
+ * Walks every `node_modules` under the real root (nested trees, scopes, pnpm's `.pnpm` store) level
+ * by level, so the version the app resolves (the shallowest) comes first. Each real directory is
+ * visited once; anything whose real path is outside the root, or the root or above it, is only reported.
  */
 export class PackageWalk {
   readonly packages: Installed[] = [];
@@ -62,10 +52,7 @@ export class PackageWalk {
   private readonly visited = new Set<string>();
   private readonly realpaths = new Map<string, Promise<Resolved>>();
 
-  /**
-   * `realRoot` bounds the walk (the app root, or its workspace's root); `starts` are the
-   * `node_modules` folders it begins with, by default the root's own.
-   */
+  /** `realRoot` bounds the walk; `starts` are the `node_modules` folders it begins with. */
   constructor(
     readonly fs: InventoryFs,
     readonly realRoot: string,
@@ -86,8 +73,7 @@ export class PackageWalk {
       const folders = (await inBatches(level, (path) => this.enter(path))).filter((dir) => dir !== null);
       const entries = (await inBatches(folders, (modules) => this.entriesOf(modules))).flat();
       const next: string[] = [];
-      // Read concurrently, merged batch by batch in listing order, so the result does not depend on timing
-      // and what was found so far can be shown while the walk runs.
+      // Read concurrently, merged in listing order batch by batch: the result does not depend on timing.
       await inBatches(
         entries,
         (entry) => this.inspect(entry),
@@ -109,19 +95,19 @@ export class PackageWalk {
     return resolved;
   }
 
-  /** Where a real directory lies: in the root, out of it, or at the root or above it (a loop). */
-  private placeOf(dir: string): 'inside' | 'outside' | 'loop' {
-    if (isInside(dir, this.realRoot)) return 'loop';
-    return isInside(this.realRoot, dir) ? 'inside' : 'outside';
+  /** Why a real directory may not be entered (the root or above it, or out of it), or `null` when it may. */
+  private placeProblem(dir: string): string | null {
+    if (isInside(dir, this.realRoot)) return 'symlink loop';
+    return isInside(this.realRoot, dir) ? null : 'links outside the app root';
   }
 
-  /** The real directory at `path` if it may be listed, else `null` (a problem is reported unless it does not exist). */
+  /** The real directory at `path` if it may be listed, else `null` (reported unless it does not exist). */
   private async enter(path: string): Promise<string | null> {
     const dir = await this.real(path);
     if (dir === null) return null;
-    const place = this.placeOf(dir);
-    if (place !== 'inside') this.skipped.push(`${this.show(path)}: ${placeProblem(place)}`);
-    if (place !== 'inside' || this.listed.has(dir)) return null;
+    const problem = this.placeProblem(dir);
+    if (problem !== null) this.skipped.push(`${this.show(path)}: ${problem}`);
+    if (problem !== null || this.listed.has(dir)) return null;
     this.listed.add(dir);
     return dir;
   }
@@ -146,8 +132,8 @@ export class PackageWalk {
     const resolved = await this.resolve(path);
     if ('code' in resolved) return { path, problem: linkProblem(resolved.code) };
     const { dir } = resolved;
-    const place = this.placeOf(dir);
-    if (place !== 'inside') return { path, problem: placeProblem(place) };
+    const problem = this.placeProblem(dir);
+    if (problem !== null) return { path, problem };
     if (store) return { stores: (await this.list(dir)).map((name) => join(dir, name, 'node_modules')) };
     if (this.visited.has(dir)) return { path, dir };
     return { path, dir, manifest: await readManifest(this.fs, join(dir, 'package.json'), this.realRoot) };
@@ -185,10 +171,6 @@ export class PackageWalk {
   private show(path: string): string {
     return relative(this.realRoot, path).split(sep).join('/') || '.';
   }
-}
-
-function placeProblem(place: 'outside' | 'loop'): string {
-  return place === 'loop' ? 'symlink loop' : 'links outside the app root';
 }
 
 function linkProblem(code: string): string {

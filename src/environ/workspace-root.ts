@@ -1,14 +1,10 @@
 import { dirname, join, relative, sep } from 'node:path';
-import type { InventoryFs } from './inventory-fs.js';
-import { readCappedFile, readPackageJson } from './package-manifest.js';
+import { type InventoryFs, readCappedFile, readPackageJson } from './inventory-fs.js';
 
 /**
- * The real root of the npm, yarn or pnpm workspace the app at `realAppRoot` belongs to, else the app
- * root itself. It climbs from the app's parent to the nearest folder that declares a workspace
- * (`pnpm-workspace.yaml`, or `workspaces` in its package.json) and takes it only if the declared
- * patterns include the app: the package manager installs the app's libraries there (hoisted, or in
- * pnpm's `.pnpm` store). A declaration that does not include the app ends the climb, so the
- * inventory never reaches past the workspace that owns the app.
+ * The real root of the npm, yarn or pnpm workspace that includes the app (where its libraries are
+ * installed), else the app root. The nearest folder above that declares a workspace ends the climb,
+ * so the inventory never reaches past the workspace that owns the app.
  */
 export async function findWorkspaceRoot(fs: InventoryFs, realAppRoot: string): Promise<string> {
   for (let below = realAppRoot, dir = dirname(realAppRoot); dir !== below; below = dir, dir = dirname(dir)) {
@@ -33,10 +29,8 @@ async function declaredWorkspaces(fs: InventoryFs, dir: string): Promise<string[
 }
 
 /**
- * The `packages` list of a pnpm-workspace.yaml, as a block (`- 'apps/*'` lines) or a flow sequence
- * (`packages: [apps/*, libs/*]`, over one line or several); `['**']` when the file names none (a
- * workspace of every folder below it, as pnpm long read it). Only this one key is read, so no YAML
- * parser is needed.
+ * The `packages` list of a pnpm-workspace.yaml, as a block or a flow sequence; `['**']` when it names
+ * none (every folder below, as pnpm long read it). Only this key is read, so no YAML parser is needed.
  */
 export function pnpmWorkspacePackages(text: string): string[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -61,22 +55,14 @@ export function pnpmWorkspacePackages(text: string): string[] {
   return ['**'];
 }
 
-function orEverything(patterns: string[]): string[] {
-  return patterns.length > 0 ? patterns : ['**'];
-}
-
-function stripComment(text: string): string {
-  return text.replace(/(^|\s)#.*$/, '');
-}
-
-function unquote(text: string): string {
-  return text.trim().replace(/^(['"])(.*)\1$/, '$2');
-}
+const orEverything = (patterns: string[]) => (patterns.length > 0 ? patterns : ['**']);
+const stripComment = (text: string) => text.replace(/(^|\s)#.*$/, '');
+const unquote = (text: string) => text.trim().replace(/^(['"])(.*)\1$/, '$2');
+const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?|()[\]{}]/g, '\\$&');
 
 /**
- * Whether the folder `member` (relative to the workspace root, with `/`) matches the workspace's
- * patterns: one pattern includes it and no `!pattern` excludes it. Patterns are globs: `*` within
- * a segment, `**` across segments, `?` one character, `{a,b}` one of the words, `[a-z]` a class.
+ * Whether `member` (relative to the workspace root, with `/`) is included by a pattern and excluded
+ * by no `!pattern`. Globs: `*`, `**`, `?`, `{a,b}`, `[a-z]`.
  */
 export function isWorkspaceMember(member: string, patterns: readonly string[]): boolean {
   let included = false;
@@ -107,28 +93,18 @@ function globToRegExp(pattern: string): RegExp {
     } else if (char === '*') source += '[^/]*';
     else if (char === '?') source += '[^/]';
     else if (char === '{' && pattern.indexOf('}', i) > i) {
-      // `{apps,libs}`: one of the comma-separated words (no nesting).
+      // `{apps,libs}`: one of the words (no nesting).
       const end = pattern.indexOf('}', i);
-      source += `(?:${pattern
-        .slice(i + 1, end)
-        .split(',')
-        .map(escapeRegExp)
-        .join('|')})`;
+      const words = pattern.slice(i + 1, end).split(',');
+      source += `(?:${words.map(escapeRegExp).join('|')})`;
       i = end;
     } else if (char === '[' && /^\[!?[^\]/]+\]/.test(pattern.slice(i))) {
-      // `[a-z]`, `[!0-9]`: a character class within the segment.
+      // `[a-z]`, `[!0-9]`: a class within the segment.
       const end = pattern.indexOf(']', i);
-      const body = pattern
-        .slice(i + 1, end)
-        .replace(/^!/, '^')
-        .replace(/[\\\]]/g, '\\$&');
-      source += `[${body}]`;
+      const body = pattern.slice(i + 1, end);
+      source += `[${body.replace(/^!/, '^').replace(/[\\\]]/g, '\\$&')}]`;
       i = end;
     } else source += escapeRegExp(char);
   }
   return new RegExp(`^${source}$`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?|()[\]{}]/g, '\\$&');
 }
