@@ -6,42 +6,28 @@ import type { ProbeRegistry } from '../discovery/probe.registry.js';
 import { defineKey } from '../util/define-key.js';
 import { errorCode, type InventoryFs, nodeInventoryFs, readPackageJson } from './inventory-fs.js';
 import type { Installed } from './inventory-walk.js';
-import { type LibraryInventory, scanLibraries, semverOrder } from './library-inventory.js';
+import { libraryEntry, type LibraryInventory, scanLibraries } from './library-inventory.js';
 
-/**
- * How long an environ request waits for an unfinished inventory before answering what is known:
- * enough for a thousand packages (a few hundred ms), far below any timeout.
- */
+/** How long a request waits for an unfinished inventory: enough for a thousand packages, far below any timeout. */
 export const INVENTORY_WAIT_MS = 1000;
 
 /** What the `libraries` contributor adds to environ. */
 export interface LibrariesData {
   libraries: Record<string, LibraryReport>;
-  /**
-   * Present when something was skipped or missing, or while the inventory is unfinished: then
-   * `packages` counts those read so far, each with its first-found version and no conflicts yet.
-   */
+  /** While unfinished, the packages read so far (first-found versions, no conflicts yet); then what was skipped or missing. */
   inventory?: { complete: false; packages: number } | { skipped: string[]; missing: string[] };
 }
 
-/** What tests replace in the built-in contributors. */
+/** What tests replace in the built-in contributors: node:fs, and INVENTORY_WAIT_MS. */
 export interface EnvironBuiltinsDeps {
-  /** The file system, node:fs by default. */
   fs?: InventoryFs;
-  /** How long a request waits for an unfinished inventory; INVENTORY_WAIT_MS by default. */
   waitMs?: number;
 }
 
 /** Starts the one-time library inventory (at bootstrap), and stops it if unfinished (at shutdown). */
-export interface InventoryControl {
-  start(): Promise<unknown>;
-  stop(): void;
-}
+export type InventoryControl = Pick<RunningInventory, 'start' | 'stop'>;
 
-/**
- * Registers the built-in environ contributors in this order: `libraries`, `node`, `runtime`, `app`
- * and, when asked for, `env`. Returns what starts and stops the inventory.
- */
+/** Registers the built-in environ contributors, in order: `libraries`, `node`, `runtime`, `app`, `env` if asked for. */
 export function registerEnvironBuiltins(
   registry: ProbeRegistry,
   options: ResolvedHeartbeatOptions,
@@ -50,7 +36,10 @@ export function registerEnvironBuiltins(
   const { root, env } = options.environ;
   const fs = deps.fs ?? nodeInventoryFs;
   const waitMs = deps.waitMs ?? INVENTORY_WAIT_MS;
-  const inventory = new RunningInventory(root, fs);
+  // An empty inventory is almost always a wrong root: one warning says so.
+  const inventory = new RunningInventory(root, fs, (skipped) =>
+    options.logger?.warn(ENVIRON_INVENTORY_EMPTY(root, skipped)),
+  );
   let app: Promise<{ name: string | null; version: string | null }> | null = null;
   const node = process.versions.node.split('.').map(Number);
   const add = (name: string, handler: () => unknown, timeoutMs?: number) =>
@@ -79,29 +68,10 @@ export function registerEnvironBuiltins(
   if (env.length > 0) {
     add('env', () => ({ env: Object.fromEntries(env.map((name) => [name, process.env[name] ?? null])) }));
   }
-  let stopped = false;
-  let started: Promise<unknown> | null = null;
-  return {
-    // An empty inventory is almost always a wrong root: one warning says so.
-    start: () =>
-      (started ??= inventory.start().then((data) => {
-        if (!stopped && Object.keys(data.libraries).length === 0) {
-          const skipped = data.inventory && 'skipped' in data.inventory ? data.inventory.skipped.length : 0;
-          options.logger?.warn(ENVIRON_INVENTORY_EMPTY(root, skipped));
-        }
-        return data;
-      })),
-    stop: () => {
-      stopped = true;
-      inventory.stop();
-    },
-  };
+  return inventory;
 }
 
-/**
- * The one-time library inventory, readable while it runs: the finished data (the same object every
- * time), else a snapshot of the packages found so far (the same object while nothing new was found).
- */
+/** The one-time library inventory, readable while it runs; the same object while nothing changed. */
 export class RunningInventory {
   private started: Promise<LibrariesData> | null = null;
   private finished: LibrariesData | null = null;
@@ -110,9 +80,11 @@ export class RunningInventory {
   private snapshot: { count: number; data: LibrariesData } | null = null;
   private readonly stopping = new AbortController();
 
+  /** `onEmpty` hears of a finished inventory that found no library (with the number skipped). */
   constructor(
     private readonly root: string,
     private readonly fs?: InventoryFs,
+    private readonly onEmpty?: (skipped: number) => void,
   ) {}
 
   /** Starts the inventory, once; resolves with the finished data and never rejects. */
@@ -132,6 +104,7 @@ export class RunningInventory {
           skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries };
         this.found.clear();
         this.snapshot = null;
+        if (!this.stopping.signal.aborted && Object.keys(libraries).length === 0) this.onEmpty?.(skipped.length);
         return this.finished;
       });
     return this.started;
@@ -166,9 +139,7 @@ export class RunningInventory {
     const libraries: Record<string, LibraryReport> = {};
     for (const name of [...this.found.keys()].sort()) {
       const versions = this.found.get(name)!;
-      const entry: LibraryReport = { version: versions[0], conflicts: null };
-      if (versions.length > 1) entry.versions = [...versions].sort(semverOrder);
-      defineKey(libraries, name, entry);
+      defineKey(libraries, name, libraryEntry(versions[0], versions, null));
     }
     const data: LibrariesData = { libraries, inventory: { complete: false, packages: this.count } };
     this.snapshot = { count: this.count, data };

@@ -2,27 +2,18 @@ import { constants } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 
-/**
- * File operations in flight at most: each holds one descriptor and one libuv thread-pool slot, so a
- * huge tree neither exhausts `ulimit -n` nor queues the app's own `fs` and DNS behind the inventory.
- */
+/** Operations in flight at most (a descriptor and a thread-pool slot each), so the app's fs and DNS never queue behind them. */
 export const MAX_FILE_OPERATIONS = 16;
 
 /** The largest package.json read (real ones are a few KiB): bounds memory at about MAX_FILE_OPERATIONS MiB. */
 export const MANIFEST_MAX_BYTES = 1024 * 1024;
-
-/** What the inventory needs to know of a file before it opens it. */
-export interface FileFacts {
-  isFile(): boolean;
-  readonly size: number;
-}
 
 /** The file-system calls the inventory makes (injected in tests); failures reject with a `code`. */
 export interface InventoryFs {
   realpath(path: string): Promise<string>;
   readdir(path: string): Promise<string[]>;
   /** Follows symlinks. */
-  stat(path: string): Promise<FileFacts>;
+  stat(path: string): Promise<{ isFile(): boolean; readonly size: number }>;
   /** At most `maxBytes + 1` bytes of a regular file; rejects with code `ENOTREG` for anything else. */
   readHead(path: string, maxBytes: number): Promise<Buffer>;
 }
@@ -65,10 +56,7 @@ export const nodeInventoryFs: InventoryFs = {
   },
 };
 
-/**
- * `fs` with at most `max` operations in flight, the rest waiting in call order. Once `signal` is
- * aborted, waiting and new operations reject with its reason.
- */
+/** `fs` with at most `max` operations in flight, the rest in call order; all reject once `signal` aborts. */
 export function limitFileOperations(
   fs: InventoryFs,
   max: number = MAX_FILE_OPERATIONS,
@@ -113,10 +101,7 @@ export function errorCode(error: unknown): string {
 
 const tooLarge = (label: string) => `${label} larger than ${MANIFEST_MAX_BYTES / 1024 / 1024} MiB`;
 
-/**
- * The bytes of `file` (named `label` in reasons), or why it was not read: only a regular file under
- * the cap whose real path is inside `realRoot` is opened.
- */
+/** The bytes of `file` if it is a regular file under the cap inside `realRoot`, else why not (naming it `label`). */
 export async function readCappedFile(
   fs: InventoryFs,
   file: string,

@@ -5,9 +5,8 @@ import { errorCode, type InventoryFs, isInside, type Manifest, readManifest } fr
 /** Items handled between two turns of the event loop, so a walk on a warm disk cache lets the app's requests through. */
 export const BATCH_SIZE = 64;
 
-/** A package the walk found and read. */
+/** A package the walk found and read, at its real directory inside the real root. */
 export interface Installed {
-  /** Real directory of the package, inside the real root. */
   dir: string;
   manifest: Manifest;
 }
@@ -30,19 +29,15 @@ export async function inBatches<T, R>(
 
 type Resolved = { dir: string } | { code: string };
 /** Where an entry was listed (what messages show); `store` marks pnpm's `.pnpm` store. */
-interface Entry {
-  path: string;
-  store: boolean;
-}
+type Entry = { path: string; store: boolean };
 type Found =
   | { path: string; problem: string }
   | { stores: string[] }
   | { path: string; dir: string; manifest?: Manifest | string };
 
 /**
- * Walks every `node_modules` under the real root (nested trees, scopes, pnpm's `.pnpm` store) level
- * by level, so the version the app resolves (the shallowest) comes first. Each real directory is
- * visited once; anything whose real path is outside the root, or the root or above it, is only reported.
+ * Walks every `node_modules` under the real root (nested, scoped, pnpm's `.pnpm`) level by level, so the
+ * version the app resolves comes first; each real directory once, nothing outside the root entered.
  */
 export class PackageWalk {
   readonly packages: Installed[] = [];
@@ -50,18 +45,30 @@ export class PackageWalk {
   readonly skipped: string[] = [];
   private readonly listed = new Set<string>();
   private readonly visited = new Set<string>();
+  private readonly byDir = new Map<string, Installed>();
   private readonly realpaths = new Map<string, Promise<Resolved>>();
 
   /** `realRoot` bounds the walk; `starts` are the `node_modules` folders it begins with. */
   constructor(
     readonly fs: InventoryFs,
     readonly realRoot: string,
+    private readonly starts: readonly string[],
     private readonly onPackage: (installed: Installed) => void = () => undefined,
-    private readonly starts: readonly string[] = [join(realRoot, 'node_modules')],
   ) {}
 
+  /** The package `name` resolves to from the real directory `from` (as Node does, no higher than the root). */
+  async resolveFrom(from: string, name: string): Promise<Installed | undefined> {
+    for (let dir = from; ; dir = dirname(dir)) {
+      if (basename(dir) !== 'node_modules') {
+        const found = await this.real(join(dir, 'node_modules', name));
+        if (found !== null && this.byDir.has(found)) return this.byDir.get(found);
+      }
+      if (dir === this.realRoot || dirname(dir) === dir || !isInside(this.realRoot, dir)) return undefined;
+    }
+  }
+
   /** The real path of `path`, resolved once however often it is asked for, or `null`. */
-  async real(path: string): Promise<string | null> {
+  private async real(path: string): Promise<string | null> {
     const resolved = await this.resolve(path);
     return 'dir' in resolved ? resolved.dir : null;
   }
@@ -151,6 +158,7 @@ export class PackageWalk {
       }
       const installed = { dir, manifest };
       this.packages.push(installed);
+      this.byDir.set(dir, installed);
       this.onPackage(installed);
       next.push(join(dir, 'node_modules'));
       // pnpm keeps a package's dependencies beside it, in the node_modules that holds it.

@@ -1,15 +1,8 @@
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { LibraryReport } from '../interfaces/probe.interface.js';
 import { defineKey } from '../util/define-key.js';
-import {
-  type InventoryFs,
-  isInside,
-  limitFileOperations,
-  type Manifest,
-  nodeInventoryFs,
-  readManifest,
-} from './inventory-fs.js';
+import { type InventoryFs, limitFileOperations, type Manifest, nodeInventoryFs, readManifest } from './inventory-fs.js';
 import { inBatches, type Installed, PackageWalk } from './inventory-walk.js';
 import { findWorkspaceRoot } from './workspace-root.js';
 
@@ -24,7 +17,6 @@ export interface LibraryInventory {
 
 /** How an inventory runs; tests inject a file system. */
 export interface InventoryOptions {
-  /** node:fs by default, limited to MAX_FILE_OPERATIONS in flight. */
   fs?: InventoryFs;
   /** Called for each package as the walk reads it (shallowest first). */
   onPackage?: (installed: Installed) => void;
@@ -32,31 +24,19 @@ export interface InventoryOptions {
   signal?: AbortSignal;
 }
 
-/** The installed package `name` resolves to from the real directory `from`, if the walk found it. */
-type Resolver = (from: string, name: string) => Promise<Installed | undefined>;
-
-/** A broken requirement; `library` lists it: the dependent for a missing one, the installed one for an invalid one. */
-interface Problem {
-  kind: 'missing' | 'invalid';
-  name: string;
-  range: string;
-  library: string;
-  text: string;
-}
+/** A broken requirement, listed by `library`; a missing one also as `name@range`. */
+type Problem = { library: string; text: string; missing?: string };
 
 /**
- * Each package installed for the app at `root`, its versions, and the requirements they break, as
- * `npm ls` reports `invalid` and `missing`. In an npm, yarn or pnpm workspace that includes the app,
- * the walk starts in the app's `node_modules` and each one above it up to the workspace root, and
- * stays inside the workspace. Broken or hostile input (bad package.json, FIFOs, devices, symlink
- * loops, links out of the root) is skipped with a reason; messages hold only relative paths.
+ * Each library installed for the app at `root` (up to its workspace's root), its versions, and the
+ * requirements they break, as `npm ls` reports them. Hostile input is skipped with a reason.
  */
 export async function scanLibraries(root: string, options: InventoryOptions = {}): Promise<LibraryInventory> {
   const { signal } = options;
   const fs = limitFileOperations(options.fs ?? nodeInventoryFs, undefined, signal);
   const realApp = await fs.realpath(root).catch(() => root);
   const realRoot = await findWorkspaceRoot(fs, realApp);
-  const walk = new PackageWalk(fs, realRoot, options.onPackage, modulesFolders(realApp, realRoot));
+  const walk = new PackageWalk(fs, realRoot, modulesFolders(realApp, realRoot), options.onPackage);
   await walk.run();
   signal?.throwIfAborted();
 
@@ -66,15 +46,14 @@ export async function scanLibraries(root: string, options: InventoryOptions = {}
     if (!library.versions.includes(manifest.version)) library.versions.push(manifest.version);
     libraries.set(manifest.name, library);
   }
-  const resolve = resolverOf(walk);
   const problems = (
-    await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, resolve, true))
+    await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, walk, true))
   ).flat();
   const missing: string[] = [];
   const app = await readManifest(fs, join(realApp, 'package.json'), realApp);
   if (typeof app !== 'string') {
-    for (const problem of await problemsOf(app, realApp, resolve, false)) {
-      if (problem.kind === 'missing') missing.push(`${problem.name}@${problem.range}`);
+    for (const problem of await problemsOf(app, realApp, walk, false)) {
+      if (problem.missing) missing.push(problem.missing);
       else problems.push(problem);
     }
   }
@@ -82,23 +61,25 @@ export async function scanLibraries(root: string, options: InventoryOptions = {}
 
   // The reported version is the one the app resolves from its root, else the highest installed.
   const names = [...libraries.keys()].sort();
-  const resolved = await inBatches(names, async (name) => (await resolve(realApp, name))?.manifest.version);
+  const resolved = await inBatches(names, async (name) => (await walk.resolveFrom(realApp, name))?.manifest.version);
   const entries: Record<string, LibraryReport> = {};
   names.forEach((name, index) => {
     const { versions, conflicts } = libraries.get(name)!;
-    const sorted = [...versions].sort(semverOrder);
-    const entry: LibraryReport = {
-      version: resolved[index] ?? sorted.at(-1)!,
-      conflicts: conflicts.size ? [...conflicts].sort() : null,
-    };
-    if (versions.length > 1) entry.versions = sorted;
-    defineKey(entries, name, entry);
+    const version = resolved[index] ?? [...versions].sort(semverOrder).at(-1)!;
+    defineKey(entries, name, libraryEntry(version, versions, conflicts.size ? [...conflicts].sort() : null));
   });
   return { libraries: entries, skipped: walk.skipped.sort(), missing: missing.sort() };
 }
 
+/** A library's entry; `versions`, in semver order, only when more than one is installed. */
+export function libraryEntry(version: string, versions: string[], conflicts: string[] | null): LibraryReport {
+  const entry: LibraryReport = { version, conflicts };
+  if (versions.length > 1) entry.versions = [...versions].sort(semverOrder);
+  return entry;
+}
+
 /** Semver order where both are versions, else text order. */
-export function semverOrder(a: string, b: string): number {
+function semverOrder(a: string, b: string): number {
   return semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a.localeCompare(b);
 }
 
@@ -112,48 +93,30 @@ function modulesFolders(realApp: string, realRoot: string): string[] {
   return folders;
 }
 
-/** Resolves as Node does: the nearest `node_modules/<name>` up from `from`, no higher than the root. */
-function resolverOf(walk: PackageWalk): Resolver {
-  const byDir = new Map(walk.packages.map((installed) => [installed.dir, installed]));
-  return async (from, name) => {
-    for (let dir = from; ; dir = dirname(dir)) {
-      if (basename(dir) !== 'node_modules') {
-        const found = await walk.real(join(dir, 'node_modules', name));
-        if (found !== null && byDir.has(found)) return byDir.get(found);
-      }
-      if (dir === walk.realRoot || dirname(dir) === dir || !isInside(walk.realRoot, dir)) return undefined;
-    }
-  };
-}
-
 /** The broken requirements of `manifest` resolved from `dir`: its dependencies, then with `peers` its peers. */
-async function problemsOf(manifest: Manifest, dir: string, resolve: Resolver, peers: boolean): Promise<Problem[]> {
+async function problemsOf(manifest: Manifest, dir: string, walk: PackageWalk, peers: boolean): Promise<Problem[]> {
   const { dependencies, optionalDependencies, peerDependencies, optionalPeers } = manifest;
   // A name in both lists takes its range from `dependencies`, as npm does.
-  const requirements = Object.entries({ ...optionalDependencies, ...dependencies }).map(([name, range]) => ({
-    name,
-    range,
-    optional: Object.hasOwn(optionalDependencies, name),
-    peer: false,
-  }));
-  if (peers) {
-    for (const [name, range] of Object.entries(peerDependencies)) {
-      requirements.push({ name, range, optional: optionalPeers.has(name), peer: true });
-    }
-  }
+  const requirements = [
+    ...Object.entries({ ...optionalDependencies, ...dependencies }).map(
+      ([name, range]) => [name, range, Object.hasOwn(optionalDependencies, name), ''] as const,
+    ),
+    ...Object.entries(peers ? peerDependencies : {}).map(
+      ([name, range]) => [name, range, optionalPeers.has(name), ' peer'] as const,
+    ),
+  ];
   const by = `required by ${manifest.name}@${manifest.version}`;
   const problems: Problem[] = [];
-  for (const { name, range, optional, peer } of requirements) {
-    const found = await resolve(dir, name);
-    const label = peer ? ' peer' : '';
+  for (const [name, range, optional, label] of requirements) {
+    const found = await walk.resolveFrom(dir, name);
     if (!found) {
       if (optional) continue;
       const text = `missing${label}: ${name}@${range}, ${by}`;
-      problems.push({ kind: 'missing', name, range, library: manifest.name, text });
+      problems.push({ library: manifest.name, text, missing: `${name}@${range}` });
     } else if (!satisfies(found.manifest.version, range)) {
       // An alias (`"x": "npm:y@^1"`) installs y under the name x: the conflict belongs to y.
       const text = `invalid${label}: ${name}@${found.manifest.version} does not satisfy ${range}, ${by}`;
-      problems.push({ kind: 'invalid', name, range, library: found.manifest.name, text });
+      problems.push({ library: found.manifest.name, text });
     }
   }
   return problems;

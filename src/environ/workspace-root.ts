@@ -1,11 +1,7 @@
 import { dirname, join, relative, sep } from 'node:path';
 import { type InventoryFs, readCappedFile, readPackageJson } from './inventory-fs.js';
 
-/**
- * The real root of the npm, yarn or pnpm workspace that includes the app (where its libraries are
- * installed), else the app root. The nearest folder above that declares a workspace ends the climb,
- * so the inventory never reaches past the workspace that owns the app.
- */
+/** The real root of the npm, yarn or pnpm workspace nearest above the app if it includes the app, else the app root. */
 export async function findWorkspaceRoot(fs: InventoryFs, realAppRoot: string): Promise<string> {
   for (let below = realAppRoot, dir = dirname(realAppRoot); dir !== below; below = dir, dir = dirname(dir)) {
     const patterns = await declaredWorkspaces(fs, dir);
@@ -28,10 +24,7 @@ async function declaredWorkspaces(fs: InventoryFs, dir: string): Promise<string[
   return Array.isArray(list) ? list.filter((pattern): pattern is string => typeof pattern === 'string') : null;
 }
 
-/**
- * The `packages` list of a pnpm-workspace.yaml, as a block or a flow sequence; `['**']` when it names
- * none (every folder below, as pnpm long read it). Only this key is read, so no YAML parser is needed.
- */
+/** The `packages` of a pnpm-workspace.yaml (block or flow), `['**']` if none; one key, so no YAML parser. */
 export function pnpmWorkspacePackages(text: string): string[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
@@ -60,10 +53,7 @@ const stripComment = (text: string) => text.replace(/(^|\s)#.*$/, '');
 const unquote = (text: string) => text.trim().replace(/^(['"])(.*)\1$/, '$2');
 const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?|()[\]{}]/g, '\\$&');
 
-/**
- * Whether `member` (relative to the workspace root, with `/`) is included by a pattern and excluded
- * by no `!pattern`. Globs: `*`, `**`, `?`, `{a,b}`, `[a-z]`.
- */
+/** Whether `member` (relative, with `/`) matches a pattern and no `!pattern`; globs `*`, `**`, `?`, `{a,b}`, `[a-z]`. */
 export function isWorkspaceMember(member: string, patterns: readonly string[]): boolean {
   let included = false;
   for (const raw of patterns) {
