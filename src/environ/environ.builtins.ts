@@ -5,7 +5,7 @@ import type { LibraryReport } from '../interfaces/probe.interface.js';
 import type { ProbeRegistry } from '../discovery/probe.registry.js';
 import { defineKey } from '../util/define-key.js';
 import { errorCode, type InventoryFs, nodeInventoryFs, readPackageJson } from './inventory-fs.js';
-import type { Installed } from './inventory-walk.js';
+import type { PackageWalk } from './inventory-walk.js';
 import { libraryEntry, type LibraryInventory, scanLibraries } from './library-inventory.js';
 
 /** How long a request waits for an unfinished inventory: enough for a thousand packages, far below any timeout. */
@@ -75,8 +75,7 @@ export function registerEnvironBuiltins(
 export class RunningInventory {
   private started: Promise<LibrariesData> | null = null;
   private finished: LibrariesData | null = null;
-  private readonly found = new Map<string, string[]>();
-  private count = 0;
+  private walk: PackageWalk | null = null;
   private snapshot: { count: number; data: LibrariesData } | null = null;
   private readonly stopping = new AbortController();
 
@@ -91,7 +90,7 @@ export class RunningInventory {
   start(): Promise<LibrariesData> {
     this.started ??= scanLibraries(this.root, {
       fs: this.fs,
-      onPackage: (installed) => this.record(installed),
+      onWalk: (walk) => (this.walk = walk),
       signal: this.stopping.signal,
     })
       .catch((error: unknown): LibraryInventory => ({
@@ -102,7 +101,7 @@ export class RunningInventory {
       .then(({ libraries, skipped, missing }) => {
         this.finished =
           skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries };
-        this.found.clear();
+        this.walk = null;
         this.snapshot = null;
         if (!this.stopping.signal.aborted && Object.keys(libraries).length === 0) this.onEmpty?.(skipped.length);
         return this.finished;
@@ -127,22 +126,15 @@ export class RunningInventory {
     return this.finished ?? this.partial();
   }
 
-  private record({ manifest }: Installed): void {
-    const versions = this.found.get(manifest.name);
-    if (!versions) this.found.set(manifest.name, [manifest.version]);
-    else if (!versions.includes(manifest.version)) versions.push(manifest.version);
-    this.count++;
-  }
-
   private partial(): LibrariesData {
-    if (this.snapshot?.count === this.count) return this.snapshot.data;
+    const count = this.walk?.packages.length ?? 0;
+    if (this.snapshot?.count === count) return this.snapshot.data;
     const libraries: Record<string, LibraryReport> = {};
-    for (const name of [...this.found.keys()].sort()) {
-      const versions = this.found.get(name)!;
-      defineKey(libraries, name, libraryEntry(versions[0], versions, null));
-    }
-    const data: LibrariesData = { libraries, inventory: { complete: false, packages: this.count } };
-    this.snapshot = { count: this.count, data };
+    const found = this.walk?.versions ?? new Map<string, string[]>();
+    for (const name of [...found.keys()].sort())
+      defineKey(libraries, name, libraryEntry(found.get(name)![0], found.get(name)!, null));
+    const data: LibrariesData = { libraries, inventory: { complete: false, packages: count } };
+    this.snapshot = { count, data };
     return data;
   }
 }

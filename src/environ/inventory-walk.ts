@@ -41,6 +41,8 @@ type Found =
  */
 export class PackageWalk {
   readonly packages: Installed[] = [];
+  /** Each library's versions, in the order found (the shallowest first). */
+  readonly versions = new Map<string, string[]>();
   /** `<path relative to the root>: <reason>` for every package that could not be read. */
   readonly skipped: string[] = [];
   private readonly listed = new Set<string>();
@@ -53,7 +55,6 @@ export class PackageWalk {
     readonly fs: InventoryFs,
     readonly realRoot: string,
     private readonly starts: readonly string[],
-    private readonly onPackage: (installed: Installed) => void = () => undefined,
   ) {}
 
   /** The package `name` resolves to from the real directory `from` (as Node does, no higher than the root). */
@@ -91,14 +92,13 @@ export class PackageWalk {
   }
 
   private resolve(path: string): Promise<Resolved> {
-    let resolved = this.realpaths.get(path);
-    if (!resolved) {
-      resolved = this.fs.realpath(path).then(
-        (dir) => ({ dir }),
-        (error: unknown) => ({ code: errorCode(error) }),
-      );
-      this.realpaths.set(path, resolved);
-    }
+    const known = this.realpaths.get(path);
+    if (known) return known;
+    const resolved = this.fs.realpath(path).then(
+      (dir) => ({ dir }),
+      (error: unknown) => ({ code: errorCode(error) }),
+    );
+    this.realpaths.set(path, resolved);
     return resolved;
   }
 
@@ -159,7 +159,9 @@ export class PackageWalk {
       const installed = { dir, manifest };
       this.packages.push(installed);
       this.byDir.set(dir, installed);
-      this.onPackage(installed);
+      const versions = this.versions.get(manifest.name);
+      if (!versions) this.versions.set(manifest.name, [manifest.version]);
+      else if (!versions.includes(manifest.version)) versions.push(manifest.version);
       next.push(join(dir, 'node_modules'));
       // pnpm keeps a package's dependencies beside it, in the node_modules that holds it.
       const holder = manifest.name.startsWith('@') ? dirname(dirname(dir)) : dirname(dir);
@@ -167,12 +169,11 @@ export class PackageWalk {
     }
   }
 
-  private async list(dir: string): Promise<string[]> {
-    try {
-      return (await this.fs.readdir(dir)).sort();
-    } catch {
-      return [];
-    }
+  private list(dir: string): Promise<string[]> {
+    return this.fs
+      .readdir(dir)
+      .then((names) => names.sort())
+      .catch(() => []);
   }
 
   /** A path inside the root as messages show it: relative, with `/`. */

@@ -3,7 +3,7 @@ import semver from 'semver';
 import type { LibraryReport } from '../interfaces/probe.interface.js';
 import { defineKey } from '../util/define-key.js';
 import { type InventoryFs, limitFileOperations, type Manifest, nodeInventoryFs, readManifest } from './inventory-fs.js';
-import { inBatches, type Installed, PackageWalk } from './inventory-walk.js';
+import { inBatches, PackageWalk } from './inventory-walk.js';
 import { findWorkspaceRoot } from './workspace-root.js';
 
 /** What the walk found: the libraries, the packages it could not read, and the app's own missing dependencies. */
@@ -18,8 +18,8 @@ export interface LibraryInventory {
 /** How an inventory runs; tests inject a file system. */
 export interface InventoryOptions {
   fs?: InventoryFs;
-  /** Called for each package as the walk reads it (shallowest first). */
-  onPackage?: (installed: Installed) => void;
+  /** Handed the walk as it starts, to read what it has found so far. */
+  onWalk?: (walk: PackageWalk) => void;
   /** Once aborted, no file operation starts and the scan rejects with its reason. */
   signal?: AbortSignal;
 }
@@ -36,16 +36,11 @@ export async function scanLibraries(root: string, options: InventoryOptions = {}
   const fs = limitFileOperations(options.fs ?? nodeInventoryFs, undefined, signal);
   const realApp = await fs.realpath(root).catch(() => root);
   const realRoot = await findWorkspaceRoot(fs, realApp);
-  const walk = new PackageWalk(fs, realRoot, modulesFolders(realApp, realRoot), options.onPackage);
+  const walk = new PackageWalk(fs, realRoot, modulesFolders(realApp, realRoot));
+  options.onWalk?.(walk);
   await walk.run();
   signal?.throwIfAborted();
 
-  const libraries = new Map<string, { versions: string[]; conflicts: Set<string> }>();
-  for (const { manifest } of walk.packages) {
-    const library = libraries.get(manifest.name) ?? { versions: [], conflicts: new Set<string>() };
-    if (!library.versions.includes(manifest.version)) library.versions.push(manifest.version);
-    libraries.set(manifest.name, library);
-  }
   const problems = (
     await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, walk, true))
   ).flat();
@@ -57,16 +52,18 @@ export async function scanLibraries(root: string, options: InventoryOptions = {}
       else problems.push(problem);
     }
   }
-  for (const { library, text } of problems) libraries.get(library)?.conflicts.add(text);
+  const conflicts = new Map([...walk.versions.keys()].map((name) => [name, new Set<string>()]));
+  for (const { library, text } of problems) conflicts.get(library)?.add(text);
 
   // The reported version is the one the app resolves from its root, else the highest installed.
-  const names = [...libraries.keys()].sort();
+  const names = [...walk.versions.keys()].sort();
   const resolved = await inBatches(names, async (name) => (await walk.resolveFrom(realApp, name))?.manifest.version);
   const entries: Record<string, LibraryReport> = {};
   names.forEach((name, index) => {
-    const { versions, conflicts } = libraries.get(name)!;
+    const versions = walk.versions.get(name)!;
     const version = resolved[index] ?? [...versions].sort(semverOrder).at(-1)!;
-    defineKey(entries, name, libraryEntry(version, versions, conflicts.size ? [...conflicts].sort() : null));
+    const found = [...conflicts.get(name)!].sort();
+    defineKey(entries, name, libraryEntry(version, versions, found.length ? found : null));
   });
   return { libraries: entries, skipped: walk.skipped.sort(), missing: missing.sort() };
 }
