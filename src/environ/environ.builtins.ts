@@ -18,12 +18,6 @@ export interface LibrariesData {
   inventory?: { complete: false; packages: number } | { skipped: string[]; missing: string[] };
 }
 
-/** What tests replace in the built-in contributors: node:fs, and INVENTORY_WAIT_MS. */
-export interface EnvironBuiltinsDeps {
-  fs?: InventoryFs;
-  waitMs?: number;
-}
-
 /** Starts the one-time library inventory (at bootstrap), and stops it if unfinished (at shutdown). */
 export type InventoryControl = Pick<RunningInventory, 'start' | 'stop'>;
 
@@ -31,7 +25,7 @@ export type InventoryControl = Pick<RunningInventory, 'start' | 'stop'>;
 export function registerEnvironBuiltins(
   registry: ProbeRegistry,
   options: ResolvedHeartbeatOptions,
-  deps: EnvironBuiltinsDeps = {},
+  deps: { fs?: InventoryFs; waitMs?: number } = {}, // tests replace node:fs and INVENTORY_WAIT_MS
 ): InventoryControl {
   const { root, env } = options.environ;
   const fs = deps.fs ?? nodeInventoryFs;
@@ -40,17 +34,12 @@ export function registerEnvironBuiltins(
   const inventory = new RunningInventory(root, fs, (skipped) =>
     options.logger?.warn(ENVIRON_INVENTORY_EMPTY(root, skipped)),
   );
-  let app: Promise<{ name: string | null; version: string | null }> | null = null;
+  let app: Promise<AppFacts> | null = null;
   const node = process.versions.node.split('.').map(Number);
-  const add = (name: string, handler: () => unknown, timeoutMs?: number) =>
-    registry.add({
-      kind: 'environ',
-      name,
-      source: `heartbeat.${name}`,
-      handler,
-      options: { timeoutMs },
-      trusted: true,
-    });
+  const add = (name: string, handler: () => unknown, timeoutMs?: number) => {
+    const source = `heartbeat.${name}`;
+    registry.add({ kind: 'environ', name, source, handler, options: { timeoutMs }, trusted: true });
+  };
 
   // No runner timeout (0): the contributor bounds itself by the wait; a second timer racing it would
   // turn a slow inventory on a loaded machine into a failure.
@@ -139,11 +128,10 @@ export class RunningInventory {
   }
 }
 
+type AppFacts = { name: string | null; version: string | null };
+
 /** The app's name and version, read with the inventory's care (inside the root, a regular file, capped). */
-async function readApplication(
-  fs: InventoryFs,
-  root: string,
-): Promise<{ name: string | null; version: string | null }> {
+async function readApplication(fs: InventoryFs, root: string): Promise<AppFacts> {
   const realRoot = await fs.realpath(root).catch(() => root);
   const json = await readPackageJson(fs, join(realRoot, 'package.json'), realRoot);
   if (typeof json === 'string') return { name: null, version: null };

@@ -56,18 +56,14 @@ export const nodeInventoryFs: InventoryFs = {
   },
 };
 
-/** `fs` with at most `max` operations in flight, the rest in call order; all reject once `signal` aborts. */
-export function limitFileOperations(
-  fs: InventoryFs,
-  max: number = MAX_FILE_OPERATIONS,
-  signal?: AbortSignal,
-): InventoryFs {
+/** `fs` with at most MAX_FILE_OPERATIONS in flight, the rest in call order; all reject once `signal` aborts. */
+export function limitFileOperations(fs: InventoryFs, signal?: AbortSignal): InventoryFs {
   let active = 0;
   const waiting: (() => void)[] = [];
   signal?.addEventListener('abort', () => waiting.splice(0).forEach((resume) => resume()), { once: true });
   const limited = async <T>(operation: () => Promise<T>): Promise<T> => {
     signal?.throwIfAborted();
-    if (active < max) active++;
+    if (active < MAX_FILE_OPERATIONS) active++;
     else await new Promise<void>((resume) => waiting.push(resume));
     try {
       signal?.throwIfAborted();

@@ -46,8 +46,8 @@ export class PackageWalk {
   /** `<path relative to the root>: <reason>` for every package that could not be read. */
   readonly skipped: string[] = [];
   private readonly listed = new Set<string>();
-  private readonly visited = new Set<string>();
-  private readonly byDir = new Map<string, Installed>();
+  /** Every package directory read, with what it holds (`null`: an unusable manifest). */
+  private readonly visited = new Map<string, Installed | null>();
   private readonly realpaths = new Map<string, Promise<Resolved>>();
 
   /** `realRoot` bounds the walk; `starts` are the `node_modules` folders it begins with. */
@@ -62,7 +62,8 @@ export class PackageWalk {
     for (let dir = from; ; dir = dirname(dir)) {
       if (basename(dir) !== 'node_modules') {
         const found = await this.real(join(dir, 'node_modules', name));
-        if (found !== null && this.byDir.has(found)) return this.byDir.get(found);
+        const installed = found === null ? undefined : this.visited.get(found);
+        if (installed) return installed;
       }
       if (dir === this.realRoot || dirname(dir) === dir || !isInside(this.realRoot, dir)) return undefined;
     }
@@ -151,14 +152,14 @@ export class PackageWalk {
     else if ('stores' in found) next.push(...found.stores);
     else if (found.manifest !== undefined && !this.visited.has(found.dir)) {
       const { path, dir, manifest } = found;
-      this.visited.add(dir);
       if (typeof manifest === 'string') {
+        this.visited.set(dir, null);
         this.skipped.push(`${this.show(path)}: ${manifest}`);
         return;
       }
       const installed = { dir, manifest };
+      this.visited.set(dir, installed);
       this.packages.push(installed);
-      this.byDir.set(dir, installed);
       const versions = this.versions.get(manifest.name);
       if (!versions) this.versions.set(manifest.name, [manifest.version]);
       else if (!versions.includes(manifest.version)) versions.push(manifest.version);

@@ -33,7 +33,7 @@ type Problem = { library: string; text: string; missing?: string };
  */
 export async function scanLibraries(root: string, options: InventoryOptions = {}): Promise<LibraryInventory> {
   const { signal } = options;
-  const fs = limitFileOperations(options.fs ?? nodeInventoryFs, undefined, signal);
+  const fs = limitFileOperations(options.fs ?? nodeInventoryFs, signal);
   const realApp = await fs.realpath(root).catch(() => root);
   const realRoot = await findWorkspaceRoot(fs, realApp);
   const walk = new PackageWalk(fs, realRoot, modulesFolders(realApp, realRoot));

@@ -59,20 +59,15 @@ export function isWorkspaceMember(member: string, patterns: readonly string[]): 
   for (const raw of patterns) {
     const negated = raw.startsWith('!');
     const pattern = (negated ? raw.slice(1) : raw).trim().replace(/^\.\//, '').replace(/\/+$/, '');
-    let matches: boolean;
-    try {
-      matches = globToRegExp(pattern).test(member);
-    } catch {
-      matches = false; // A class no regular expression can hold (`[z-a]`) matches nothing.
-    }
-    if (!matches) continue;
+    if (!globToRegExp(pattern)?.test(member)) continue;
     if (negated) return false;
     included = true;
   }
   return included;
 }
 
-function globToRegExp(pattern: string): RegExp {
+/** The pattern as a regular expression; `null` for a class none can hold (`[z-a]`), which matches nothing. */
+function globToRegExp(pattern: string): RegExp | null {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i];
@@ -96,5 +91,9 @@ function globToRegExp(pattern: string): RegExp {
       i = end;
     } else source += escapeRegExp(char);
   }
-  return new RegExp(`^${source}$`);
+  try {
+    return new RegExp(`^${source}$`);
+  } catch {
+    return null;
+  }
 }
