@@ -28,8 +28,7 @@ export function registerEnvironBuiltins(
   deps: { fs?: InventoryFs; waitMs?: number } = {}, // tests replace node:fs and INVENTORY_WAIT_MS
 ): InventoryControl {
   const { root, env } = options.environ;
-  const fs = deps.fs ?? nodeInventoryFs;
-  const waitMs = deps.waitMs ?? INVENTORY_WAIT_MS;
+  const { fs = nodeInventoryFs, waitMs = INVENTORY_WAIT_MS } = deps;
   // An empty inventory is almost always a wrong root: one warning says so.
   const inventory = new RunningInventory(root, fs, (skipped) =>
     options.logger?.warn(ENVIRON_INVENTORY_EMPTY(root, skipped)),
@@ -45,14 +44,8 @@ export function registerEnvironBuiltins(
   // turn a slow inventory on a loaded machine into a failure.
   add('libraries', () => inventory.answer(waitMs), 0);
   add('node', () => ({ node }));
-  add('runtime', () => ({
-    runtime: {
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-      uptimeSeconds: Math.round(process.uptime()),
-    },
-  }));
+  const { version, platform, arch } = process;
+  add('runtime', () => ({ runtime: { node: version, platform, arch, uptimeSeconds: Math.round(process.uptime()) } }));
   add('app', async () => ({ app: await (app ??= readApplication(fs, root)) }), 0);
   if (env.length > 0) {
     add('env', () => ({ env: Object.fromEntries(env.map((name) => [name, process.env[name] ?? null])) }));
@@ -82,11 +75,9 @@ export class RunningInventory {
       onWalk: (walk) => (this.walk = walk),
       signal: this.stopping.signal,
     })
-      .catch((error: unknown): LibraryInventory => ({
-        libraries: {},
-        skipped: [`.: inventory failed (${errorCode(error)})`],
-        missing: [],
-      }))
+      .catch((error: unknown): LibraryInventory => {
+        return { libraries: {}, skipped: [`.: inventory failed (${errorCode(error)})`], missing: [] };
+      })
       .then(({ libraries, skipped, missing }) => {
         this.finished =
           skipped.length || missing.length ? { libraries, inventory: { skipped, missing } } : { libraries };

@@ -6,10 +6,7 @@ import { errorCode, type InventoryFs, isInside, type Manifest, readManifest } fr
 export const BATCH_SIZE = 64;
 
 /** A package the walk found and read, at its real directory inside the real root. */
-export interface Installed {
-  dir: string;
-  manifest: Manifest;
-}
+export type Installed = { dir: string; manifest: Manifest };
 
 /** `map` over `items` in batches of BATCH_SIZE, yielding after each; `each` sees every batch's results. */
 export async function inBatches<T, R>(
@@ -43,7 +40,6 @@ export class PackageWalk {
   readonly packages: Installed[] = [];
   /** Each library's versions, in the order found (the shallowest first). */
   readonly versions = new Map<string, string[]>();
-  /** `<path relative to the root>: <reason>` for every package that could not be read. */
   readonly skipped: string[] = [];
   private readonly listed = new Set<string>();
   /** Every package directory read, with what it holds (`null`: an unusable manifest). */
@@ -83,11 +79,8 @@ export class PackageWalk {
       const entries = (await inBatches(folders, (modules) => this.entriesOf(modules))).flat();
       const next: string[] = [];
       // Read concurrently, merged in listing order batch by batch: the result does not depend on timing.
-      await inBatches(
-        entries,
-        (entry) => this.inspect(entry),
-        (found) => found.forEach((one) => this.merge(one, next)),
-      );
+      const merge = (found: Found[]) => found.forEach((one) => this.merge(one, next));
+      await inBatches(entries, (entry) => this.inspect(entry), merge);
       level = next;
     }
   }

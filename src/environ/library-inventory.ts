@@ -6,12 +6,10 @@ import { type InventoryFs, limitFileOperations, type Manifest, nodeInventoryFs, 
 import { inBatches, PackageWalk } from './inventory-walk.js';
 import { findWorkspaceRoot } from './workspace-root.js';
 
-/** What the walk found: the libraries, the packages it could not read, and the app's own missing dependencies. */
+/** The libraries, each unreadable package as `<relative path>: <reason>`, the app's missing dependencies as `name@range`. */
 export interface LibraryInventory {
   libraries: Record<string, LibraryReport>;
-  /** `<path relative to the root>: <reason>` for every package that could not be read. */
   skipped: string[];
-  /** Dependencies of the app itself that are not installed, as `name@range`. */
   missing: string[];
 }
 
@@ -44,14 +42,10 @@ export async function scanLibraries(root: string, options: InventoryOptions = {}
   const problems = (
     await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, walk, true))
   ).flat();
-  const missing: string[] = [];
   const app = await readManifest(fs, join(realApp, 'package.json'), realApp);
-  if (typeof app !== 'string') {
-    for (const problem of await problemsOf(app, realApp, walk, false)) {
-      if (problem.missing) missing.push(problem.missing);
-      else problems.push(problem);
-    }
-  }
+  const ownProblems = typeof app === 'string' ? [] : await problemsOf(app, realApp, walk, false);
+  const missing = ownProblems.flatMap((problem) => problem.missing ?? []);
+  problems.push(...ownProblems.filter((problem) => !problem.missing));
   const conflicts = new Map([...walk.versions.keys()].map((name) => [name, new Set<string>()]));
   for (const { library, text } of problems) conflicts.get(library)?.add(text);
 
@@ -94,14 +88,13 @@ function modulesFolders(realApp: string, realRoot: string): string[] {
 async function problemsOf(manifest: Manifest, dir: string, walk: PackageWalk, peers: boolean): Promise<Problem[]> {
   const { dependencies, optionalDependencies, peerDependencies, optionalPeers } = manifest;
   // A name in both lists takes its range from `dependencies`, as npm does.
-  const requirements = [
-    ...Object.entries({ ...optionalDependencies, ...dependencies }).map(
-      ([name, range]) => [name, range, Object.hasOwn(optionalDependencies, name), ''] as const,
-    ),
-    ...Object.entries(peers ? peerDependencies : {}).map(
-      ([name, range]) => [name, range, optionalPeers.has(name), ' peer'] as const,
-    ),
-  ];
+  const own = Object.entries({ ...optionalDependencies, ...dependencies });
+  const requirements: [name: string, range: string, optional: boolean, label: string][] = own.map(([name, range]) => {
+    return [name, range, Object.hasOwn(optionalDependencies, name), ''];
+  });
+  for (const [name, range] of Object.entries(peers ? peerDependencies : {})) {
+    requirements.push([name, range, optionalPeers.has(name), ' peer']);
+  }
   const by = `required by ${manifest.name}@${manifest.version}`;
   const problems: Problem[] = [];
   for (const [name, range, optional, label] of requirements) {
