@@ -1,7 +1,6 @@
 import { join, sep } from 'node:path';
-import { type InventoryFs, MANIFEST_MAX_BYTES, nodeInventoryFs } from '../src/environ/inventory-fs.js';
+import { type InventoryFs, MANIFEST_MAX_BYTES, nodeInventoryFs, readPackageJson } from '../src/environ/inventory-fs.js';
 import { scanLibraries } from '../src/environ/library-inventory.js';
-import { readPackageJson } from '../src/environ/package-manifest.js';
 import { fifo, pkg, removeTrees, tempDir, writeTree } from './fixtures/inventory-tree.js';
 
 afterAll(removeTrees);

@@ -1,9 +1,8 @@
 import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { registerEnvironBuiltins } from '../src/environ/environ.builtins.js';
+import { registerEnvironBuiltins, RunningInventory } from '../src/environ/environ.builtins.js';
 import { type InventoryFs, nodeInventoryFs } from '../src/environ/inventory-fs.js';
-import { RunningInventory } from '../src/environ/inventory-progress.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../src/heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from '../src/heartbeat.options.js';
 import { ProbeRunner } from '../src/run/probe.runner.js';

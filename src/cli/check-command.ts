@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { maskSecrets } from '../util/redact.js';
+import { reasonOf } from '../util/text.js';
 
 /** Default of `--timeout`: the kubelet's default exec-probe timeout is 1 s, Docker's HEALTHCHECK 30 s. */
 export const DEFAULT_CLI_TIMEOUT_MS = 2000;
@@ -87,10 +88,7 @@ function toTimeout(value: string): number | undefined {
 
 /** parseArgs' messages run to several sentences of advice; the first one names the problem. */
 function firstSentence(error: unknown): string {
-  // Read `message` by shape: parseArgs' errors come from Node's realm, not always the caller's `Error`.
-  const message = (error as { message?: unknown } | null)?.message;
-  const text = typeof message === 'string' ? message : String(error);
-  const first = text.split(/\.(?:\s|$)/, 1)[0];
+  const first = reasonOf(error).split(/\.(?:\s|$)/, 1)[0];
   return first.charAt(0).toLowerCase() + first.slice(1);
 }
 

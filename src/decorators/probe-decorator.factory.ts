@@ -8,10 +8,7 @@ export interface ProbeMetadata {
   options: string | CheckOptions | undefined;
 }
 
-/**
- * Builds a method decorator that appends a probe registration to the method's metadata. It does
- * not read `nameOrOptions`: the explorer validates it at bootstrap, with `Class.method` in its errors.
- */
+/** A method decorator appending a probe registration; the explorer validates `options` at bootstrap, naming `Class.method`. */
 export function createProbeDecorator(kind: ProbeKind, options?: string | CheckOptions): MethodDecorator {
   return (target, key, descriptor) => {
     const method = descriptor.value as object;

@@ -1,4 +1,3 @@
-import { type ProbeName } from '../probe/probe-kinds.js';
 import { Injectable } from '@nestjs/common';
 import { HANDLER_NOT_A_FUNCTION, REGISTER_OWNER } from '../heartbeat.messages.js';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
@@ -11,6 +10,7 @@ import {
   readCheckOptions,
   toProbeKind,
 } from '../options/check-options.rules.js';
+import type { ProbeName } from '../probe/probe-kinds.js';
 
 /** A probe kind as accepted by `register`: `liveness` is the Kubernetes spelling of `liveliness`. */
 export type ProbeKindInput = ProbeName;
@@ -30,10 +30,7 @@ export interface RegisteredCheck {
   readonly health?: HeartbeatCheck['health'];
 }
 
-/**
- * The signal registry: every check of every probe, in registration order. Decorated methods are
- * added at bootstrap; code that cannot use decorators calls `register`.
- */
+/** Every check of every probe, in registration order: decorated methods at bootstrap, then `register` calls. */
 @Injectable()
 export class ProbeRegistry {
   private readonly probes: Record<ProbeKind, readonly RegisteredCheck[]> = {
@@ -54,17 +51,9 @@ export class ProbeRegistry {
     const owner = REGISTER_OWNER(resolved);
     const valid = readCheckOptions(owner, options, resolved);
     if (isCheckObject(handler)) {
-      const check = readCheck(owner, 'handler', handler, valid.name !== undefined);
-      const name = checkNameOf(owner, valid, check.name, check.name);
-      return this.add({
-        kind: resolved,
-        name,
-        source: name,
-        handler: check.run,
-        options: valid,
-        trusted: false,
-        health: check.health,
-      });
+      const { name: own, run, health } = readCheck(owner, 'handler', handler, valid.name !== undefined);
+      const name = checkNameOf(owner, valid, own, own);
+      return this.add({ kind: resolved, name, source: name, handler: run, options: valid, trusted: false, health });
     }
     if (typeof handler !== 'function') throw new TypeError(HANDLER_NOT_A_FUNCTION(resolved, handler));
     const name = checkNameOf(owner, valid, functionName(handler), 'anonymous');
@@ -84,10 +73,7 @@ export class ProbeRegistry {
     return this.addAll([probe])[0];
   }
 
-  /**
-   * Adds several checks at once (one copy of each list, however many there are); used by the explorer.
-   * @internal
-   */
+  /** @internal Adds several checks with one copy of each list (the decorated ones, at bootstrap). */
   addAll(probes: readonly RegisteredCheck[]): (() => void)[] {
     // The options were validated where they were given (register, the explorer, the module's own contributors).
     const entries = probes.map((probe) => ({ ...probe, options: { ...probe.options } }));
@@ -103,11 +89,7 @@ export class ProbeRegistry {
     });
   }
 
-  /**
-   * Calls `watcher` with each check added (`true`) or removed (`false`) from now on; returns a
-   * function that stops it. Used by the background scheduler.
-   * @internal
-   */
+  /** @internal Calls `watcher` with each check added (`true`) or removed (`false`) from now on; returns its stop. */
   watch(watcher: (check: RegisteredCheck, added: boolean) => void): () => void {
     this.watchers.push(watcher);
     return () => {

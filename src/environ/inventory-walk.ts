@@ -1,26 +1,14 @@
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { errorCode, type InventoryFs, isInside } from './inventory-fs.js';
-import { type Manifest, readManifest } from './package-manifest.js';
+import { errorCode, type InventoryFs, isInside, type Manifest, readManifest } from './inventory-fs.js';
 
-/**
- * Items (folders, packages, requirement checks) handled between two turns of the event loop, so a
- * walk of 20,000 packages on a warm disk cache, whose reads all complete at once, still lets the
- * app's requests and probes through.
- */
+/** Items handled between two turns of the event loop, so a walk on a warm disk cache lets the app's requests through. */
 export const BATCH_SIZE = 64;
 
-/** A package the walk found and read. */
-export interface Installed {
-  /** Real directory of the package, inside the real root. */
-  dir: string;
-  manifest: Manifest;
-}
+/** A package the walk found and read, at its real directory inside the real root. */
+export type Installed = { dir: string; manifest: Manifest };
 
-/**
- * `map` over `items` in batches of BATCH_SIZE, yielding to the event loop after each batch; the
- * results in order. `each` sees every batch's results as soon as the batch is done.
- */
+/** `map` over `items` in batches of BATCH_SIZE, yielding after each; `each` sees every batch's results. */
 export async function inBatches<T, R>(
   items: readonly T[],
   map: (item: T) => Promise<R>,
@@ -37,44 +25,48 @@ export async function inBatches<T, R>(
 }
 
 type Resolved = { dir: string } | { code: string };
-interface Entry {
-  /** Where the entry was listed (a real folder inside the root, then its name): what messages show. */
-  path: string;
-  /** pnpm's `.pnpm` store rather than a package. */
-  store: boolean;
-}
+/** Where an entry was listed (what messages show); `store` marks pnpm's `.pnpm` store. */
+type Entry = { path: string; store: boolean };
 type Found =
   | { path: string; problem: string }
   | { stores: string[] }
   | { path: string; dir: string; manifest?: Manifest | string };
 
 /**
- * Walks every `node_modules` under the real root (npm and yarn's nested trees, scoped packages,
- * pnpm's symlinked `.pnpm` store), level by level so the version the app resolves (the shallowest)
- * is met first. Each real directory is visited once, so the walk ends; nothing whose real path is
- * outside the root (or is the root or one of its parents) is listed or read, only reported.
+ * Walks every `node_modules` under the real root (nested, scoped, pnpm's `.pnpm`) level by level, so the
+ * version the app resolves comes first; each real directory once, nothing outside the root entered.
  */
 export class PackageWalk {
   readonly packages: Installed[] = [];
-  /** `<path relative to the root>: <reason>` for every package that could not be read. */
+  /** Each library's versions, in the order found (the shallowest first). */
+  readonly versions = new Map<string, string[]>();
   readonly skipped: string[] = [];
   private readonly listed = new Set<string>();
-  private readonly visited = new Set<string>();
+  /** Every package directory read, with what it holds (`null`: an unusable manifest). */
+  private readonly visited = new Map<string, Installed | null>();
   private readonly realpaths = new Map<string, Promise<Resolved>>();
 
-  /**
-   * `realRoot` bounds the walk (the app root, or its workspace's root); `starts` are the
-   * `node_modules` folders it begins with, by default the root's own.
-   */
+  /** `realRoot` bounds the walk; `starts` are the `node_modules` folders it begins with. */
   constructor(
     readonly fs: InventoryFs,
     readonly realRoot: string,
-    private readonly onPackage: (installed: Installed) => void = () => undefined,
-    private readonly starts: readonly string[] = [join(realRoot, 'node_modules')],
+    private readonly starts: readonly string[],
   ) {}
 
+  /** The package `name` resolves to from the real directory `from` (as Node does, no higher than the root). */
+  async resolveFrom(from: string, name: string): Promise<Installed | undefined> {
+    for (let dir = from; ; dir = dirname(dir)) {
+      if (basename(dir) !== 'node_modules') {
+        const found = await this.real(join(dir, 'node_modules', name));
+        const installed = found === null ? undefined : this.visited.get(found);
+        if (installed) return installed;
+      }
+      if (dir === this.realRoot || dirname(dir) === dir || !isInside(this.realRoot, dir)) return undefined;
+    }
+  }
+
   /** The real path of `path`, resolved once however often it is asked for, or `null`. */
-  async real(path: string): Promise<string | null> {
+  private async real(path: string): Promise<string | null> {
     const resolved = await this.resolve(path);
     return 'dir' in resolved ? resolved.dir : null;
   }
@@ -86,42 +78,37 @@ export class PackageWalk {
       const folders = (await inBatches(level, (path) => this.enter(path))).filter((dir) => dir !== null);
       const entries = (await inBatches(folders, (modules) => this.entriesOf(modules))).flat();
       const next: string[] = [];
-      // Read concurrently, merged batch by batch in listing order, so the result does not depend on timing
-      // and what was found so far can be shown while the walk runs.
-      await inBatches(
-        entries,
-        (entry) => this.inspect(entry),
-        (found) => found.forEach((one) => this.merge(one, next)),
-      );
+      // Read concurrently, merged in listing order batch by batch: the result does not depend on timing.
+      const merge = (found: Found[]) => found.forEach((one) => this.merge(one, next));
+      await inBatches(entries, (entry) => this.inspect(entry), merge);
       level = next;
     }
   }
 
   private resolve(path: string): Promise<Resolved> {
-    let resolved = this.realpaths.get(path);
-    if (!resolved) {
-      resolved = this.fs.realpath(path).then(
-        (dir) => ({ dir }),
-        (error: unknown) => ({ code: errorCode(error) }),
-      );
-      this.realpaths.set(path, resolved);
-    }
+    const known = this.realpaths.get(path);
+    if (known) return known;
+    const resolved = this.fs.realpath(path).then(
+      (dir) => ({ dir }),
+      (error: unknown) => ({ code: errorCode(error) }),
+    );
+    this.realpaths.set(path, resolved);
     return resolved;
   }
 
-  /** Where a real directory lies: in the root, out of it, or at the root or above it (a loop). */
-  private placeOf(dir: string): 'inside' | 'outside' | 'loop' {
-    if (isInside(dir, this.realRoot)) return 'loop';
-    return isInside(this.realRoot, dir) ? 'inside' : 'outside';
+  /** Why a real directory may not be entered (the root or above it, or out of it), or `null` when it may. */
+  private placeProblem(dir: string): string | null {
+    if (isInside(dir, this.realRoot)) return 'symlink loop';
+    return isInside(this.realRoot, dir) ? null : 'links outside the app root';
   }
 
-  /** The real directory at `path` if it may be listed, else `null` (a problem is reported unless it does not exist). */
+  /** The real directory at `path` if it may be listed, else `null` (reported unless it does not exist). */
   private async enter(path: string): Promise<string | null> {
     const dir = await this.real(path);
     if (dir === null) return null;
-    const place = this.placeOf(dir);
-    if (place !== 'inside') this.skipped.push(`${this.show(path)}: ${placeProblem(place)}`);
-    if (place !== 'inside' || this.listed.has(dir)) return null;
+    const problem = this.placeProblem(dir);
+    if (problem !== null) this.skipped.push(`${this.show(path)}: ${problem}`);
+    if (problem !== null || this.listed.has(dir)) return null;
     this.listed.add(dir);
     return dir;
   }
@@ -146,8 +133,8 @@ export class PackageWalk {
     const resolved = await this.resolve(path);
     if ('code' in resolved) return { path, problem: linkProblem(resolved.code) };
     const { dir } = resolved;
-    const place = this.placeOf(dir);
-    if (place !== 'inside') return { path, problem: placeProblem(place) };
+    const problem = this.placeProblem(dir);
+    if (problem !== null) return { path, problem };
     if (store) return { stores: (await this.list(dir)).map((name) => join(dir, name, 'node_modules')) };
     if (this.visited.has(dir)) return { path, dir };
     return { path, dir, manifest: await readManifest(this.fs, join(dir, 'package.json'), this.realRoot) };
@@ -158,14 +145,17 @@ export class PackageWalk {
     else if ('stores' in found) next.push(...found.stores);
     else if (found.manifest !== undefined && !this.visited.has(found.dir)) {
       const { path, dir, manifest } = found;
-      this.visited.add(dir);
       if (typeof manifest === 'string') {
+        this.visited.set(dir, null);
         this.skipped.push(`${this.show(path)}: ${manifest}`);
         return;
       }
       const installed = { dir, manifest };
+      this.visited.set(dir, installed);
       this.packages.push(installed);
-      this.onPackage(installed);
+      const versions = this.versions.get(manifest.name);
+      if (!versions) this.versions.set(manifest.name, [manifest.version]);
+      else if (!versions.includes(manifest.version)) versions.push(manifest.version);
       next.push(join(dir, 'node_modules'));
       // pnpm keeps a package's dependencies beside it, in the node_modules that holds it.
       const holder = manifest.name.startsWith('@') ? dirname(dirname(dir)) : dirname(dir);
@@ -173,22 +163,17 @@ export class PackageWalk {
     }
   }
 
-  private async list(dir: string): Promise<string[]> {
-    try {
-      return (await this.fs.readdir(dir)).sort();
-    } catch {
-      return [];
-    }
+  private list(dir: string): Promise<string[]> {
+    return this.fs
+      .readdir(dir)
+      .then((names) => names.sort())
+      .catch(() => []);
   }
 
   /** A path inside the root as messages show it: relative, with `/`. */
   private show(path: string): string {
     return relative(this.realRoot, path).split(sep).join('/') || '.';
   }
-}
-
-function placeProblem(place: 'outside' | 'loop'): string {
-  return place === 'loop' ? 'symlink loop' : 'links outside the app root';
 }
 
 function linkProblem(code: string): string {

@@ -2,74 +2,79 @@ import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { LibraryReport } from '../interfaces/probe.interface.js';
 import { defineKey } from '../util/define-key.js';
-import { type InventoryFs, limitFileOperations, nodeInventoryFs } from './inventory-fs.js';
-import { type Problem, problemsOf, type Resolver, resolverOf } from './inventory-requirements.js';
-import { inBatches, type Installed, PackageWalk } from './inventory-walk.js';
-import { readManifest } from './package-manifest.js';
+import { type InventoryFs, limitFileOperations, type Manifest, nodeInventoryFs, readManifest } from './inventory-fs.js';
+import { inBatches, PackageWalk } from './inventory-walk.js';
 import { findWorkspaceRoot } from './workspace-root.js';
 
-/** What the walk found: the libraries, the packages it could not read, and the app's own missing dependencies. */
+/** The libraries, each unreadable package as `<relative path>: <reason>`, the app's missing dependencies as `name@range`. */
 export interface LibraryInventory {
   libraries: Record<string, LibraryReport>;
-  /** `<path relative to the root>: <reason>` for every package that could not be read. */
   skipped: string[];
-  /** Dependencies of the app itself that are not installed, as `name@range`. */
   missing: string[];
 }
 
 /** How an inventory runs; tests inject a file system. */
 export interface InventoryOptions {
-  /** node:fs by default; the inventory limits it to MAX_FILE_OPERATIONS in flight. */
   fs?: InventoryFs;
-  /** Called for each package as the walk reads it, in the order it is found (shallowest first). */
-  onPackage?: (installed: Installed) => void;
-  /** Stops the inventory: no file operation starts after it is aborted, and the scan rejects with its reason. */
+  /** Handed the walk as it starts, to read what it has found so far. */
+  onWalk?: (walk: PackageWalk) => void;
+  /** Once aborted, no file operation starts and the scan rejects with its reason. */
   signal?: AbortSignal;
 }
 
-/** The installed versions of one library and the problems reported for it. */
-interface Library {
-  versions: string[];
-  conflicts: Set<string>;
-}
+/** A broken requirement, listed by `library`; a missing one also as `name@range`. */
+type Problem = { library: string; text: string; missing?: string };
 
 /**
- * Reports each package installed for the app at `root`, every installed version, and the
- * requirements the installed versions break, the way `npm ls` reports `invalid` and `missing`. In an
- * npm, yarn or pnpm workspace that includes the app, the workspace's root is where the package
- * manager installs, so the walk starts in the app's `node_modules` and each one above it up to the
- * workspace root, and it stays inside the workspace. Broken and hostile input (unreadable, invalid
- * or oversized package.json, FIFOs, devices, symlink loops, dangling links, links out of the app or
- * its workspace) is skipped with a reason; messages hold only paths relative to that root. Steps:
- * walk, check the requirements, report.
+ * Each library installed for the app at `root` (up to its workspace's root), its versions, and the
+ * requirements they break, as `npm ls` reports them. Hostile input is skipped with a reason.
  */
 export async function scanLibraries(root: string, options: InventoryOptions = {}): Promise<LibraryInventory> {
   const { signal } = options;
-  const fs = limitFileOperations(options.fs ?? nodeInventoryFs, undefined, signal);
+  const fs = limitFileOperations(options.fs ?? nodeInventoryFs, signal);
   const realApp = await fs.realpath(root).catch(() => root);
   const realRoot = await findWorkspaceRoot(fs, realApp);
-  const walk = new PackageWalk(fs, realRoot, options.onPackage, modulesFolders(realApp, realRoot));
+  const walk = new PackageWalk(fs, realRoot, modulesFolders(realApp, realRoot));
+  options.onWalk?.(walk);
   await walk.run();
   signal?.throwIfAborted();
 
-  const libraries = new Map<string, Library>();
-  for (const { manifest } of walk.packages) {
-    const library = libraries.get(manifest.name) ?? { versions: [], conflicts: new Set<string>() };
-    if (!library.versions.includes(manifest.version)) library.versions.push(manifest.version);
-    libraries.set(manifest.name, library);
-  }
-  const resolve = resolverOf(walk);
-  const problems = await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, resolve, true));
-  const missing = await checkApp(fs, realApp, resolve, problems);
-  for (const { library, text } of problems.flat()) libraries.get(library)?.conflicts.add(text);
-  return {
-    libraries: await report(libraries, realApp, resolve),
-    skipped: walk.skipped.sort(),
-    missing: missing.sort(),
-  };
+  const problems = (
+    await inBatches(walk.packages, ({ manifest, dir }) => problemsOf(manifest, dir, walk, true))
+  ).flat();
+  const app = await readManifest(fs, join(realApp, 'package.json'), realApp);
+  const ownProblems = typeof app === 'string' ? [] : await problemsOf(app, realApp, walk, false);
+  const missing = ownProblems.flatMap((problem) => problem.missing ?? []);
+  problems.push(...ownProblems.filter((problem) => !problem.missing));
+  const conflicts = new Map([...walk.versions.keys()].map((name) => [name, new Set<string>()]));
+  for (const { library, text } of problems) conflicts.get(library)?.add(text);
+
+  // The reported version is the one the app resolves from its root, else the highest installed.
+  const names = [...walk.versions.keys()].sort();
+  const resolved = await inBatches(names, async (name) => (await walk.resolveFrom(realApp, name))?.manifest.version);
+  const entries: Record<string, LibraryReport> = {};
+  names.forEach((name, index) => {
+    const versions = walk.versions.get(name)!;
+    const version = resolved[index] ?? [...versions].sort(semverOrder).at(-1)!;
+    const found = [...conflicts.get(name)!].sort();
+    defineKey(entries, name, libraryEntry(version, versions, found.length ? found : null));
+  });
+  return { libraries: entries, skipped: walk.skipped.sort(), missing: missing.sort() };
 }
 
-/** The `node_modules` folders Node looks in from the app: the app's own, then each one above it up to `realRoot`. */
+/** A library's entry; `versions`, in semver order, only when more than one is installed. */
+export function libraryEntry(version: string, versions: string[], conflicts: string[] | null): LibraryReport {
+  const entry: LibraryReport = { version, conflicts };
+  if (versions.length > 1) entry.versions = [...versions].sort(semverOrder);
+  return entry;
+}
+
+/** Semver order where both are versions, else text order. */
+function semverOrder(a: string, b: string): number {
+  return semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a.localeCompare(b);
+}
+
+/** The `node_modules` folders Node looks in from the app: its own, then each one above it up to `realRoot`. */
 function modulesFolders(realApp: string, realRoot: string): string[] {
   const folders = [join(realApp, 'node_modules')];
   for (let dir = realApp; dir !== realRoot && dirname(dir) !== dir;) {
@@ -79,41 +84,37 @@ function modulesFolders(realApp: string, realRoot: string): string[] {
   return folders;
 }
 
-/** The app's own dependencies: missing ones are returned as `name@range`, invalid ones added to `problems`. */
-async function checkApp(fs: InventoryFs, realApp: string, resolve: Resolver, problems: Problem[][]): Promise<string[]> {
-  const app = await readManifest(fs, join(realApp, 'package.json'), realApp);
-  if (typeof app === 'string') return [];
-  const missing: string[] = [];
-  for (const problem of await problemsOf(app, realApp, resolve, false)) {
-    if (problem.kind === 'missing') missing.push(`${problem.name}@${problem.range}`);
-    else problems.push([problem]);
-  }
-  return missing;
-}
-
-/** The reported version is the one the app resolves from its root; else the highest installed. */
-async function report(
-  libraries: Map<string, Library>,
-  realApp: string,
-  resolve: Resolver,
-): Promise<Record<string, LibraryReport>> {
-  const names = [...libraries.keys()].sort();
-  const resolved = await inBatches(names, async (name) => (await resolve(realApp, name))?.manifest.version);
-  const entries: Record<string, LibraryReport> = {};
-  names.forEach((name, index) => {
-    const { versions, conflicts } = libraries.get(name)!;
-    const sorted = [...versions].sort(semverOrder);
-    const entry: LibraryReport = {
-      version: resolved[index] ?? sorted.at(-1)!,
-      conflicts: conflicts.size ? [...conflicts].sort() : null,
-    };
-    if (versions.length > 1) entry.versions = sorted;
-    defineKey(entries, name, entry);
+/** The broken requirements of `manifest` resolved from `dir`: its dependencies, then with `peers` its peers. */
+async function problemsOf(manifest: Manifest, dir: string, walk: PackageWalk, peers: boolean): Promise<Problem[]> {
+  const { dependencies, optionalDependencies, peerDependencies, optionalPeers } = manifest;
+  // A name in both lists takes its range from `dependencies`, as npm does.
+  const own = Object.entries({ ...optionalDependencies, ...dependencies });
+  const requirements: [name: string, range: string, optional: boolean, label: string][] = own.map(([name, range]) => {
+    return [name, range, Object.hasOwn(optionalDependencies, name), ''];
   });
-  return entries;
+  for (const [name, range] of Object.entries(peers ? peerDependencies : {})) {
+    requirements.push([name, range, optionalPeers.has(name), ' peer']);
+  }
+  const by = `required by ${manifest.name}@${manifest.version}`;
+  const problems: Problem[] = [];
+  for (const [name, range, optional, label] of requirements) {
+    const found = await walk.resolveFrom(dir, name);
+    if (!found) {
+      if (optional) continue;
+      const text = `missing${label}: ${name}@${range}, ${by}`;
+      problems.push({ library: manifest.name, text, missing: `${name}@${range}` });
+    } else if (!satisfies(found.manifest.version, range)) {
+      // An alias (`"x": "npm:y@^1"`) installs y under the name x: the conflict belongs to y.
+      const text = `invalid${label}: ${name}@${found.manifest.version} does not satisfy ${range}, ${by}`;
+      problems.push({ library: found.manifest.name, text });
+    }
+  }
+  return problems;
 }
 
-/** Semver order where both are versions, else text order. */
-export function semverOrder(a: string, b: string): number {
-  return semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a.localeCompare(b);
+/** A range that is not semver (a tag, a URL, `workspace:`, `file:`) cannot be checked and is taken as met. */
+function satisfies(version: string, range: string): boolean {
+  const alias = /^npm:(?:@[^/]+\/)?[^@]+@(.+)$/.exec(range);
+  const spec = alias ? alias[1] : range;
+  return semver.validRange(spec, { loose: true }) === null || semver.satisfies(version, spec, { loose: true });
 }

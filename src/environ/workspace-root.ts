@@ -1,15 +1,7 @@
 import { dirname, join, relative, sep } from 'node:path';
-import type { InventoryFs } from './inventory-fs.js';
-import { readCappedFile, readPackageJson } from './package-manifest.js';
+import { type InventoryFs, readCappedFile, readPackageJson } from './inventory-fs.js';
 
-/**
- * The real root of the npm, yarn or pnpm workspace the app at `realAppRoot` belongs to, else the app
- * root itself. It climbs from the app's parent to the nearest folder that declares a workspace
- * (`pnpm-workspace.yaml`, or `workspaces` in its package.json) and takes it only if the declared
- * patterns include the app: the package manager installs the app's libraries there (hoisted, or in
- * pnpm's `.pnpm` store). A declaration that does not include the app ends the climb, so the
- * inventory never reaches past the workspace that owns the app.
- */
+/** The real root of the npm, yarn or pnpm workspace nearest above the app if it includes the app, else the app root. */
 export async function findWorkspaceRoot(fs: InventoryFs, realAppRoot: string): Promise<string> {
   for (let below = realAppRoot, dir = dirname(realAppRoot); dir !== below; below = dir, dir = dirname(dir)) {
     const patterns = await declaredWorkspaces(fs, dir);
@@ -32,12 +24,7 @@ async function declaredWorkspaces(fs: InventoryFs, dir: string): Promise<string[
   return Array.isArray(list) ? list.filter((pattern): pattern is string => typeof pattern === 'string') : null;
 }
 
-/**
- * The `packages` list of a pnpm-workspace.yaml, as a block (`- 'apps/*'` lines) or a flow sequence
- * (`packages: [apps/*, libs/*]`, over one line or several); `['**']` when the file names none (a
- * workspace of every folder below it, as pnpm long read it). Only this one key is read, so no YAML
- * parser is needed.
- */
+/** The `packages` of a pnpm-workspace.yaml (block or flow), `['**']` if none; one key, so no YAML parser. */
 export function pnpmWorkspacePackages(text: string): string[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
@@ -61,42 +48,26 @@ export function pnpmWorkspacePackages(text: string): string[] {
   return ['**'];
 }
 
-function orEverything(patterns: string[]): string[] {
-  return patterns.length > 0 ? patterns : ['**'];
-}
+const orEverything = (patterns: string[]) => (patterns.length > 0 ? patterns : ['**']);
+const stripComment = (text: string) => text.replace(/(^|\s)#.*$/, '');
+const unquote = (text: string) => text.trim().replace(/^(['"])(.*)\1$/, '$2');
+const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?|()[\]{}]/g, '\\$&');
 
-function stripComment(text: string): string {
-  return text.replace(/(^|\s)#.*$/, '');
-}
-
-function unquote(text: string): string {
-  return text.trim().replace(/^(['"])(.*)\1$/, '$2');
-}
-
-/**
- * Whether the folder `member` (relative to the workspace root, with `/`) matches the workspace's
- * patterns: one pattern includes it and no `!pattern` excludes it. Patterns are globs: `*` within
- * a segment, `**` across segments, `?` one character, `{a,b}` one of the words, `[a-z]` a class.
- */
+/** Whether `member` (relative, with `/`) matches a pattern and no `!pattern`; globs `*`, `**`, `?`, `{a,b}`, `[a-z]`. */
 export function isWorkspaceMember(member: string, patterns: readonly string[]): boolean {
   let included = false;
   for (const raw of patterns) {
     const negated = raw.startsWith('!');
     const pattern = (negated ? raw.slice(1) : raw).trim().replace(/^\.\//, '').replace(/\/+$/, '');
-    let matches: boolean;
-    try {
-      matches = globToRegExp(pattern).test(member);
-    } catch {
-      matches = false; // A class no regular expression can hold (`[z-a]`) matches nothing.
-    }
-    if (!matches) continue;
+    if (!globToRegExp(pattern)?.test(member)) continue;
     if (negated) return false;
     included = true;
   }
   return included;
 }
 
-function globToRegExp(pattern: string): RegExp {
+/** The pattern as a regular expression; `null` for a class none can hold (`[z-a]`), which matches nothing. */
+function globToRegExp(pattern: string): RegExp | null {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i];
@@ -107,28 +78,22 @@ function globToRegExp(pattern: string): RegExp {
     } else if (char === '*') source += '[^/]*';
     else if (char === '?') source += '[^/]';
     else if (char === '{' && pattern.indexOf('}', i) > i) {
-      // `{apps,libs}`: one of the comma-separated words (no nesting).
+      // `{apps,libs}`: one of the words (no nesting).
       const end = pattern.indexOf('}', i);
-      source += `(?:${pattern
-        .slice(i + 1, end)
-        .split(',')
-        .map(escapeRegExp)
-        .join('|')})`;
+      const words = pattern.slice(i + 1, end).split(',');
+      source += `(?:${words.map(escapeRegExp).join('|')})`;
       i = end;
     } else if (char === '[' && /^\[!?[^\]/]+\]/.test(pattern.slice(i))) {
-      // `[a-z]`, `[!0-9]`: a character class within the segment.
+      // `[a-z]`, `[!0-9]`: a class within the segment.
       const end = pattern.indexOf(']', i);
-      const body = pattern
-        .slice(i + 1, end)
-        .replace(/^!/, '^')
-        .replace(/[\\\]]/g, '\\$&');
-      source += `[${body}]`;
+      const body = pattern.slice(i + 1, end);
+      source += `[${body.replace(/^!/, '^').replace(/[\\\]]/g, '\\$&')}]`;
       i = end;
     } else source += escapeRegExp(char);
   }
-  return new RegExp(`^${source}$`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?|()[\]{}]/g, '\\$&');
+  try {
+    return new RegExp(`^${source}$`);
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-import { oneLine, reasonOf } from './text.js';
+import { firstLine, oneLine, reasonOf } from './text.js';
 
 /** Loads an optional peer dependency by name; tests inject one that fails. */
 export type PackageLoader = (name: string) => Promise<unknown>;
@@ -22,16 +22,9 @@ export async function loadPeer<T>(
   try {
     loaded = await load(name);
   } catch (error) {
-    throw new Error(missing(firstLine(error)), { cause: error });
+    // Only the first line ("Cannot find module 'x'"): Node's "Require stack:" after it hides the fix.
+    throw new Error(missing(oneLine(firstLine(reasonOf(error)).trim())), { cause: error });
   }
   const module = loaded as Record<string, unknown> & { default?: Record<string, unknown> };
   return (module[member] !== undefined ? module : module.default) as T;
-}
-
-/**
- * The first line of a load failure: "Cannot find module 'x'". What follows it (Node's "Require
- * stack:" list of every file that led there, a bundler's hints) would push the fix out of sight.
- */
-function firstLine(error: unknown): string {
-  return oneLine(reasonOf(error).split(/\r?\n/, 1)[0].trim());
 }

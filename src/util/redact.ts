@@ -1,3 +1,5 @@
+import { defineKey } from './define-key.js';
+
 /*
  * The one masking rule for every byte the module lets out (bodies of every view, log lines, the
  * CLI, metrics labels): the password of a URL (`postgres://app:***@db`, `redis://:***@cache`) and
@@ -125,8 +127,8 @@ export function maskData<T>(value: T, depth = 0): T {
     const masked = maskData(item, depth + 1);
     if (masked !== item || maskedKey !== key) {
       copy ??= copyUpTo(record, keys, key);
-      define(copy, maskedKey, masked);
-    } else if (copy) define(copy, key, item);
+      defineKey(copy, maskedKey, masked);
+    } else if (copy) defineKey(copy, key, item);
   }
   return (copy ?? value) as T;
 }
@@ -136,11 +138,7 @@ function copyUpTo(record: Record<string, unknown>, keys: readonly string[], stop
   const copy = Object.create(Object.getPrototypeOf(record) as object | null) as Record<string, unknown>;
   for (const key of keys) {
     if (key === stop) break;
-    define(copy, key, record[key]);
+    defineKey(copy, key, record[key]);
   }
   return copy;
-}
-
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -1,9 +1,6 @@
 import { maskSecrets } from './redact.js';
 
-/*
- * The text a check's outcome carries: cut to size, kept on one line, and descriptions of thrown or
- * returned values that never throw, whatever the value.
- */
+// Text a check's outcome carries: cut to size, on one line, and descriptions of any value that never throw.
 
 /** Messages longer than this are cut, so that a body stays readable within the kubelet's 10 KiB. */
 export const MAX_MESSAGE_LENGTH = 300;
@@ -18,8 +15,8 @@ export function truncate(message: string, max = MAX_MESSAGE_LENGTH): string {
 /** Control characters (newlines among them) that could forge a line in the text view or a log. */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
-// eslint-disable-next-line no-control-regex
-export const HAS_CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+/** Whether a text holds one of them (not global, so `test` keeps no state). */
+export const HAS_CONTROL = new RegExp(CONTROL.source);
 
 /**
  * Text fit for a body, a text view line and a log line: on one line (control characters escaped as
@@ -110,12 +107,14 @@ export function isEmpty(record: object): boolean {
   return true;
 }
 
+/** Whether a value is a plain object (its prototype Object's, or null). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
+/** The text up to its first newline. */
 export function firstLine(text: string): string {
   return text.split('\n', 1)[0];
 }
