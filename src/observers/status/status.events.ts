@@ -2,7 +2,7 @@ import type { StatusReply, StatusStream } from '../../interfaces/status-pages.in
 import type { StatusEntry } from './status.source.js';
 
 /** Headers of an event stream: never cached, never buffered by a proxy, closed with its last event. */
-export const STREAM_HEADERS: Readonly<Record<string, string>> = {
+const STREAM_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-store',
   'X-Accel-Buffering': 'no',
