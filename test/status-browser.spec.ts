@@ -7,18 +7,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { HeartbeatManagementServer } from '../src/index.js';
-import { send, TRANSPORTS, type TransportName } from './support/transports.js';
-import { Flags, serveStatus } from './support/status.js';
+import type { StatusStream } from '../src/interfaces/status-pages.interface.js';
+import { HeartbeatStatus } from '../src/observers/status/heartbeat.status.js';
+import { flipFlags, serveStatus, STATUS_TRANSPORTS, type StatusTransport } from './support/status.js';
 
 const PREFIX = '/.well-known/heartbeat';
 
-/** The HTTP server that carries the page's event stream, to cut it as a proxy or a network would. */
-function serverOf(app: INestApplication, transport: TransportName): Server {
-  if (transport !== 'port') return app.getHttpServer() as Server;
-  return (app.get(HeartbeatManagementServer) as unknown as { server: Server }).server;
+/**
+ * Cuts the page's event stream as a proxy or a network would: every connection of the server that
+ * carries it. The worker thread's server is out of reach: there the streams are dropped from the
+ * main thread's side, which has the worker destroy their sockets.
+ */
+function cutStreams(app: INestApplication, transport: StatusTransport): void {
+  if (transport === 'thread') {
+    const events = (app.get(HeartbeatStatus) as unknown as { events: { streams: Set<StatusStream> } }).events;
+    for (const stream of [...events.streams]) stream.destroy();
+    return;
+  }
+  const server =
+    transport === 'port'
+      ? (app.get(HeartbeatManagementServer) as unknown as { server: Server }).server
+      : (app.getHttpServer() as Server);
+  server.closeAllConnections();
 }
 
-describe.each(TRANSPORTS)('status page in Chromium on %s', (transport) => {
+/** Blocks this thread (the app's main loop) for `ms`, as a long synchronous task would. */
+function stallMainLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+describe.each(STATUS_TRANSPORTS)('status page in Chromium on %s', (transport) => {
   let browser: Browser;
   let app: INestApplication;
   let url: string;
@@ -38,10 +56,7 @@ describe.each(TRANSPORTS)('status page in Chromium on %s', (transport) => {
   });
   afterEach(() => app.close());
 
-  async function flip(db: boolean, cache: boolean): Promise<void> {
-    Object.assign(app.get(Flags), { db, cache });
-    await send(url, 'GET', `${PREFIX}/readiness`);
-  }
+  const flip = (db: boolean, cache: boolean) => flipFlags(app, url, transport, db, cache);
 
   /** A page with JavaScript on, recording console errors, page errors and CSP violations. */
   async function open(): Promise<{ page: Page; problems: string[] }> {
@@ -103,7 +118,7 @@ describe.each(TRANSPORTS)('status page in Chromium on %s', (transport) => {
 
   it('resumes after its stream is cut, receiving what it missed', async () => {
     const { page, problems } = await open();
-    serverOf(app, transport).closeAllConnections();
+    cutStreams(app, transport);
     await flip(false, true);
     await levelOf(page, 'db').filter({ hasText: 'failing' }).waitFor({ timeout: 15_000 });
     // The reconnect itself logs nothing the page did wrong; a cut stream is a network error only.
@@ -137,6 +152,49 @@ describe.each(TRANSPORTS)('status page in Chromium on %s', (transport) => {
       expect(table.rowsWithoutHeader).toBe(0);
     }
     expect(audit.liveRegion).toBe('polite');
+    await page.context().close();
+  });
+});
+
+describe('status page in Chromium in thread mode: the main loop as the worker thread sees it', () => {
+  let browser: Browser;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    ({ app, url } = await serveStatus('thread', { maxStallMs: 500, maxLagMs: 100 }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await browser?.close();
+  });
+
+  it('shows the lag and the stall, and updates them live while the main loop is stalled', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${url}${PREFIX}/status`);
+    await page.locator('#live', { hasText: 'Live:' }).waitFor();
+    const stall = page.locator('tr[data-main="stall"]');
+    expect(await stall.locator('th').textContent()).toBe('Stalled for');
+    expect(await stall.locator('[data-col="limit"]').textContent()).toBe('500 ms (liveness)');
+    expect(await page.locator('tr[data-main="lag"] [data-col="limit"]').textContent()).toBe('100 ms (readiness)');
+    // Record each figure the page shows: the browser runs on while this thread (the app's main loop) is blocked.
+    await page.evaluate(() => {
+      const cell = document.querySelector('tr[data-main="stall"] [data-col="value"]')!;
+      const seen: string[] = ((window as unknown as { __stalls: string[] }).__stalls = []);
+      new MutationObserver(() =>
+        seen.push(`${cell.textContent} ${cell.nextElementSibling!.nextElementSibling!.textContent}`),
+      ).observe(cell, { childList: true, characterData: true, subtree: true });
+    });
+    stallMainLoop(2_500);
+    const seen = await page.evaluate(() => (window as unknown as { __stalls: string[] }).__stalls);
+    const stalled = seen.map((text) => /^(\d+) ms (.*)$/.exec(text)!).filter((match) => Number(match[1]) >= 1000);
+    expect(stalled.length).toBeGreaterThan(0);
+    expect(stalled[0][2]).toBe('✗ failing');
+    expect(problems).toEqual([]);
     await page.context().close();
   });
 });

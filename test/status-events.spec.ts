@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { eventText, StatusEvents } from '../src/observers/status/status.events.js';
+import { nodeReply } from '../src/observers/status/status.http.js';
 
 /** What StatusEvents uses of a ServerResponse, recording what it is sent. */
 class FakeResponse extends EventEmitter {
@@ -28,7 +29,11 @@ class FakeResponse extends EventEmitter {
 
 const open = (events: StatusEvents, missed: string[] = []) => {
   const response = new FakeResponse();
-  return { response, opened: events.open(response as unknown as ServerResponse, missed) };
+  const reply = nodeReply({
+    request: { method: 'GET' } as IncomingMessage,
+    response: response as unknown as ServerResponse,
+  });
+  return { response, opened: events.open(reply, missed) };
 };
 
 describe('status event streams', () => {

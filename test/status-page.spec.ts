@@ -4,12 +4,22 @@ import { createApp } from './support/app.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { send, TRANSPORTS } from './support/transports.js';
-import { Flags, HOSTILE_MESSAGE, HOSTILE_NAME, openSse, serveStatus, type SseStream } from './support/status.js';
+import { Worker } from 'node:worker_threads';
+import { send } from './support/transports.js';
+import {
+  Flags,
+  flipFlags,
+  HOSTILE_MESSAGE,
+  HOSTILE_NAME,
+  openSse,
+  serveStatus,
+  type SseStream,
+  STATUS_TRANSPORTS,
+} from './support/status.js';
 
 const PREFIX = '/.well-known/heartbeat';
 
-describe.each(TRANSPORTS)('status page, history and events on %s', (transport) => {
+describe.each(STATUS_TRANSPORTS)('status page, history and events on %s', (transport) => {
   let app: INestApplication;
   let url: string;
   let streams: SseStream[];
@@ -23,12 +33,10 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
     await app.close();
   });
 
-  const flip = async (db: boolean, cache = true) => {
-    Object.assign(app.get(Flags), { db, cache });
-    await send(url, 'GET', `${PREFIX}/readiness`);
-  };
+  const flip = (db: boolean, cache = true) => flipFlags(app, url, transport, db, cache);
+  // The worker thread's own readings of the main loop are tested on their own below.
   const sse = async (headers: Record<string, string> = {}, query = '') => {
-    const stream = await openSse(url, `${PREFIX}/events${query}`, headers);
+    const stream = await openSse(url, `${PREFIX}/events${query}`, headers, ['mainthread']);
     streams.push(stream);
     return stream;
   };
@@ -47,6 +55,9 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
     expect(page.body).toContain('&#60;script&#62;window.__pwned=1&#60;/script&#62;');
     expect(page.body).toMatch(/data-key="readiness\/db"[^]*✗ failing[^]*critical[^]*db is down/);
     expect(page.body).toContain('! degraded');
+    // The main loop's lag and stall are the worker thread's figures: only in thread mode.
+    expect(page.body.includes('<h2 id="h-main-thread">Main thread</h2>')).toBe(transport === 'thread');
+    expect(page.headers['cache-control']).toBe('no-store');
     const again = await send(url, 'GET', `${PREFIX}/status`);
     expect(/'nonce-([^']+)'/.exec(String(again.headers['content-security-policy']))![1]).not.toBe(nonce);
   });
@@ -120,6 +131,8 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
     await app.close();
     await stream.ended;
     expect(stream.events.map((event) => event.event)).toEqual(['shutdown']);
+    // Nothing is left listening (on the worker thread's port either): the port refuses a connection.
+    await expect(send(url, 'GET', `${PREFIX}/readiness`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     app = await createApp('express', { imports: [HeartbeatModule.forRoot({ logger: false, environ: false })] });
   });
 
@@ -128,7 +141,8 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
     const stream = await sse();
     app.get(HeartbeatService).takeOutOfRotation('deploy');
     app.get(HeartbeatService).returnToRotation();
-    await stream.until((events) => events.filter((event) => event.event === 'rotation').length === 2);
+    // Four events (each may come in its own chunk, as from the worker thread).
+    await stream.until((events) => events.length >= 4);
     const data = stream.events.map((event) => JSON.parse(event.data));
     expect(data.map((entry) => [entry.type, entry.inRotation ?? entry.to])).toEqual([
       ['rotation', false],
@@ -155,7 +169,97 @@ describe.each(TRANSPORTS)('status page, history and events on %s', (transport) =
 
   it('answers 405 to other methods', async () => {
     const answer = await send(url, 'POST', `${PREFIX}/history`);
-    expect(answer.status).toBe(transport === 'port' ? 405 : 404);
+    expect(answer.status).toBe(transport === 'port' || transport === 'thread' ? 405 : 404);
+    if (answer.status === 405) expect(answer.headers.allow).toBe('GET, HEAD');
+  });
+});
+
+/** Blocks this thread (the app's main loop) for `ms`, as a long synchronous task would. */
+function stallMainLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** GETs `url` from a thread of its own after `delayMs`, so that it arrives while this thread is stalled. */
+function getLater(url: string, delayMs: number): { started: Promise<void>; body: Promise<string> } {
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads');
+     setTimeout(() => require('node:http').get(workerData.url, (response) => {
+       let body = '';
+       response.setEncoding('utf8');
+       response.on('data', (chunk) => (body += chunk));
+       response.on('end', () => parentPort.postMessage(body));
+     }), workerData.delayMs);`,
+    { eval: true, workerData: { url, delayMs } },
+  );
+  const body = new Promise<string>((resolve, reject) => {
+    worker.once('message', (text: string) => void worker.terminate().then(() => resolve(text)));
+    worker.once('error', reject);
+  });
+  return { started: new Promise((resolve) => worker.once('online', () => resolve())), body };
+}
+
+describe('the status page in thread mode: the main loop as the worker thread sees it', () => {
+  let app: INestApplication;
+  let url: string;
+  let streams: SseStream[];
+
+  beforeEach(async () => {
+    ({ app, url } = await serveStatus('thread', { maxStallMs: 500, maxLagMs: 100 }));
+    streams = [];
+  });
+  afterEach(async () => {
+    for (const stream of streams) stream.close();
+    await app.close();
+  });
+
+  /** The figure and the status of the lag or stall row of `page`. */
+  const figure = (page: string, key: 'lag' | 'stall') => {
+    const row = new RegExp(
+      `<tr data-main="${key}"><th scope="row">[^<]+</th><td data-col="value">(\\d+) ms</td>` +
+        `<td data-col="limit" data-limit="(\\d+)">[^<]+</td><td data-col="level"><span class="level (\\w+)">`,
+    ).exec(page);
+    expect(row).not.toBeNull();
+    return { ms: Number(row![1]), limit: Number(row![2]), level: row![3] };
+  };
+
+  it('renders the lag and the stall with the limits over which readiness and liveness fail', async () => {
+    const page = await send(url, 'GET', `${PREFIX}/status`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<caption>The main loop as the worker thread sees it</caption>');
+    expect(figure(page.body, 'lag')).toMatchObject({ limit: 100 });
+    expect(figure(page.body, 'stall')).toMatchObject({ limit: 500 });
+    expect(page.body).toContain('500 ms (liveness)');
+  });
+
+  it('shows a stall the worker saw when the page was asked for, the page answered once the loop turns', async () => {
+    const later = getLater(`${url}${PREFIX}/status`, 800);
+    await later.started;
+    stallMainLoop(2_500);
+    const page = await later.body;
+    const stall = figure(page, 'stall');
+    expect(stall.ms).toBeGreaterThanOrEqual(500);
+    expect(stall.level).toBe('fail');
+    expect(figure(page, 'lag').level).toBe('fail');
+    expect(page).toMatch(/data-main="stall"[^]*✗ failing/);
+  });
+
+  it("streams the worker's readings while the main loop is stalled, without an id that would move Last-Event-ID", async () => {
+    const stream = await openSse(url, `${PREFIX}/events`);
+    streams.push(stream);
+    await stream.until((events) => events.some((event) => event.event === 'mainthread'));
+    stallMainLoop(2_500);
+    const readings = () =>
+      stream.events
+        .filter((event) => event.event === 'mainthread')
+        .map((event) => JSON.parse(event.data) as { stalledMs: number; lagMs: number; maxStallMs: number });
+    await stream.until(() => readings().some((reading) => reading.stalledMs >= 1000));
+    expect(readings()[0]).toMatchObject({ maxStallMs: 500, maxLagMs: 100 });
+    expect(stream.events.filter((event) => event.event === 'mainthread').every((event) => event.id === undefined)).toBe(
+      true,
+    );
+    // And the stream still carries the main thread's events afterwards.
+    Object.assign(app.get(Flags), { db: false });
+    await stream.until((events) => events.some((event) => event.event === 'check'));
   });
 });
 
@@ -248,9 +352,9 @@ describe('where the status page is served', () => {
     expect(history.transitions[1].message.length).toBeLessThanOrEqual(300);
   }, 60_000);
 
-  it('is off with statusPage: false', async () => {
+  it.each(['port', 'thread'] as const)('is off with statusPage: false (%s)', async (transport) => {
     let url: string;
-    ({ app, url } = await serveStatus('port', { statusPage: false }));
+    ({ app, url } = await serveStatus(transport, { statusPage: false }));
     for (const name of ['status', 'history', 'events'])
       expect((await send(url, 'GET', `${PREFIX}/${name}`)).status).toBe(404);
   });

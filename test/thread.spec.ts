@@ -245,6 +245,7 @@ describe('thread: true', () => {
       'transport/probe-answers.js',
       'transport/probe-http.js',
       'transport/thread.protocol.js',
+      'transport/worker.status.js',
       'util/redact.js',
       'util/text.js',
     ]);

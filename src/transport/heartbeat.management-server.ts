@@ -102,6 +102,7 @@ export class HeartbeatManagementServer implements OnApplicationBootstrap, OnAppl
           answer: (method, url, accept) => this.answer(method, url, accept),
           health: this.health,
           evaluator: this.evaluator,
+          statusPages: this.statusPages,
         },
       );
       return this.logListening();

@@ -5,7 +5,7 @@
  * answers the kubelet's requests (a whole probe, no query, `Accept: *\/*` or none) from the
  * responses the main thread published, judged against the main loop's progress marks (read when a
  * request comes: the worker has no timer, so while idle it does nothing), and forwards any other
- * request to the main thread.
+ * request to the main thread; the status routes go through `WorkerStatus`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -23,6 +23,7 @@ import {
   type WorkerConfig,
   type WorkerMessage,
 } from './thread.protocol.js';
+import { WorkerStatus } from './worker.status.js';
 
 /** A published response, with its JSON parsed once when the worker adds the main loop's verdict to it. */
 interface Published {
@@ -48,6 +49,13 @@ let nextId = 0;
 let server: Server | null = null;
 
 const post = (message: WorkerMessage) => port.postMessage(message);
+const status = config.statusPage
+  ? new WorkerStatus(config.prefix, config.limits.requestTimeoutMs, post, () => ({
+      ...mainLoopHealth(marks),
+      maxLagMs: config.maxLagMs,
+      maxStallMs: config.maxStallMs,
+    }))
+  : null;
 
 /** The main loop's verdict on a probe: liveness fails on a stall, readiness on lag; `null` for the others. */
 function verdictOf(
@@ -88,6 +96,7 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
   const url = request.url ?? '/';
   const head = method === 'HEAD';
   const accept = request.headers.accept;
+  if (status?.owns(url)) return status.forward(request, response);
   // A query (a view, `exclude`) or /metrics is the main thread's to answer: `match` stays null.
   const match = url.includes('?') || url === '/metrics' ? null : matchRoute(config.prefix, method, url, served);
   if (match?.refused !== undefined) {
@@ -113,6 +122,7 @@ function parsed(body: string): Record<string, unknown> | null {
 }
 
 async function close(): Promise<void> {
+  status?.close();
   for (const [id, { response, head, timer }] of forwarded) {
     clearTimeout(timer);
     forwarded.delete(id);
@@ -130,6 +140,7 @@ async function close(): Promise<void> {
 }
 
 port.on('message', (message: MainMessage) => {
+  if (status?.onMessage(message)) return;
   if (message.type === 'publish') {
     const report = message.kind === 'readiness' || message.kind === 'liveliness' ? parsed(message.response.body) : null;
     published.set(message.kind, { response: message.response, report });

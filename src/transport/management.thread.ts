@@ -8,6 +8,7 @@ import {
 } from '../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../heartbeat.options.js';
 import type { ProbeKind } from '../interfaces/probe.interface.js';
+import type { StatusPages } from '../interfaces/status-pages.interface.js';
 import type { HealthState } from '../state/health-state.js';
 import type { ProbeEvaluator } from '../run/probe-evaluator.js';
 import { oneLine, reasonOf } from '../util/text.js';
@@ -20,6 +21,7 @@ import {
   type WorkerMessage,
 } from './thread.protocol.js';
 import { defaultEntry, type ThreadWorkerSource, workerSetup } from './thread.setup.js';
+import { ThreadStatusRelay } from './thread.status.js';
 
 /** What the main-thread side needs of the app. */
 export interface ThreadApp {
@@ -27,6 +29,8 @@ export interface ThreadApp {
   answer(method: string, url: string, accept: string | undefined): Promise<{ response: ProbeResponse; allow?: string }>;
   readonly health: HealthState;
   readonly evaluator: ProbeEvaluator;
+  /** The status observer, which the worker's status routes reach through a `ThreadStatusRelay`. */
+  readonly statusPages?: StatusPages;
 }
 
 /** How often every response is published again even without a result (environ's uptime, a stale result). */
@@ -47,6 +51,7 @@ export class ManagementThread {
   private scheduled = false;
   private stopping = false;
   private exited = false;
+  private readonly status: ThreadStatusRelay;
   address: { host: string; port: number } | null = null;
 
   private constructor(
@@ -55,7 +60,10 @@ export class ManagementThread {
     private readonly options: ResolvedHeartbeatOptions,
     private readonly routes: ReadonlyMap<ProbeKind, string>,
     private readonly marks: ProgressMarks,
-  ) {}
+    prefix: string,
+  ) {
+    this.status = new ThreadStatusRelay(app.statusPages, prefix, (message) => this.send(message));
+  }
 
   /** Starts the worker and resolves once it listens and has every probe's response; rejects with the reason it could not. */
   static async start(
@@ -79,7 +87,7 @@ export class ManagementThread {
     } catch (error) {
       throw new Error(THREAD_UNAVAILABLE(oneLine(reasonOf(error))), { cause: error });
     }
-    const started = new ManagementThread(worker, app, options, routes, marks);
+    const started = new ManagementThread(worker, app, options, routes, marks, prefix);
     await started.ready();
     return started;
   }
@@ -138,7 +146,7 @@ export class ManagementThread {
   }
 
   private onMessage(message: WorkerMessage): void {
-    if (message.type !== 'forward') return;
+    if (message.type !== 'forward') return this.status.onMessage(message);
     const { id, method, url, accept } = message;
     void this.app
       .answer(method, url, accept)

@@ -1,4 +1,5 @@
 import type { ProbeKind } from '../interfaces/probe.interface.js';
+import type { MainThreadReading } from '../interfaces/status-pages.interface.js';
 import type { ProbeResponse } from '../report/formats/response.js';
 import type { ManagementServerLimits } from './probe-http.js';
 
@@ -33,6 +34,8 @@ export interface WorkerConfig {
   readonly maxLagMs: number;
   /** The status code of a probe the worker fails (its format's failure code). */
   readonly failureStatusCode: number;
+  /** Whether the status routes (`status`, `history`, `events`) are on: the worker forwards them to the main thread. */
+  readonly statusPage: boolean;
 }
 
 /** What the worker tells the main thread. */
@@ -46,6 +49,17 @@ export type WorkerMessage =
       readonly url: string;
       readonly accept?: string;
     }
+  | {
+      /** A request for a status route; `mainThread`: the main loop as the worker saw it then. */
+      readonly type: 'status';
+      readonly id: number;
+      readonly method: string;
+      readonly url: string;
+      readonly lastEventId?: string;
+      readonly mainThread: MainThreadReading;
+    }
+  /** The client of the event stream `id` is gone (closed, or dropped for not reading). */
+  | { readonly type: 'unsubscribe'; readonly id: number }
   | { readonly type: 'closed' };
 
 /** What the main thread tells the worker. */
@@ -53,6 +67,18 @@ export type MainMessage =
   | { readonly type: 'publish'; readonly kind: ProbeKind; readonly response: ProbeResponse }
   | { readonly type: 'state'; readonly shuttingDown: boolean }
   | { readonly type: 'answer'; readonly id: number; readonly response: ProbeResponse; readonly allow?: string }
+  /** The whole answer to the status request `id`, with its headers. */
+  | {
+      readonly type: 'reply';
+      readonly id: number;
+      readonly statusCode: number;
+      readonly headers: Record<string, string>;
+      readonly body: string;
+    }
+  /** The status request `id` is an event stream: its headers, then its events (`chunk`) until `end`. */
+  | { readonly type: 'stream'; readonly id: number; readonly headers: Record<string, string> }
+  | { readonly type: 'chunk'; readonly id: number; readonly text: string }
+  | { readonly type: 'end'; readonly id: number; readonly destroy: boolean }
   | { readonly type: 'close' };
 
 /** Milliseconds on a clock both threads read alike (each thread's `performance` shares the wall clock's origin). */

@@ -40,7 +40,7 @@ export function workerSetup(
     if (!routes.has(kind) && servedOnPort(options, kind)) routes.set(kind, prefix + name);
   }
   const shared = new SharedArrayBuffer(MARKS_BYTES);
-  const { host, port, thread, failureStatusCode, responseFormat } = options;
+  const { host, port, thread, failureStatusCode, responseFormat, statusPage } = options;
   const config: WorkerConfig = {
     host,
     port: port!,
@@ -51,6 +51,7 @@ export function workerSetup(
     maxStallMs: thread!.maxStallMs,
     maxLagMs: thread!.maxLagMs,
     failureStatusCode: responseFormat === 'terminus' ? 503 : failureStatusCode,
+    statusPage: statusPage !== null,
   };
   return { config, routes, marks: new ProgressMarks(new BigInt64Array(shared)) };
 }

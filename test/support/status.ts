@@ -1,7 +1,12 @@
-import { Injectable, type ModuleMetadata } from '@nestjs/common';
+import { type INestApplication, Injectable, type ModuleMetadata } from '@nestjs/common';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { ReadinessProbe, type HeartbeatModuleOptions } from '../../src/index.js';
-import { serve, type Served, type TransportName } from './transports.js';
+import { HeartbeatModule, HeartbeatService, ReadinessProbe, type HeartbeatModuleOptions } from '../../src/index.js';
+import { createThreadApp, portOf, until } from './thread.js';
+import { send, serve, type Served, TRANSPORTS, type TransportName } from './transports.js';
+
+/** Where the status routes are tested: the three transports, and the management port's worker thread (`thread: true`). */
+export type StatusTransport = TransportName | 'thread';
+export const STATUS_TRANSPORTS: readonly StatusTransport[] = [...TRANSPORTS, 'thread'];
 
 /** A check name and message that try to inject markup and forge SSE events; every view must show them as text. */
 export const HOSTILE_NAME = '<script>window.__pwned=1</script>\nevent: shutdown';
@@ -25,16 +30,60 @@ export class Flags {
   }
 }
 
-/** The app with `Flags`, the status page on `transport`, public on the app's port. */
-export function serveStatus(
-  transport: TransportName,
+/**
+ * The app with `Flags`, the status page on `transport`, public on the app's port. With `thread`, the
+ * management port runs in the worker thread (the build's: `npm run build` first), the checks in the
+ * background every 100 ms (thread mode runs them there), the stall and lag limits as `options` say.
+ */
+export async function serveStatus(
+  transport: StatusTransport,
   options: HeartbeatModuleOptions = {},
   metadata: ModuleMetadata = {},
 ): Promise<Served> {
+  if (transport === 'thread') {
+    const heartbeat = HeartbeatModule.forRoot({
+      logger: false,
+      environ: false,
+      intervalMs: 100,
+      ...options,
+      port: 0,
+      serveOn: 'port',
+      thread: true,
+    } as HeartbeatModuleOptions);
+    const app = await createThreadApp({
+      ...metadata,
+      imports: [heartbeat, ...(metadata.imports ?? [])],
+      providers: [Flags, ...(metadata.providers ?? [])],
+    });
+    return { app, url: `http://127.0.0.1:${portOf(app)}` };
+  }
   return serve(
     transport,
     { environ: false, ...(transport === 'port' ? {} : { statusPage: { public: true } }), ...options },
     { providers: [Flags, ...(metadata.providers ?? [])], ...metadata },
+  );
+}
+
+/**
+ * Sets the checks of `Flags` and waits until the state has their results: a probe request runs them
+ * (the kubelet's, on the main thread's ports); in thread mode the worker answers the kubelet from
+ * what is published, and the background runs pick them up, which this waits for.
+ */
+export async function flipFlags(
+  app: INestApplication,
+  url: string,
+  transport: StatusTransport,
+  db: boolean,
+  cache = true,
+): Promise<void> {
+  Object.assign(app.get(Flags), { db, cache });
+  if (transport !== 'thread') return void (await send(url, 'GET', '/.well-known/heartbeat/readiness'));
+  const service = app.get(HeartbeatService);
+  const statusOf = (name: string) =>
+    service.state().probes.readiness.checks.find((check) => check.name.startsWith(name))?.status;
+  await until(
+    async () => [statusOf('db'), statusOf('<script>')],
+    ([dbStatus, cacheStatus]) => dbStatus === db && cacheStatus === cache,
   );
 }
 
@@ -57,8 +106,16 @@ export interface SseStream {
   close(): void;
 }
 
-/** Opens `path` as an event stream with `headers`; rejects on a non-200 answer with its status. */
-export function openSse(url: string, path: string, headers: Record<string, string> = {}): Promise<SseStream> {
+/**
+ * Opens `path` as an event stream with `headers`; rejects on a non-200 answer with its status.
+ * Events of the types in `ignore` are left out (the worker thread's `mainthread` readings).
+ */
+export function openSse(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+  ignore: readonly string[] = [],
+): Promise<SseStream> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${url}${path}`, { headers, agent: false }, (response) => {
       if (response.statusCode !== 200) {
@@ -100,7 +157,8 @@ export function openSse(url: string, path: string, headers: Record<string, strin
             const colon = line.indexOf(':');
             if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
           }
-          if (fields.data !== undefined) events.push({ id: fields.id, event: fields.event, data: fields.data });
+          if (fields.data !== undefined && !ignore.includes(fields.event ?? 'message'))
+            events.push({ id: fields.id, event: fields.event, data: fields.data });
         }
         check();
       });

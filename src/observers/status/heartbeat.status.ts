@@ -1,20 +1,25 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Subscription } from 'rxjs';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../../heartbeat.constants.js';
 import { STATUS_METHOD_NOT_ALLOWED, STATUS_SHUTTING_DOWN, STATUS_STREAMS_FULL } from '../../heartbeat.messages.js';
 import type { ResolvedHeartbeatOptions } from '../../heartbeat.options.js';
 import { HeartbeatService } from '../../heartbeat.service.js';
 import type { EnvironReport } from '../../interfaces/probe.interface.js';
-import type { StatusPages } from '../../interfaces/status-pages.interface.js';
+import type {
+  MainThreadReading,
+  StatusPages,
+  StatusReply,
+  StatusRequest,
+} from '../../interfaces/status-pages.interface.js';
 import { StatusEvents, eventText } from './status.events.js';
-import { cappedJsonArray, HISTORY_BYTE_CAP, pagePolicy, rawOf, writeWhole } from './status.http.js';
+import { cappedJsonArray, HISTORY_BYTE_CAP, nodeReply, pagePolicy, rawOf, wholeHeaders } from './status.http.js';
 import { StatusJournal } from './status.journal.js';
 import { pageHtml } from './status.page.js';
 import { StatusRecorder } from './status.recorder.js';
 import type { StatusSource } from './status.source.js';
 
-type Raw = NonNullable<ReturnType<typeof rawOf>>;
 type Where = 'port' | 'app';
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** How long the page waits for the environ summary before it renders without it. */
@@ -70,19 +75,29 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
 
   servePort(prefix: string, request: unknown, response: unknown): boolean {
     // Every request of the management port comes here first: the kubelet's leaves after two string tests.
-    const url = (request as { url?: unknown } | null)?.url;
-    if (typeof url !== 'string' || !url.startsWith(prefix)) return false;
-    const queryAt = url.indexOf('?');
-    const name = url.slice(prefix.length, queryAt === -1 ? undefined : queryAt);
-    if (!this.isOwnName(name)) return false;
+    const name = this.nameOf(prefix, (request as { url?: unknown } | null)?.url);
+    if (name === null) return false;
     const raw = rawOf(request, response);
-    return raw !== null && this.serve('port', name, raw);
+    return raw !== null && this.serve('port', name, requestOf(raw.request), nodeReply(raw));
   }
 
   serveApp(name: string, request: unknown, response: unknown): boolean {
     if (!this.isOwnName(name) || !this.servedOn('app')) return false;
     const raw = rawOf(request, response);
-    return raw !== null && this.serve('app', name, raw);
+    return raw !== null && this.serve('app', name, requestOf(raw.request), nodeReply(raw));
+  }
+
+  serveThread(prefix: string, request: StatusRequest, reply: StatusReply): boolean {
+    const name = this.nameOf(prefix, request.url);
+    return name !== null && this.serve('port', name, request, reply);
+  }
+
+  /** The route's name (`status`, `history`, `events`) of a URL under `prefix`, or `null`. */
+  private nameOf(prefix: string, url: unknown): string | null {
+    if (typeof url !== 'string' || !url.startsWith(prefix)) return null;
+    const queryAt = url.indexOf('?');
+    const name = url.slice(prefix.length, queryAt === -1 ? undefined : queryAt);
+    return this.isOwnName(name) ? name : null;
   }
 
   private isOwnName(name: string): boolean {
@@ -104,51 +119,51 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
     return where === 'port' || (serveOn === 'app' && (environ.public || routeDecorated));
   }
 
-  private serve(where: Where, name: string, raw: Raw): boolean {
+  private serve(where: Where, name: string, request: StatusRequest, reply: StatusReply): boolean {
     if (!this.isOwnName(name) || !this.servedOn(where)) return false;
-    const method = raw.request.method;
+    const { method } = request;
     if (method !== 'GET' && method !== 'HEAD') {
-      writeWhole(raw, 405, JSON_TYPE, STATUS_METHOD_NOT_ALLOWED, { Allow: 'GET, HEAD' });
+      whole(reply, 405, JSON_TYPE, STATUS_METHOD_NOT_ALLOWED, { Allow: 'GET, HEAD' });
       return true;
     }
-    const query = new URLSearchParams((raw.request.url ?? '').split('?')[1] ?? '');
-    if (name === 'history') this.history(raw, query.get('check'));
-    else if (name === 'events') this.stream(raw, query.get('since'));
-    else void this.page(where, raw);
+    const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+    if (name === 'history') this.history(reply, query.get('check'));
+    else if (name === 'events') this.stream(request, reply, query.get('since'));
+    else void this.page(where, reply, request.mainThread);
     return true;
   }
 
   /** `GET {path}/history[?check=name]`: the journal, newest first, within `HISTORY_BYTE_CAP` bytes. */
-  private history(raw: Raw, check: string | null): void {
+  private history(reply: StatusReply, check: string | null): void {
     const entries = this.journal!.newestFirst(check ?? undefined);
     const { json, truncated } = cappedJsonArray(entries, HISTORY_BYTE_CAP - 200);
     const { historySize, historyLimit } = this.options.statusPage!;
     const body = `{"historySize":${historySize},"historyLimit":${historyLimit},"truncated":${truncated},"transitions":${json}}`;
-    writeWhole(raw, 200, JSON_TYPE, body);
+    whole(reply, 200, JSON_TYPE, body);
   }
 
   /** `GET {path}/events`: the stream, first replaying what `Last-Event-ID` (or `?since=`) missed. */
-  private stream(raw: Raw, since: string | null): void {
-    const header = raw.request.headers['last-event-id'];
+  private stream(request: StatusRequest, reply: StatusReply, since: string | null): void {
+    const header = request.lastEventId;
     const after = Number(typeof header === 'string' && header !== '' ? header : (since ?? NaN));
     const missed = Number.isSafeInteger(after) && after >= 0 ? this.journal!.since(after) : [];
-    if (raw.request.method === 'HEAD') {
-      writeWhole(raw, 200, 'text/event-stream; charset=utf-8', '');
+    if (request.method === 'HEAD') {
+      whole(reply, 200, 'text/event-stream; charset=utf-8', '');
       return;
     }
     const texts = missed.map((entry) => eventText(entry, this.recorder?.rowOfEntry(entry)));
     const events = this.events!;
-    if (events.open(raw.response, texts)) return;
+    if (events.open(reply, texts)) return;
     const body = events.closed ? STATUS_SHUTTING_DOWN : STATUS_STREAMS_FULL(this.options.statusPage!.maxSubscribers);
-    writeWhole(raw, 503, JSON_TYPE, body, { 'Retry-After': '5' });
+    whole(reply, 503, JSON_TYPE, body, { 'Retry-After': '5' });
   }
 
-  /** `GET {path}/status`: the page, rendered from the state with its own nonce. */
-  private async page(where: Where, raw: Raw): Promise<void> {
+  /** `GET {path}/status`: the page, rendered from the state with its own nonce (and the main loop as the worker saw it). */
+  private async page(where: Where, reply: StatusReply, mainThread: MainThreadReading | undefined): Promise<void> {
     const environ = this.environServed(where) ? await this.environ() : undefined;
     const nonce = randomBytes(16).toString('base64');
-    const model = this.recorder!.pageModel(environ);
-    writeWhole(raw, 200, 'text/html; charset=utf-8', pageHtml(model, nonce), {
+    const model = { ...this.recorder!.pageModel(environ), mainThread };
+    whole(reply, 200, 'text/html; charset=utf-8', pageHtml(model, nonce), {
       'Content-Security-Policy': pagePolicy(nonce),
       'Referrer-Policy': 'no-referrer',
     });
@@ -164,4 +179,25 @@ export class HeartbeatStatus implements StatusPages, OnModuleInit, BeforeApplica
       clearTimeout(timer);
     }
   }
+}
+
+/** What the status routes read of a Node request. */
+function requestOf(request: IncomingMessage): StatusRequest {
+  const header = request.headers['last-event-id'];
+  return {
+    method: request.method ?? '',
+    url: request.url ?? '',
+    lastEventId: typeof header === 'string' ? header : undefined,
+  };
+}
+
+/** Answers `body` whole through `reply`. */
+function whole(
+  reply: StatusReply,
+  statusCode: number,
+  contentType: string,
+  body: string,
+  headers?: Record<string, string>,
+): void {
+  reply.whole(statusCode, wholeHeaders(contentType, body, headers), body);
 }

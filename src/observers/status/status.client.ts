@@ -66,5 +66,13 @@ export const STATUS_SCRIPT = `(function () {
     });
   });
   on('rotation', function (data) { document.getElementById('rotation').textContent = data.inRotation ? 'In rotation' : 'Out of rotation'; });
+  function measure(key, ms) {
+    Array.prototype.forEach.call(document.querySelectorAll('tr[data-main]'), function (tr) {
+      if (tr.getAttribute('data-main') !== key || typeof ms !== 'number') return;
+      cell(tr, 'value').textContent = Math.round(ms) + ' ms';
+      setLevel(cell(tr, 'level').firstElementChild, ms <= Number(cell(tr, 'limit').getAttribute('data-limit')) ? 'pass' : 'fail');
+    });
+  }
+  on('mainthread', function (data) { measure('lag', data.lagMs); measure('stall', data.stalledMs); });
   on('shutdown', function () { document.getElementById('rotation').textContent = 'Shutting down'; source.close(); live.textContent = 'The instance is shutting down.'; });
 })();`;

@@ -1,11 +1,8 @@
-import type { ServerResponse } from 'node:http';
+import type { StatusReply, StatusStream } from '../../interfaces/status-pages.interface.js';
 import type { StatusEntry } from './status.source.js';
 
-/** Bytes a stream may hold unsent before its client counts as gone (a reader that never reads). */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
-
 /** Headers of an event stream: never cached, never buffered by a proxy, closed with its last event. */
-const STREAM_HEADERS = {
+const STREAM_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-store',
   'X-Accel-Buffering': 'no',
@@ -24,7 +21,7 @@ export function eventText(entry: StatusEntry, extra?: object): string {
  * of them ended by `closeAll()` at shutdown.
  */
 export class StatusEvents {
-  private readonly streams = new Set<ServerResponse>();
+  private readonly streams = new Set<StatusStream>();
   private timer: NodeJS.Timeout | null = null;
   private ended = false;
 
@@ -43,43 +40,42 @@ export class StatusEvents {
     return this.streams.size;
   }
 
-  /** Opens a stream on `response` and sends it `missed` (what it resumes); `false` when full or closed. */
-  open(response: ServerResponse, missed: readonly string[]): boolean {
+  /** Opens a stream through `reply` and sends it `missed` (what it resumes); `false` when full or closed. */
+  open(reply: StatusReply, missed: readonly string[]): boolean {
     if (this.ended || this.streams.size >= this.max) return false;
-    response.writeHead(200, STREAM_HEADERS);
-    this.streams.add(response);
-    response.once('close', () => this.forget(response));
-    this.send(response, `retry: 2000\n\n${missed.join('')}`);
+    const stream = reply.stream(STREAM_HEADERS);
+    this.streams.add(stream);
+    stream.onClose(() => this.forget(stream));
+    this.send(stream, `retry: 2000\n\n${missed.join('')}`);
     this.timer ??= setInterval(() => this.broadcast(':\n\n'), this.keepAliveMs).unref();
     return true;
   }
 
   /** Sends `text` (whole events) to every open stream. */
   broadcast(text: string): void {
-    for (const response of this.streams) this.send(response, text);
+    for (const stream of this.streams) this.send(stream, text);
   }
 
   /** Ends every stream and refuses new ones. */
   closeAll(): void {
     this.ended = true;
-    for (const response of [...this.streams]) {
-      response.end();
-      this.forget(response);
+    for (const stream of [...this.streams]) {
+      stream.end();
+      this.forget(stream);
     }
   }
 
-  private send(response: ServerResponse, text: string): void {
+  private send(stream: StatusStream, text: string): void {
     try {
-      if (response.writableLength > MAX_BUFFERED_BYTES) throw new Error('the client does not read');
-      response.write(text);
+      stream.write(text);
     } catch {
-      response.destroy();
-      this.forget(response);
+      stream.destroy();
+      this.forget(stream);
     }
   }
 
-  private forget(response: ServerResponse): void {
-    this.streams.delete(response);
+  private forget(stream: StatusStream): void {
+    this.streams.delete(stream);
     if (this.streams.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;

@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import type { StatusReply } from '../../interfaces/status-pages.interface.js';
 
 /** The largest `/history` body, in bytes: older transitions beyond it are left out (`"truncated": true`). */
 export const HISTORY_BYTE_CAP = 256 * 1024;
@@ -17,26 +18,48 @@ export function rawOf(
   return { request: req, response: res };
 }
 
-/** Writes a whole response (headers only for HEAD); a client already gone costs nothing. */
-export function writeWhole(
-  { request, response }: { request: IncomingMessage; response: ServerResponse },
-  statusCode: number,
+/** The headers of a whole answer: never cached, never sniffed, its length. */
+export function wholeHeaders(
   contentType: string,
   body: string,
-  headers: Record<string, string> = {},
-): void {
-  try {
-    response.writeHead(statusCode, {
-      'Content-Type': contentType,
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Length': String(Buffer.byteLength(body)),
-      ...headers,
-    });
-    response.end(request.method === 'HEAD' ? undefined : body);
-  } catch {
-    response.destroy();
-  }
+  headers: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    'Content-Type': contentType,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  };
+}
+
+/** Bytes a stream may hold unsent before its client counts as gone (a reader that never reads). */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** The reply of a request whose socket this thread holds (the app's port, the management port's server). */
+export function nodeReply({ request, response }: { request: IncomingMessage; response: ServerResponse }): StatusReply {
+  return {
+    whole(statusCode, headers, body) {
+      try {
+        response.writeHead(statusCode, headers);
+        response.end(request.method === 'HEAD' ? undefined : body);
+      } catch {
+        response.destroy();
+      }
+    },
+    stream(headers) {
+      response.writeHead(200, headers);
+      return {
+        write(text) {
+          if (response.writableLength > MAX_BUFFERED_BYTES) throw new Error('the client does not read');
+          response.write(text);
+        },
+        end: () => response.end(),
+        destroy: () => response.destroy(),
+        onClose: (listener) => void response.once('close', listener),
+      };
+    },
+  };
 }
 
 /** A JSON array of `items` (newest first) within `cap` bytes, and whether some were left out. */

@@ -1,7 +1,8 @@
 import type { EnvironReport } from '../../interfaces/probe.interface.js';
+import type { MainThreadReading } from '../../interfaces/status-pages.interface.js';
 import { STATUS_SCRIPT } from './status.client.js';
 import type { StatusLevel } from './status.source.js';
-import { type CheckRow, escapeHtml, LEVEL_TEXT, rowHtml, STATUS_CSS, timeText } from './status.view.js';
+import { type CheckRow, durationText, escapeHtml, LEVEL_TEXT, rowHtml, STATUS_CSS, timeText } from './status.view.js';
 
 /** Libraries with conflicts listed on the page at most (the environ probe lists them all). */
 const MAX_CONFLICTS = 50;
@@ -18,6 +19,8 @@ export interface PageModel {
   }[];
   /** Only where environ is served. */
   readonly environ?: EnvironReport | null;
+  /** Only in thread mode: the main loop as the worker thread saw it when the page was asked for. */
+  readonly mainThread?: MainThreadReading;
 }
 
 /** The whole page: one document, its style and script inline under `nonce`, readable without the script. */
@@ -39,7 +42,7 @@ export function pageHtml(model: PageModel, nonce: string): string {
     '<header><h1>Health status</h1>' +
     `<p><span id="rotation">${model.rotation}</span> · rendered ${e(timeText(model.time))} · ` +
     '<span id="live" role="status" aria-live="polite">Live updates need JavaScript; reload to refresh.</span></p></header>' +
-    `<main id="main" data-last-id="${model.lastId}">${probes.join('')}${environHtml(model.environ)}</main>` +
+    `<main id="main" data-last-id="${model.lastId}">${mainThreadHtml(model.mainThread)}${probes.join('')}${environHtml(model.environ)}</main>` +
     '<footer><p>History as JSON: <a href="history">history</a>.</p></footer>' +
     `<script nonce="${nonce}">${STATUS_SCRIPT}</script></body></html>`
   );
@@ -70,4 +73,29 @@ function environHtml(environ: EnvironReport | null | undefined): string {
     inventory?.complete === false ? ' The inventory is still running: conflicts are not checked yet.' : '';
   const count = `${libraries.length} ${libraries.length === 1 ? 'library' : 'libraries'}`;
   return `${head}<p>Node ${e(node)}, ${count}.${partial}</p>${table}</section>`;
+}
+
+/**
+ * The main loop's lag and stall as the worker thread measures them (`thread: true`), beside the
+ * limits over which it fails readiness (lag) and liveness (stall); the script updates the rows from
+ * the worker's `mainthread` events, which keep coming while the main loop is stalled.
+ */
+function mainThreadHtml(reading: MainThreadReading | undefined): string {
+  if (reading === undefined) return '';
+  const row = (key: string, label: string, valueMs: number, limitMs: number, probe: string) => {
+    const level = valueMs <= limitMs ? 'pass' : 'fail';
+    return (
+      `<tr data-main="${key}"><th scope="row">${label}</th><td data-col="value">${durationText(valueMs)}</td>` +
+      `<td data-col="limit" data-limit="${limitMs}">${durationText(limitMs)} (${probe})</td>` +
+      `<td data-col="level"><span class="level ${level}">${LEVEL_TEXT[level]}</span></td></tr>`
+    );
+  };
+  return (
+    '<section aria-labelledby="h-main-thread"><h2 id="h-main-thread">Main thread</h2>' +
+    '<table><caption>The main loop as the worker thread sees it</caption><thead><tr><th scope="col">Measure</th>' +
+    '<th scope="col">Now</th><th scope="col">Fails over</th><th scope="col">Status</th></tr></thead><tbody>' +
+    row('lag', 'Lag', reading.lagMs, reading.maxLagMs, 'readiness') +
+    row('stall', 'Stalled for', reading.stalledMs, reading.maxStallMs, 'liveness') +
+    '</tbody></table></section>'
+  );
 }
