@@ -1,3 +1,4 @@
+import { Subscription } from 'rxjs';
 import { TESTING_BAD_TIMEOUT, TESTING_UNTIL_CLOSED, TESTING_UNTIL_TIMED_OUT } from '../heartbeat.messages.js';
 import { probe, type ProbeBody, type ProbeResult } from './probe.js';
 import { answerLine } from './expect-probe.js';
@@ -41,11 +42,12 @@ export function untilProbe<K extends TestedProbe>(
     let asking = false;
     let again = false;
     let last: Result | undefined;
-    let subscription: { unsubscribe(): void } | undefined;
+    // One subscription made first: `end` may run while `changes$` is being subscribed to (an app already closed).
+    const subscription = new Subscription();
     const end = (): void => {
       done = true;
       clearTimeout(timer);
-      subscription?.unsubscribe();
+      subscription.unsubscribe();
     };
     const ask = async (): Promise<void> => {
       if (asking) {
@@ -78,7 +80,7 @@ export function untilProbe<K extends TestedProbe>(
       end();
       reject(new Error(TESTING_UNTIL_TIMED_OUT(probeKind, want, timeoutMs, last ? answerLine(last) : 'nothing yet')));
     }, timeoutMs);
-    subscription = service.changes$.subscribe({
+    const changes = service.changes$.subscribe({
       next: (change) => {
         if (!done && change.probe === probeKind) void ask();
       },
@@ -88,8 +90,8 @@ export function untilProbe<K extends TestedProbe>(
         reject(new Error(TESTING_UNTIL_CLOSED(probeKind, want)));
       },
     });
-    // An app already closed has completed its changes: the subscription ended as it began.
-    if (done) subscription.unsubscribe();
-    else void ask();
+    // Added to a subscription that `end` has closed already, it is ended at once.
+    subscription.add(changes);
+    if (!done) void ask();
   });
 }
