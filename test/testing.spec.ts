@@ -271,6 +271,57 @@ describe.each(ADAPTERS)('nestjs-heartbeat/testing on %s', (adapter) => {
   });
 });
 
+describe('nestjs-heartbeat/testing with hostile input', () => {
+  let app: INestApplication;
+
+  beforeEach(async () => {
+    app = await createApp('express', {
+      imports: [HeartbeatModule.forRoot({ logger: false, environ: false })],
+      providers: [Checks],
+    });
+  });
+  afterEach(async () => {
+    restoreChecks();
+    await app.close();
+  });
+
+  it('finds no check named after a prototype member', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString'])
+      expect(() => fakeCheck(app, name, false)).toThrow(
+        new Error(`fakeCheck: no check is named "${name}"; the registered checks are: db, cache, event-loop, build`),
+      );
+    const result = await probe(app, 'readiness');
+    expect(() => expectProbe(result).toPass('constructor')).toThrow(
+      new Error(
+        'expected readiness check "constructor" to pass, but readiness has no check "constructor" (its checks: db, cache)',
+      ),
+    );
+  });
+
+  it('a fake whose handler is a revoked Proxy, or that returns a megabyte message, is a failing check', async () => {
+    const { proxy, revoke } = Proxy.revocable(() => true, {});
+    revoke();
+    fakeCheck(app, 'db', proxy);
+    const revoked = await probe(app, 'readiness');
+    expectProbe(revoked).toFail('db');
+    expect(revoked.checks.db.message).toMatch(/^Checks\.db failed: threw TypeError/);
+    fakeCheck(app, 'db', { status: false, message: 'x'.repeat(1024 * 1024) });
+    expectProbe(await probe(app, 'readiness')).toFail(
+      'db',
+      'Checks.db returned 1048590 bytes of data, more than the 2048-byte limit',
+    );
+  });
+
+  it('thousands of stacked fakes restore to the check itself', async () => {
+    const restores = Array.from({ length: 5000 }, (_, index) => fakeCheck(app, 'db', { status: false, index }));
+    expect((await probe(app, 'readiness')).body.checks.db).toEqual({ status: false, index: 4999 });
+    for (const restore of restores.slice(0, 2500)) restore();
+    expect((await probe(app, 'readiness')).body.checks.db).toEqual({ status: false, index: 4999 });
+    restoreChecks(app);
+    expect((await probe(app, 'readiness')).body.checks.db).toEqual({ status: true, pool: 4 });
+  });
+});
+
 describe('nestjs-heartbeat/testing without the module', () => {
   it('says the app has no HeartbeatModule', async () => {
     const app = await createApp('express', {});
