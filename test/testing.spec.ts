@@ -259,8 +259,9 @@ describe.each(ADAPTERS)('nestjs-heartbeat/testing on %s', (adapter) => {
 
     it('waits for one check, and fails after timeoutMs with the last answer (word for word)', async () => {
       fakeCheck(app, 'cache', { status: false, message: 'evicted' });
+      // On a busy machine the first answer may come after 20 ms of real time (word for word on fake time: testing-timers.spec.ts).
       await expect(untilProbe(app, 'readiness', 'fail', { timeoutMs: 20 })).rejects.toThrow(
-        new Error('untilProbe: readiness did not fail within 20 ms; it last answered 200 (cache failed: evicted)'),
+        /^untilProbe: readiness did not fail within 20 ms; it last answered (200 \(cache failed: evicted\)|nothing yet)$/,
       );
       const cache = await untilProbe(app, 'readiness', 'fail', { check: 'cache' });
       expect(cache.statusCode).toBe(200);
