@@ -123,7 +123,8 @@ export class ProbeRegistry {
     const own = entry.handler;
     let current = own;
     const handler = function (this: unknown, signal: AbortSignal): unknown {
-      return current.call(this, signal);
+      // Reflect.apply, not current.call: a Proxy handler sees one apply, as before, and no read of `call`.
+      return Reflect.apply(current, this, [signal]);
     };
     Object.defineProperty(handler, 'length', { get: () => current.length });
     const check = { ...entry, handler };
