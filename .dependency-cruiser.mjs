@@ -18,7 +18,8 @@ const OBSERVERS = '^src/observers/';
 /** Beside the chain: use the registry's types and what lies below it. */
 const FEATURES = '^src/(environ|checks)/';
 /** The module's wiring and the entry points: they may import anything, and nothing imports them. */
-const WIRING = '^src/(index|cli|heartbeat[.]module|heartbeat[.]module-definition|heartbeat[.]setup)[.]ts$|^src/cli/';
+const WIRING =
+  '^src/(index|cli|heartbeat[.]module|heartbeat[.]module-definition|heartbeat[.]setup)[.]ts$|^src/cli/|^src/testing/';
 
 const any = (...paths) => paths.filter(Boolean).join('|');
 
@@ -115,6 +116,14 @@ const rules = [
     severity: 'error',
     from: { path: '^src/', pathNot: any(OBSERVERS, WIRING) },
     to: { path: OBSERVERS },
+  },
+  {
+    name: 'testing-uses-the-facade',
+    comment:
+      "The testing entry (nestjs-heartbeat/testing) reads only the service's facade and the registry, so a rewrite of run/, report/ or transport/ leaves it working.",
+    severity: 'error',
+    from: { path: '^src/testing/' },
+    to: { path: '^src/(run|state|report|transport)/' },
   },
   {
     name: 'util-is-a-leaf',

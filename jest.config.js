@@ -7,6 +7,7 @@ export default {
   moduleNameMapper: {
     // The sample imports the package by name, as a user does; in tests that name is the source.
     '^nestjs-heartbeat$': '<rootDir>/src/index.ts',
+    '^nestjs-heartbeat/testing$': '<rootDir>/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

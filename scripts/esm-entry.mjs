@@ -80,3 +80,33 @@ writeFileSync(
   join(dist, 'index.d.mts'),
   "// The types of nestjs-heartbeat's ESM entry: the same declarations.\nexport * from './index.js';\n",
 );
+
+// The testing entry (nestjs-heartbeat/testing), the same way: the chosen build's dist/(esm/)testing/index.js,
+// so that its helpers find the HeartbeatService and ProbeRegistry of the app's copy. It imports the main
+// entry first: Jest's ESM loader fails ("request for '@nestjs/common' is not in cache") when two entries'
+// top-level imports of the build link the same modules at once.
+const testingNames = Object.keys(await import(pathToFileURL(join(esm, 'testing', 'index.js')).href)).sort();
+writeFileSync(
+  join(dist, 'testing.mjs'),
+  `// The ESM entry of nestjs-heartbeat/testing: the build dist/build-choice.js picks (one copy of its state).
+// The main entry first, loaded completely before this one links the same build (Jest's ESM loader needs it).
+import './index.mjs';
+import choice from './build-choice.js';
+
+const build = choice.esm ? await import('./esm/testing/index.js') : (await import('./testing/index.js')).default;
+export const {
+${testingNames.map((name) => `  ${name},`).join('\n')}
+} = build;
+`,
+);
+writeFileSync(
+  join(dist, 'testing.cjs'),
+  `'use strict';
+// The require() entry of nestjs-heartbeat/testing: the build dist/build-choice.js picks (one copy of its state).
+module.exports = require('./build-choice.js').esm ? require('./esm/testing/index.js') : require('./testing/index.js');
+`,
+);
+writeFileSync(
+  join(dist, 'testing.d.mts'),
+  "// The types of nestjs-heartbeat/testing's ESM entry: the same declarations.\nexport * from './testing/index.js';\n",
+);

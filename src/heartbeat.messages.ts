@@ -219,3 +219,27 @@ export const STATUS_METHOD_NOT_ALLOWED = JSON.stringify({
   statusCode: 405,
   message: 'Method Not Allowed: the status page answers GET and HEAD',
 });
+// The testing entry (nestjs-heartbeat/testing): assertion and helper errors, asserted word for word in its tests.
+/** One check as a testing error lists it: `db failed: connection refused`, `db passed`. */
+export const TESTING_CHECK_LINE = (name: string, status: boolean, message: string | undefined) =>
+  `${name} ${status ? 'passed' : 'failed'}${message === undefined ? '' : `: ${message}`}`;
+export const TESTING_EXPECTED_PROBE = (probe: string, want: 'pass' | 'fail', statusCode: number, checks: string) =>
+  `expected ${probe} to ${want}, but it answered ${statusCode}${checks === '' ? '' : ` (${checks})`}`;
+export const TESTING_EXPECTED_CHECK = (probe: string, check: string, want: 'pass' | 'fail', line: string) =>
+  `expected ${probe} check "${check}" to ${want}, but ${line}`;
+export const TESTING_EXPECTED_MESSAGE = (probe: string, check: string, want: string, got: string | undefined) =>
+  `expected ${probe} check "${check}" to fail with ${want}, but it failed with ${got === undefined ? 'no message' : JSON.stringify(got)}`;
+export const TESTING_NO_CHECK = (probe: string, check: string, names: readonly string[]) =>
+  `${probe} has no check "${check}" (its checks: ${names.length ? names.join(', ') : 'none'})`;
+export const TESTING_UNKNOWN_CHECK = (check: string, names: readonly string[]) =>
+  `fakeCheck: no check is named "${check}"; the registered checks are: ${names.length ? names.join(', ') : 'none'}`;
+export const TESTING_UNKNOWN_PROBE = (probe: unknown) =>
+  `${describeValue(probe)} is not a probe; the probes are: ${PROBE_NAMES.join(', ')}`;
+export const TESTING_NO_MODULE = (what: string) =>
+  `${what}: the app has no HeartbeatModule (import HeartbeatModule.forRoot() in the testing module, and await app.init() or compile() first)`;
+export const TESTING_UNTIL_TIMED_OUT = (probe: string, want: 'pass' | 'fail', timeoutMs: number, last: string) =>
+  `untilProbe: ${probe} did not ${want} within ${timeoutMs} ms; it last answered ${last}`;
+export const TESTING_UNTIL_CLOSED = (probe: string, want: 'pass' | 'fail') =>
+  `untilProbe: the app closed before ${probe} could ${want}`;
+export const TESTING_BAD_TIMEOUT = (value: unknown) =>
+  `untilProbe: option "timeoutMs" must be a positive number of milliseconds; got ${describeValue(value)}`;

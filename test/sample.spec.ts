@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectProbe, fakeCheck, probe, restoreChecks } from 'nestjs-heartbeat/testing';
 import request from 'supertest';
 import { AppModule } from '../sample/src/app.module.js';
 import { DatabaseService } from '../sample/src/database.service.js';
@@ -15,15 +16,26 @@ describe('the sample app', () => {
     process.env.DATA_DIR = dataDir;
     app = await createApp('express', { imports: [AppModule] });
   });
+  afterEach(() => restoreChecks());
   afterAll(async () => {
     await app.close();
     delete process.env.DATA_DIR;
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Tested with nestjs-heartbeat/testing, as docs/testing.md shows (one request over HTTP besides).
+  it('is not ready while the database is reported down (a faked outcome)', async () => {
+    const restore = fakeCheck(app, 'database', { status: false, message: 'disk full' });
+    const down = await probe(app, 'readiness');
+    expect(down.statusCode).toBe(503);
+    expectProbe(down).toFail('database', 'disk full');
+    restore();
+    expectProbe(await probe(app, 'readiness')).toPass('database');
+  });
+
   it('is ready while its SQLite database answers, and not once it is closed', async () => {
-    const ready = await request(app.getHttpServer()).get('/.well-known/heartbeat/readiness');
-    expect(ready.status).toBe(200);
+    const ready = await probe(app, 'readiness');
+    expectProbe(ready).toPass('database');
     expect(ready.body).toEqual({ status: true, checks: { database: { status: true, timeMs: expect.any(Number) } } });
     expect(app.get(DatabaseService).file.startsWith(dataDir)).toBe(true);
 
@@ -43,8 +55,8 @@ describe('the sample app', () => {
   });
 
   it('is alive and reports its name and version in environ', async () => {
-    const live = await request(app.getHttpServer()).get('/.well-known/heartbeat/liveliness');
-    expect(live.status).toBe(200);
+    const live = await probe(app, 'liveness');
+    expectProbe(live).toPass('event-loop');
     expect(live.body.checks['event-loop']).toEqual({ status: true, lagMs: expect.any(Number) });
     // On a loaded machine environ may answer before the one-time inventory has finished (marked
     // incomplete): ask again until it is complete. The inventory reads the repository's 700 or so

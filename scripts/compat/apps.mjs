@@ -390,6 +390,7 @@ const E2E_HEADER = (js, name, fastify) => `import { Test, TestingModule } from '
 import { INestApplication } from '@nestjs/common';
 ${fastify ? "import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';\n" : ''}import request from 'supertest';
 import { App } from 'supertest/types${js}';
+import { expectProbe, fakeCheck, probe } from 'nestjs-heartbeat/testing';
 import { AppModule } from './../src/app.module${js}';
 
 const readiness = { status: true, checks: { database: { status: true, app: '${name}' } } };
@@ -414,6 +415,14 @@ const E2E_EXPRESS = `describe('AppController (e2e)', () => {
 
   it('/.well-known/heartbeat/readiness (GET)', () => {
     return request(app.getHttpServer()).get('/.well-known/heartbeat/readiness').expect(200).expect(readiness);
+  });
+
+  it('readiness through nestjs-heartbeat/testing', async () => {
+    expect((await probe(app, 'readiness')).body).toEqual(readiness);
+    const restore = fakeCheck(app, 'database', { status: false, message: 'down' });
+    expectProbe(await probe(app, 'readiness')).toFail('database', 'down');
+    restore();
+    expectProbe(await probe(app, 'readiness')).toPass('database');
   });
 
   afterEach(async () => {

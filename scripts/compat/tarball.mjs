@@ -28,6 +28,11 @@ export async function checkTarball(root, work, run, check) {
     'dist/index.d.mts',
     'dist/esm/package.json',
     'dist/esm/index.js',
+    'dist/testing.cjs',
+    'dist/testing.mjs',
+    'dist/testing.d.mts',
+    'dist/testing/index.d.ts',
+    'dist/esm/testing/index.js',
   ];
   const absent = entries.filter((path) => !files.includes(path));
   check(
@@ -44,6 +49,14 @@ export async function checkTarball(root, work, run, check) {
       entry.require?.default === './dist/index.cjs' &&
       manifest.main === './dist/index.cjs',
     'exports: import (index.mjs, index.d.mts) and require (index.cjs, index.d.ts); main index.cjs',
+  );
+  const testing = manifest.exports?.['./testing'] ?? {};
+  check(
+    testing.import?.types === './dist/testing.d.mts' &&
+      testing.import?.default === './dist/testing.mjs' &&
+      testing.require?.types === './dist/testing/index.d.ts' &&
+      testing.require?.default === './dist/testing.cjs',
+    'exports ./testing: import (testing.mjs, testing.d.mts) and require (testing.cjs, testing/index.d.ts)',
   );
   const https = (value) => typeof value === 'string' && /^(git\+)?https:\/\//.test(value);
   check(

@@ -40,6 +40,8 @@ export class ProbeRegistry {
     environ: [],
   };
   private readonly watchers: ((check: RegisteredCheck, added: boolean) => void)[] = [];
+  /** Each check's switch to another handler (the testing entry's `fakeCheck`). */
+  private readonly replacers = new WeakMap<RegisteredCheck, (handler: CheckHandler | undefined) => void>();
 
   /**
    * Registers `handler` as a check of the probe `kind` and returns a function that unregisters it.
@@ -76,7 +78,7 @@ export class ProbeRegistry {
   /** @internal Adds several checks with one copy of each list (the decorated ones, at bootstrap). */
   addAll(probes: readonly RegisteredCheck[]): (() => void)[] {
     // The options were validated where they were given (register, the explorer, the module's own contributors).
-    const entries = probes.map((probe) => ({ ...probe, options: { ...probe.options } }));
+    const entries = probes.map((probe) => this.replaceable({ ...probe, options: { ...probe.options } }));
     for (const kind of new Set(entries.map((entry) => entry.kind))) {
       this.probes[kind] = [...this.probes[kind], ...entries.filter((entry) => entry.kind === kind)];
     }
@@ -87,6 +89,33 @@ export class ProbeRegistry {
       if (this.probes[entry.kind].length === before.length) return;
       for (const watcher of this.watchers) watcher(entry, false);
     });
+  }
+
+  /**
+   * Makes `check` answer with `handler` instead of its own from its next call on (`undefined`:
+   * its own again); its options, cache, thresholds and schedule stay. For the testing entry.
+   * @internal
+   */
+  replace(check: RegisteredCheck, handler: CheckHandler | undefined): void {
+    this.replacers.get(check)?.(handler);
+  }
+
+  /**
+   * Gives `entry` a handler of its own that calls the check's, or a replacement while one is set:
+   * the runner keeps calling one function, and its `length` (whether it is given an `AbortSignal`)
+   * is read from the function it calls now.
+   */
+  private replaceable(entry: RegisteredCheck): RegisteredCheck {
+    const own = entry.handler;
+    let current = own;
+    const handler = function (this: unknown, signal: AbortSignal): unknown {
+      // Reflect.apply, not current.call: a Proxy handler sees one apply, as before, and no read of `call`.
+      return Reflect.apply(current, this, [signal]);
+    };
+    Object.defineProperty(handler, 'length', { get: () => current.length });
+    const check = { ...entry, handler };
+    this.replacers.set(check, (replacement) => (current = replacement ?? own));
+    return check;
   }
 
   /** @internal Calls `watcher` with each check added (`true`) or removed (`false`) from now on; returns its stop. */
