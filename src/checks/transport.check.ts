@@ -32,7 +32,7 @@ const TRANSPORT = rule<object>('a Nest microservice server, ClientProxy or INest
  * closed fail. gRPC, which has no status stream, is read from its server and channels.
  */
 export function transportCheck(serverOrClient: TransportLike, options?: TransportCheckOptions): HeartbeatCheck {
-  const transport = required(OWNER, 'serverOrClient', serverOrClient, TRANSPORT);
+  const transport = serverOf(required(OWNER, 'serverOrClient', serverOrClient, TRANSPORT));
   const given = readOptions(options ?? null, { owner: OWNER, label: 'options', prefix: '', known: KNOWN });
   const kind = transportKind(transport);
   const name = optional(OWNER, 'name', given.name, CHECK_NAME) ?? `transport:${kind}`;
@@ -83,7 +83,7 @@ function resultOf(
 ): HeartbeatCheckResult {
   if (verdict === 'pass') return { status: true, transport: kind, state };
   if (verdict === 'fail') return failed(kind, state, `is ${state}`);
-  if (verdict === 'degraded-bounded' && forMs > degradedForMs) {
+  if (verdict === 'degraded-bounded' && forMs >= degradedForMs) {
     return failed(kind, state, `has been ${state} for ${Math.round(forMs)} ms (over ${degradedForMs} ms)`);
   }
   const message = oneLine(`${kind} transport is ${state} (for ${Math.round(forMs)} ms)`);
@@ -92,6 +92,16 @@ function resultOf(
 
 function failed(kind: string, state: string, what: string): HeartbeatCheckResult {
   return { status: false, transport: kind, state, message: oneLine(`${kind} transport ${what}`) };
+}
+
+/** The server of an `INestMicroservice` (its transport's kind, and gRPC's state, are read there), else `transport`. */
+function serverOf(transport: object): object {
+  try {
+    const server = (transport as { serverInstance?: unknown }).serverInstance;
+    return isObject(server) ? server : transport;
+  } catch {
+    return transport;
+  }
 }
 
 /** The `status` observable, or `undefined` for gRPC (whose getter throws) or anything without one. */
