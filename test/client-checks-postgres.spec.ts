@@ -35,7 +35,12 @@ beforeAll(async () => {
   pool.on('error', () => {});
   prismaPool = new Pool({ ...connection, max: 1 });
   prismaPool.on('error', () => {});
-  dataSource = await new DataSource({ type: 'postgres', ...connection, username: 'postgres', extra: { max: 2 } }).initialize();
+  dataSource = await new DataSource({
+    type: 'postgres',
+    ...connection,
+    username: 'postgres',
+    extra: { max: 2 },
+  }).initialize();
   orm = await MikroORM.init({
     ...connection,
     dbName: 'postgres',
@@ -94,7 +99,12 @@ describe.each(ADAPTERS)('checks of the app’s own PostgreSQL clients (%s)', (ad
 
   const readiness = () => request(app.getHttpServer()).get(`${BASE}/readiness`);
   const statuses = () =>
-    Object.fromEntries(app.get(HeartbeatService).state().probes.readiness.checks.map((check) => [check.name, check.status]));
+    Object.fromEntries(
+      app
+        .get(HeartbeatService)
+        .state()
+        .probes.readiness.checks.map((check) => [check.name, check.status]),
+    );
 
   it('passes, fails while the server is stopped (with a masked reason), and passes again after it restarts', async () => {
     const up = await readiness();
@@ -115,7 +125,11 @@ describe.each(ADAPTERS)('checks of the app’s own PostgreSQL clients (%s)', (ad
     expect(again.status).toBe(200);
     expect(statuses()).toEqual(Object.fromEntries(NAMES.map((name) => [name, true])));
     for (const name of NAMES) {
-      expect(changes.filter((change) => change.check === name).map((change) => change.status)).toEqual([true, false, true]);
+      expect(changes.filter((change) => change.check === name).map((change) => change.status)).toEqual([
+        true,
+        false,
+        true,
+      ]);
     }
   });
 
@@ -130,7 +144,9 @@ describe.each(ADAPTERS)('checks of the app’s own PostgreSQL clients (%s)', (ad
 describe('client checks: options and timeouts', () => {
   it('names the option of a bad instance', () => {
     expect(() => pgCheck({ pool: {} as Pool })).toThrow('pgCheck(): option "pool" must be a pg Pool or Client');
-    expect(() => typeOrmCheck({ dataSource: null as unknown as DataSource })).toThrow(/typeOrmCheck\(\): option "dataSource"/);
+    expect(() => typeOrmCheck({ dataSource: null as unknown as DataSource })).toThrow(
+      /typeOrmCheck\(\): option "dataSource"/,
+    );
     expect(() => drizzleCheck({ db: drizzle(pool), query: '' })).toThrow(/drizzleCheck\(\): option "query"/);
     expect(() => mikroOrmCheck({ orm, timeoutMs: 0 })).toThrow(/mikroOrmCheck\(\): option "timeoutMs"/);
     expect(() => prismaCheck({ client: prismaShaped(pool), nme: 'x' } as never)).toThrow(/unknown option "nme"/);

@@ -85,7 +85,11 @@ describe.each(ADAPTERS)('checks of the app’s own Redis clients and Redis trans
     app = await createApp(
       adapter,
       { imports: [HeartbeatModule.forRoot({ logger: false, environ: false, checks: { readiness: checks } })] },
-      (created) => created.connectMicroservice({ transport: Transport.REDIS, options: { host: '127.0.0.1', port: server.port, ...RETRY } }),
+      (created) =>
+        created.connectMicroservice({
+          transport: Transport.REDIS,
+          options: { host: '127.0.0.1', port: server.port, ...RETRY },
+        }),
     );
     await app.startAllMicroservices();
     // A hybrid app's own transport, found through the app.
@@ -111,7 +115,11 @@ describe.each(ADAPTERS)('checks of the app’s own Redis clients and Redis trans
     expect(down.body.checks.ioredis.message).toMatch(/the client is (reconnecting|connecting), not ready/);
     const degraded = await probeUntil(app, (_, body) => body.checks['transport:redis'].state === 'reconnecting');
     // Within degradedForMs, a reconnecting transport passes, marked degraded.
-    expect(degraded.body.checks['transport:redis']).toMatchObject({ status: true, degraded: true, state: 'reconnecting' });
+    expect(degraded.body.checks['transport:redis']).toMatchObject({
+      status: true,
+      degraded: true,
+      state: 'reconnecting',
+    });
     clock += 1000;
     const failing = await probeUntil(app, (status) => status === 500);
     expect(failing.body.checks['transport:redis']).toMatchObject({
@@ -132,18 +140,25 @@ describe.each(ADAPTERS)('checks of the app’s own Redis clients and Redis trans
   it('opens no connection per probe: Redis counts the same clients before and after 100 probes', async () => {
     await probeUntil(app, (status) => status === 200);
     const before = connectedClients();
-    for (let i = 0; i < 100; i++) expect((await request(app.getHttpServer()).get(`${BASE}/readiness`)).status).toBe(200);
+    for (let i = 0; i < 100; i++)
+      expect((await request(app.getHttpServer()).get(`${BASE}/readiness`)).status).toBe(200);
     expect(connectedClients()).toBe(before);
   });
 });
 
 function stateOf(app: INestApplication, name: string): boolean | null | undefined {
-  return app.get(HeartbeatService).state().probes.readiness.checks.find((check) => check.name === name)?.status;
+  return app
+    .get(HeartbeatService)
+    .state()
+    .probes.readiness.checks.find((check) => check.name === name)?.status;
 }
 
 describe('bullMqCheck and redisCheck on their own', () => {
   it('fails while the worker is not running, and names the option of a bad value', async () => {
-    const idle = new Worker('idle', async () => {}, { connection: { host: '127.0.0.1', port: server.port }, autorun: false });
+    const idle = new Worker('idle', async () => {}, {
+      connection: { host: '127.0.0.1', port: server.port },
+      autorun: false,
+    });
     try {
       expect(await bullMqCheck({ queue, worker: idle }).run()).toMatchObject({
         status: false,
@@ -152,7 +167,11 @@ describe('bullMqCheck and redisCheck on their own', () => {
     } finally {
       await idle.close();
     }
-    expect(() => bullMqCheck({ queue, worker: {} as Worker })).toThrow('bullMqCheck(): option "worker" must be a BullMQ Worker');
-    expect(() => redisCheck({ client: 'redis://x' as never })).toThrow('redisCheck(): option "client" must be an ioredis');
+    expect(() => bullMqCheck({ queue, worker: {} as Worker })).toThrow(
+      'bullMqCheck(): option "worker" must be a BullMQ Worker',
+    );
+    expect(() => redisCheck({ client: 'redis://x' as never })).toThrow(
+      'redisCheck(): option "client" must be an ioredis',
+    );
   });
 });

@@ -6,8 +6,8 @@ import { type RedisPingable, redisProbe } from './redis.check.js';
 /** A BullMQ `Queue` (5: `client`; 6: `getBackend().client`), as the check uses it. */
 export interface BullMqQueue {
   readonly name: string;
-  readonly client?: PromiseLike<RedisPingable>;
-  getBackend?(): { readonly client?: PromiseLike<RedisPingable> };
+  readonly client?: PromiseLike<object>;
+  getBackend?(): { readonly client?: PromiseLike<object> };
 }
 
 /** A BullMQ `Worker`, as the check uses it. */
@@ -24,7 +24,10 @@ export interface BullMqCheckOptions extends ClientCheckOptions {
   worker?: BullMqWorker;
 }
 
-const QUEUE = rule<BullMqQueue>('a BullMQ Queue', (value) => isObject(value) && ('client' in value || 'getBackend' in value));
+const QUEUE = rule<BullMqQueue>(
+  'a BullMQ Queue',
+  (value) => isObject(value) && ('client' in value || 'getBackend' in value),
+);
 const WORKER = rule<BullMqWorker>(
   'a BullMQ Worker (isRunning and isPaused methods)',
   (value) =>
@@ -46,8 +49,10 @@ export function bullMqCheck(options: BullMqCheckOptions): HeartbeatCheck {
         return async (signal) => {
           if (worker && !worker.isRunning()) throw new ClientDown('the worker is not running');
           const client = await (queue.client ?? queue.getBackend?.().client);
-          if (!client) throw new ClientDown('the queue has no Redis client');
-          await redisProbe(client)(signal);
+          if (typeof (client as Partial<RedisPingable> | undefined)?.ping !== 'function') {
+            throw new ClientDown('the queue has no Redis client');
+          }
+          await redisProbe(client as RedisPingable)(signal);
           return worker ? { workerPaused: worker.isPaused() } : undefined;
         };
       },

@@ -15,7 +15,12 @@ export interface MongooseCheckOptions extends ClientCheckOptions {
 }
 
 /** Mongoose's `readyState` values other than connected (1). */
-const STATES: Readonly<Record<number, string>> = { 0: 'disconnected', 2: 'connecting', 3: 'disconnecting', 99: 'uninitialized' };
+const STATES: Readonly<Record<number, string>> = {
+  0: 'disconnected',
+  2: 'connecting',
+  3: 'disconnecting',
+  99: 'uninitialized',
+};
 
 const CONNECTION = rule<MongooseConnection>(
   'a Mongoose Connection (an object with a readyState)',

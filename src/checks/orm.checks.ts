@@ -19,7 +19,10 @@ export function prismaCheck(options: PrismaCheckOptions): HeartbeatCheck {
   return clientCheck(
     {
       owner: 'prismaCheck()',
-      instance: ['client', withMethods<PrismaQueryable>('a PrismaClient (an object with a $queryRaw method)', ['$queryRaw'])],
+      instance: [
+        'client',
+        withMethods<PrismaQueryable>('a PrismaClient (an object with a $queryRaw method)', ['$queryRaw']),
+      ],
       name: 'prisma',
       probe: (client) => async () => {
         await client.$queryRaw`SELECT 1`;
@@ -47,7 +50,10 @@ export function drizzleCheck(options: DrizzleCheckOptions): HeartbeatCheck {
   return clientCheck(
     {
       owner: 'drizzleCheck()',
-      instance: ['db', withMethods<DrizzleExecutable>('a Drizzle database (an object with an execute method)', ['execute'])],
+      instance: [
+        'db',
+        withMethods<DrizzleExecutable>('a Drizzle database (an object with an execute method)', ['execute']),
+      ],
       known: ['query'],
       name: 'drizzle',
       probe: (db, given) => {
@@ -81,7 +87,8 @@ export function mikroOrmCheck(options: MikroOrmCheckOptions): HeartbeatCheck {
       name: 'mikro-orm',
       probe: (orm) => async () => {
         const answer = await orm.checkConnection();
-        if (answer?.ok !== true) throw new ClientDown(String((answer as { reason?: unknown } | undefined)?.reason ?? 'not connected'));
+        if (answer?.ok !== true)
+          throw new ClientDown(String((answer as { reason?: unknown } | undefined)?.reason ?? 'not connected'));
       },
     },
     options,

@@ -49,6 +49,9 @@ export function transportKind(instance: object): string {
   } catch {
     name = '';
   }
-  const kind = name.replace(/^(Server|Client)/, '').replace(/Proxy$/, '').toLowerCase();
+  const kind = name
+    .replace(/^(Server|Client)/, '')
+    .replace(/Proxy$/, '')
+    .toLowerCase();
   return /^[a-z]{2,20}$/.test(kind) && kind !== 'nestmicroservice' ? kind : 'microservice';
 }

@@ -33,7 +33,12 @@ const TRANSPORT = rule<object>('a Nest microservice server, ClientProxy or INest
  */
 export function transportCheck(serverOrClient: TransportLike, options?: TransportCheckOptions): HeartbeatCheck {
   const transport = serverOf(required(OWNER, 'serverOrClient', serverOrClient, TRANSPORT));
-  const given = readOptions(options ?? null, { owner: OWNER, label: 'options', prefix: '', known: KNOWN });
+  const given = readOptions(options === undefined ? {} : options, {
+    owner: OWNER,
+    label: 'options',
+    prefix: '',
+    known: KNOWN,
+  });
   const kind = transportKind(transport);
   const name = optional(OWNER, 'name', given.name, CHECK_NAME) ?? `transport:${kind}`;
   const degradedForMs = optional(OWNER, 'degradedForMs', given.degradedForMs, DURATION) ?? 30_000;
@@ -112,7 +117,9 @@ function statusStream(transport: object): Subscribable | undefined {
   } catch {
     return undefined;
   }
-  return isObject(stream) && typeof (stream as Subscribable).subscribe === 'function' ? (stream as Subscribable) : undefined;
+  return isObject(stream) && typeof (stream as Subscribable).subscribe === 'function'
+    ? (stream as Subscribable)
+    : undefined;
 }
 
 interface GrpcChannelOwner {
@@ -137,9 +144,37 @@ function grpcReader(transport: object, kind: string): () => readonly [string, St
     };
   }
   if ('grpcClient' in holder) return () => (holder.grpcClient ? ['listening', 'pass'] : ['closed', 'fail']);
-  throw new TypeError(`${OWNER}: option "serverOrClient" must be ${TRANSPORT.expected} (got an object without a status stream, ${kind}).`);
+  throw new TypeError(
+    `${OWNER}: option "serverOrClient" must be ${TRANSPORT.expected} (got an object without a status stream, ${kind}).`,
+  );
 }
 
 function rank(verdict: StatusVerdict): number {
   return ['pass', 'degraded', 'degraded-bounded', 'fail'].indexOf(verdict);
+}
+
+/** An app with microservices (`INestApplication` of a hybrid app), as `transportChecks` reads it. */
+export interface MicroserviceHost {
+  getMicroservices(): readonly object[];
+}
+
+/**
+ * One `transportCheck` per microservice the app has connected (`app.connectMicroservice`), named
+ * `transport:<kind>` (`#n` suffixes tell two of a kind apart). Call it once they are connected and
+ * register each with `ProbeRegistry.register('readiness', check)`.
+ */
+export function transportChecks(
+  app: MicroserviceHost,
+  options?: Omit<TransportCheckOptions, 'name'>,
+): HeartbeatCheck[] {
+  const host = required(
+    OWNER,
+    'app',
+    app,
+    rule<MicroserviceHost>(
+      'a Nest application (getMicroservices)',
+      (value) => isObject(value) && typeof (value as MicroserviceHost).getMicroservices === 'function',
+    ),
+  );
+  return host.getMicroservices().map((microservice) => transportCheck(microservice, options));
 }

@@ -27,7 +27,8 @@ export function typeOrmCheck(options: TypeOrmCheckOptions): HeartbeatCheck {
       probe: (dataSource, given) => {
         const query = sqlText('typeOrmCheck()', given.query);
         return async () => {
-          if (dataSource.isInitialized !== true) throw new ClientDown('the DataSource is not initialized (or was destroyed)');
+          if (dataSource.isInitialized !== true)
+            throw new ClientDown('the DataSource is not initialized (or was destroyed)');
           await dataSource.query(query);
         };
       },

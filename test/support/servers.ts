@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,8 @@ export interface TestServer {
 export async function portState(port: number, open: boolean, limitMs = 60_000): Promise<void> {
   const started = Date.now();
   while ((await accepts(port)) !== open) {
-    if (Date.now() - started > limitMs) throw new Error(`port ${port} still ${open ? 'closed' : 'open'} after ${limitMs} ms`);
+    if (Date.now() - started > limitMs)
+      throw new Error(`port ${port} still ${open ? 'closed' : 'open'} after ${limitMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -102,7 +103,9 @@ export async function startPostgres(): Promise<TestServer> {
     chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'])), Number(execFileSync('id', ['-g', 'postgres'])));
   }
   const run = (tool: string, args: string[]) => {
-    const [command, all] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+    const [command, all] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
+      : [join(bin, tool), args];
     execFileSync(command as string, all as string[], { stdio: 'ignore', cwd: dir });
   };
   const data = join(dir, 'data');
@@ -117,5 +120,80 @@ export async function startPostgres(): Promise<TestServer> {
     await portState(port, false);
   };
   await start();
-  return { port, start, stop, close: async () => (await stop().catch(() => {}), rmSync(dir, { recursive: true, force: true })) };
+  return {
+    port,
+    start,
+    stop,
+    close: async () => (await stop().catch(() => {}), rmSync(dir, { recursive: true, force: true })),
+  };
+}
+
+/** A RabbitMQ node of its own (node name, ports, mnesia and log folders, epmd), stopped and started with `stop_app`/`start_app`. */
+export async function startRabbit(): Promise<TestServer & { ctl(...args: string[]): string; startedInMs: number }> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'hb-rmq-'));
+  const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  writeFileSync(join(dir, 'rabbitmq.conf'), 'loopback_users = none\n');
+  const node = `hb${port}@localhost`;
+  const env = {
+    ...process.env,
+    HOME: dir,
+    ERL_EPMD_PORT: String(epmdPort),
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
+    RABBITMQ_PID_FILE: join(dir, 'pid'),
+  };
+  // Its own epmd on its own port: stopped with the node, never shared with another Erlang node.
+  const epmd = spawn('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1'], { stdio: 'ignore', env });
+  await portState(epmdPort, true);
+  const broker = spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { cwd: dir, stdio: 'ignore', env });
+  await portState(port, true, 120_000);
+  const ctl = (...args: string[]) =>
+    execFileSync('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', node, ...args], { env, cwd: dir }).toString();
+  return {
+    port,
+    startedInMs: Date.now() - started,
+    ctl,
+    stop: async () => {
+      ctl('stop_app');
+      await portState(port, false);
+    },
+    start: async () => {
+      ctl('start_app');
+      await portState(port, true);
+    },
+    close: async () => {
+      const exited = new Promise((resolve) =>
+        broker.exitCode === null ? broker.once('exit', resolve) : resolve(null),
+      );
+      try {
+        ctl('shutdown');
+      } catch {
+        broker.kill('SIGKILL');
+      }
+      await exited;
+      epmd.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The TCP connections the server on `port` holds now, as the kernel lists them (IPv4 loopback, established). */
+export function serverConnections(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => {
+      const [, local, , state] = line.trim().split(/\s+/);
+      return state === '01' && local?.endsWith(`:${hex}`);
+    }).length;
 }
