@@ -49,9 +49,7 @@ export function transportKind(instance: object): string {
   } catch {
     name = '';
   }
-  const kind = name
-    .replace(/^(Server|Client)/, '')
-    .replace(/Proxy$/, '')
-    .toLowerCase();
-  return /^[a-z]{2,20}$/.test(kind) && kind !== 'nestmicroservice' ? kind : 'microservice';
+  // Nest's own classes (and subclasses named the same way); anything else is just a microservice.
+  const match = /^(?:Server|Client)([A-Za-z]{2,20}?)(?:Proxy)?$/.exec(name);
+  return match ? match[1].toLowerCase() : 'microservice';
 }

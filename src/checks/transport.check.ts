@@ -1,7 +1,7 @@
 import type { HeartbeatCheck, HeartbeatCheckResult } from '../interfaces/heartbeat-check.interface.js';
 import { readOptions } from '../options/option-reader.js';
 import { CHECK_NAME, DURATION, FUNCTION, isObject, optional, required, rule } from '../options/option-rules.js';
-import { oneLine } from '../util/text.js';
+import { oneLine, reasonOf } from '../util/text.js';
 import { grpcChannelState, type StatusVerdict, statusVerdict, transportKind } from './transport-status.js';
 
 /** What the check reads: a Nest 11+ server, `ClientProxy` or `INestMicroservice` (`status`), or a gRPC server or client. */
@@ -54,15 +54,22 @@ export function transportCheck(serverOrClient: TransportLike, options?: Transpor
       name,
       health: HEALTH,
       run: () => {
-        const [state, verdict] = read();
+        let current: readonly [string, StatusVerdict];
+        try {
+          current = read();
+        } catch (error) {
+          return Promise.resolve(failed(kind, 'unknown', `could not be read: ${reasonOf(error)}`));
+        }
+        const [state, verdict] = current;
         if (state !== since.state) since = { state, at: now() };
         return Promise.resolve(judge(state, verdict, since.at));
       },
     };
   }
   let last: { state: string; at: number } | undefined;
-  const subscription = stream.subscribe((value) => {
-    const state = typeof value === 'string' ? value : 'unknown';
+  const subscription = subscribe(stream, (value) => {
+    // The status words are short: anything else is not one (and never reaches a body whole).
+    const state = typeof value === 'string' && /^[a-z_]{1,32}$/.test(value) ? value : 'unknown';
     if (state !== last?.state) last = { state, at: now() };
   });
   return {
@@ -120,6 +127,20 @@ function statusStream(transport: object): Subscribable | undefined {
   return isObject(stream) && typeof (stream as Subscribable).subscribe === 'function'
     ? (stream as Subscribable)
     : undefined;
+}
+
+function subscribe(stream: Subscribable, next: (value: unknown) => void): { unsubscribe(): void } {
+  try {
+    const subscription = stream.subscribe(next);
+    if (typeof subscription?.unsubscribe === 'function') return subscription;
+  } catch (error) {
+    throw new TypeError(
+      `${OWNER}: option "serverOrClient" has a status stream that could not be subscribed to (${oneLine(reasonOf(error))}).`,
+    );
+  }
+  throw new TypeError(
+    `${OWNER}: option "serverOrClient" has a status stream whose subscribe returned no subscription.`,
+  );
 }
 
 interface GrpcChannelOwner {
