@@ -75,16 +75,17 @@ describe('mongooseCheck on the real Mongoose connection (no MongoDB here: a clos
     expect(await check.run()).toMatchObject({ status: false, message: 'the connection is disconnected' });
     // Mongoose's own state machine: its readyState setter emits 'connecting' and 'connected'.
     const events: string[] = [];
+    const settable = connection as { readyState: number };
     connection.on('connecting', () => events.push('connecting'));
     connection.on('connected', () => events.push('connected'));
-    connection.readyState = mongoose.ConnectionStates.connecting;
+    settable.readyState = mongoose.ConnectionStates.connecting;
     expect(await check.run()).toMatchObject({ status: false, message: 'the connection is connecting' });
-    connection.readyState = mongoose.ConnectionStates.connected;
+    settable.readyState = mongoose.ConnectionStates.connected;
     expect(events).toEqual(['connecting', 'connected']);
     // Connected by its state, but it never reached a server: no database handle to ping, and no new connection made.
     const result = await check.run();
     expect(result).toMatchObject({ status: false, message: 'the connection has no database yet' });
     expect(JSON.stringify(result)).not.toContain('hunter2');
-    connection.readyState = mongoose.ConnectionStates.disconnected;
+    settable.readyState = mongoose.ConnectionStates.disconnected;
   });
 });

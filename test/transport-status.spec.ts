@@ -197,7 +197,9 @@ describe('gRPC, which has no status stream', () => {
         'Pinger',
       );
       expect(await check.run()).toMatchObject({ status: true, state: 'idle' });
-      await new Promise((resolve) => pinger.ping({ text: 'x' }).subscribe({ error: resolve, complete: resolve }));
+      await new Promise<void>((resolve) =>
+        pinger.ping({ text: 'x' }).subscribe({ error: () => resolve(), complete: resolve }),
+      );
       expect(await check.run()).toMatchObject({ status: false, state: 'transient_failure' });
     } finally {
       client.close();

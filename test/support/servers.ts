@@ -93,7 +93,7 @@ function postgresBin(): string {
 }
 
 /** A PostgreSQL cluster (trust auth, user `postgres`) made by initdb; run as `postgres` when the tests run as root. */
-export async function startPostgres(): Promise<TestServer> {
+export async function startPostgres(): Promise<TestServer & { acceptedConnections(): number }> {
   const bin = postgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'hb-pg-'));
   const port = await freePort();
@@ -110,7 +110,8 @@ export async function startPostgres(): Promise<TestServer> {
   };
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  // log_connections: the tests count the connections the server accepted in its log.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c log_connections=on`;
   const start = async () => {
     run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
     await portState(port, true);
@@ -124,6 +125,7 @@ export async function startPostgres(): Promise<TestServer> {
     port,
     start,
     stop,
+    acceptedConnections: () => readFileSync(join(dir, 'log'), 'utf8').match(/connection authorized/g)?.length ?? 0,
     close: async () => (await stop().catch(() => {}), rmSync(dir, { recursive: true, force: true })),
   };
 }
