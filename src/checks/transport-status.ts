@@ -43,7 +43,7 @@ export function grpcChannelState(state: unknown): readonly [name: string, verdic
 
 /** `ServerRedis`, `ClientRMQ`, `ClientGrpcProxy` → `redis`, `rmq`, `grpc`: the transport a check reports. */
 export function transportKind(instance: object): string {
-  let name = '';
+  let name: string;
   try {
     name = String((instance.constructor as { name?: unknown } | undefined)?.name ?? '');
   } catch {

@@ -136,6 +136,7 @@ function subscribe(stream: Subscribable, next: (value: unknown) => void): { unsu
   } catch (error) {
     throw new TypeError(
       `${OWNER}: option "serverOrClient" has a status stream that could not be subscribed to (${oneLine(reasonOf(error))}).`,
+      { cause: error },
     );
   }
   throw new TypeError(
