@@ -2,8 +2,7 @@ import type { CheckData } from './probe.interface.js';
 
 /** What a ready-made check reports: `{ status, ...data }`, or a degraded terminus indicator entry keyed by its name. */
 export type HeartbeatCheckResult =
-  | ({ status: boolean } & CheckData)
-  | { readonly [name: string]: { readonly status: 'degraded' } & CheckData };
+  ({ status: boolean } & CheckData) | { readonly [name: string]: { readonly status: 'degraded' } & CheckData };
 
 /**
  * A ready-made check (event loop, memory, disk, HTTP, TCP). Switch it on in `forRoot({ checks })`,
