@@ -1,8 +1,16 @@
+import { execFileSync } from 'node:child_process';
 import type { INestApplication } from '@nestjs/common';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { type HealthChange, HeartbeatModule, HeartbeatService, mongooseCheck, typeOrmCheck } from '../src/index.js';
+import {
+  type HealthChange,
+  HeartbeatModule,
+  HeartbeatService,
+  mongooseCheck,
+  redisCheck,
+  typeOrmCheck,
+} from '../src/index.js';
 import { ADAPTERS, createApp } from './support/app.js';
 import { freePort } from './support/grpc-client.js';
 
@@ -87,5 +95,64 @@ describe('mongooseCheck on the real Mongoose connection (no MongoDB here: a clos
     expect(result).toMatchObject({ status: false, message: 'the connection has no database yet' });
     expect(JSON.stringify(result)).not.toContain('hunter2');
     settable.readyState = mongoose.ConnectionStates.disconnected;
+  });
+});
+
+describe('client checks: the runner’s signal, hostile instances, and no client package loaded', () => {
+  it('gets the runner’s AbortSignal, aborted when the module’s timeout passes', async () => {
+    let seen: AbortSignal | undefined;
+    const hanging = {
+      query: () => new Promise<never>(() => {}),
+    };
+    const check = typeOrmCheck({ dataSource: { isInitialized: true, ...hanging }, timeoutMs: 60_000 });
+    const app = await createApp('express', {
+      imports: [
+        HeartbeatModule.forRoot({
+          logger: false,
+          environ: false,
+          timeoutMs: 100,
+          checks: { readiness: [{ ...check, run: (signal?: AbortSignal) => ((seen = signal), check.run(signal)) }] },
+        }),
+      ],
+    });
+    try {
+      const res = await request(app.getHttpServer()).get(`${BASE}/readiness`);
+      expect(res.status).toBe(500);
+      expect(seen).toBeInstanceOf(AbortSignal);
+      expect(seen?.aborted).toBe(true);
+      // The check itself settles at once on the abort, not at its own 60 s timeout.
+      expect(await check.run(seen)).toMatchObject({ status: false, message: expect.stringMatching(/^aborted: /) });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('turns a throwing getter, a megabyte error and a thenable that never settles into failures with a short reason', async () => {
+    const getter = {
+      ping: () => Promise.resolve('PONG'),
+      get status(): string {
+        throw new Error('getter blew up');
+      },
+    };
+    expect(await redisCheck({ client: getter }).run()).toMatchObject({ status: false, message: 'getter blew up' });
+    const huge = { ping: () => Promise.reject(new Error(`x${'y'.repeat(1_000_000)}`)) };
+    const result = await redisCheck({ client: huge }).run();
+    expect(result.status).toBe(false);
+    expect(String(result.message).length).toBeLessThanOrEqual(300);
+    const stuck = { ping: () => ({ then: () => {} }) } as never;
+    expect(await redisCheck({ client: stuck, timeoutMs: 20 }).run()).toMatchObject({
+      status: false,
+      message: 'no answer within 20 ms',
+    });
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(() => redisCheck({ client: revoked.proxy as never })).toThrow(/redisCheck\(\): option "client"/);
+  });
+
+  it('loads no client package when the module is loaded (the built CommonJS entry)', () => {
+    const script =
+      "require('./dist/index.js'); const re = /node_modules[\\\\/](pg|ioredis|redis|typeorm|mongoose|bullmq|kafkajs|@mikro-orm|drizzle-orm|amqplib|mqtt|@nats-io)[\\\\/]/;" +
+      'console.log(JSON.stringify(Object.keys(require.cache).filter((k) => re.test(k))));';
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: process.cwd() }).toString())).toEqual([]);
   });
 });
