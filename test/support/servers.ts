@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -131,7 +131,9 @@ export async function startPostgres(): Promise<TestServer & { acceptedConnection
 }
 
 /** A RabbitMQ node of its own (node name, ports, mnesia and log folders, epmd), stopped and started with `stop_app`/`start_app`. */
-export async function startRabbit(): Promise<TestServer & { ctl(...args: string[]): string; startedInMs: number }> {
+export async function startRabbit(): Promise<
+  TestServer & { ctl(...args: string[]): Promise<string>; startedInMs: number }
+> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'hb-rmq-'));
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
@@ -158,18 +160,23 @@ export async function startRabbit(): Promise<TestServer & { ctl(...args: string[
   await portState(epmdPort, true);
   const broker = spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { cwd: dir, stdio: 'ignore', env });
   await portState(port, true, 120_000);
+  // Asynchronous: rabbitmqctl starts an Erlang VM of its own, seconds long, and Jest's timers must keep running meanwhile.
   const ctl = (...args: string[]) =>
-    execFileSync('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', node, ...args], { env, cwd: dir }).toString();
+    new Promise<string>((resolve, reject) =>
+      execFile('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', node, ...args], { env, cwd: dir }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
   return {
     port,
     startedInMs: Date.now() - started,
     ctl,
     stop: async () => {
-      ctl('stop_app');
+      await ctl('stop_app');
       await portState(port, false);
     },
     start: async () => {
-      ctl('start_app');
+      await ctl('start_app');
       await portState(port, true);
     },
     close: async () => {
@@ -177,7 +184,7 @@ export async function startRabbit(): Promise<TestServer & { ctl(...args: string[
         broker.exitCode === null ? broker.once('exit', resolve) : resolve(null),
       );
       try {
-        ctl('shutdown');
+        await ctl('shutdown');
       } catch {
         broker.kill('SIGKILL');
       }
