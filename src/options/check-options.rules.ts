@@ -109,11 +109,21 @@ export function readCheck(owner: string, option: string, value: unknown, nameGiv
   const health = readHealth(owner, `${option}.health`, given.health);
   const check: HeartbeatCheck = {
     name,
-    run: () => run.call(value),
+    // Only a `run` that declares the signal gets one: the runner makes an AbortController only for those.
+    run: declaresParameter(run) ? (signal) => run.call(value, signal) : () => run.call(value),
     ...(health ? { health } : {}),
     ...(dispose ? { dispose: () => dispose.call(value) } : {}),
   };
   return check;
+}
+
+/** Whether `fn` declares a parameter; `false` when reading its `length` throws (a hostile Proxy). */
+function declaresParameter(fn: (...args: never[]) => unknown): boolean {
+  try {
+    return fn.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function readMembers(owner: string, option: string, value: unknown): Partial<Record<CheckMember, unknown>> {
