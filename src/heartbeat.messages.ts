@@ -12,9 +12,7 @@ function quote(text: string): string {
   return JSON.stringify(masked.length > QUOTED_LENGTH ? `${masked.slice(0, QUOTED_LENGTH)}…` : masked);
 }
 
-/** Milliseconds as seconds with one decimal: `12.5`. */
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
-/** Names in a list, or `none`. */
 const listOrNone = (names: readonly string[]) => (names.length ? names.join(', ') : 'none');
 
 /**
@@ -158,7 +156,6 @@ export const CHECK_STALE = (source: string, ageMs: number, intervalMs: number) =
   `${source}: its last result is ${seconds(ageMs)} s old although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
 export const STILL_FAILING = (passes: number, threshold: number) =>
   `still failing: the check passed ${passes} time(s) in a row of the ${threshold} it needs to count as passing again`;
-/** An option needs an optional peer that could not be loaded. */
 const PACKAGE_MISSING = (option: string, name: string, reason: string) =>
   `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
 export const METRICS_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
