@@ -89,8 +89,8 @@ export const EXPECTED = {
   timeout: `a number of milliseconds from 1 to ${MAX_TIMER_MS}`,
   interval: `0 (run on each probe) or from 100 to ${MAX_TIMER_MS} milliseconds`,
   staleAfter: `a number of milliseconds above 0 and at most ${MAX_TIMER_MS} (a result is stale after that long)`,
-  threshold: 'a whole number from 1 to 1000',
   port: 'an integer from 0 to 65535',
+  wholeNumber: (from: number, to: number) => `a whole number from ${from} to ${to}`,
   host: 'a host name or IP address (a non-empty string of at most 253 characters, without spaces)',
   logger: 'false or a logger (an object with log, error and warn methods)',
   routePrefix:

@@ -46,6 +46,11 @@ export function numberRule(expected: string, bounds: NumberBounds): Rule<number>
   );
 }
 
+/** A whole number from `from` to `to`. */
+export function wholeNumber(from: number, to: number): Rule<number> {
+  return numberRule(EXPECTED.wholeNumber(from, to), { from, to, whole: true });
+}
+
 /** One of a few strings. */
 export function oneOf<T extends string>(...choices: readonly T[]): Rule<T> {
   const quoted = choices.map((choice) => `'${choice}'`);
@@ -108,7 +113,7 @@ const BACKGROUND_PERIOD = numberRule(EXPECTED.interval, { from: 100, to: MAX_TIM
 /** 0 (on each probe), or a background period of 100 ms at least, so that a check cannot spin. */
 export const INTERVAL = rule<number>(EXPECTED.interval, (value) => value === 0 || BACKGROUND_PERIOD.accepts(value));
 export const STALE_AFTER = numberRule(EXPECTED.staleAfter, { above: 0, to: MAX_TIMER_MS });
-export const THRESHOLD = numberRule(EXPECTED.threshold, { from: 1, to: 1000, whole: true });
+export const THRESHOLD = wholeNumber(1, 1000);
 export const PORT = numberRule(EXPECTED.port, { from: 0, to: 65535, whole: true });
 /** A host to listen on or connect to: DNS caps a name at 253 characters; a space is never part of one. */
 export const HOST = rule<string>(

@@ -1,7 +1,7 @@
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import type { HeartbeatStatusPageOptions } from '../interfaces/heartbeat-options.interface.js';
 import { MODULE_OWNER as OWNER, readNested } from './option-reader.js';
-import { BOOLEAN, falseOrObject, numberRule, optional } from './option-rules.js';
+import { BOOLEAN, falseOrObject, optional, wholeNumber } from './option-rules.js';
 
 /** The status page's options with their defaults; `null` is `statusPage: false`. */
 export interface ResolvedStatusOptions {
@@ -13,14 +13,12 @@ export interface ResolvedStatusOptions {
   readonly keepAliveMs: number;
 }
 
-const whole = (from: number, to: number) =>
-  numberRule(`a whole number from ${from} to ${to}`, { from, to, whole: true });
 const RULES = {
   public: BOOLEAN,
-  historySize: whole(1, 1000),
-  historyLimit: whole(1, 100_000),
-  maxSubscribers: whole(1, 1000),
-  keepAliveMs: whole(10, MAX_TIMER_MS),
+  historySize: wholeNumber(1, 1000),
+  historyLimit: wholeNumber(1, 100_000),
+  maxSubscribers: wholeNumber(1, 1000),
+  keepAliveMs: wholeNumber(10, MAX_TIMER_MS),
 };
 const STATUS_PAGE = falseOrObject('status page options');
 
