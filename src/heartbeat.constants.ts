@@ -32,29 +32,19 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export const DEFAULT_PATH = '.well-known/heartbeat';
 /** The seed answers 500 for a failing probe; 503 is the usual alternative. */
 export const DEFAULT_FAILURE_STATUS_CODE = 500;
-/**
- * Checks run in parallel, so a probe takes about as long as its slowest check. 800 ms leaves
- * 200 ms of the kubelet's default 1 s `timeoutSeconds` for the network and the response.
- */
+/** Checks run in parallel: 800 ms leaves 200 ms of the kubelet's default 1 s `timeoutSeconds` for the network. */
 export const DEFAULT_TIMEOUT_MS = 800;
 /** A check whose data serialises to more than this many bytes is reported as failing. */
 export const MAX_CHECK_DATA_BYTES = 2048;
-/**
- * The most bytes a probe's body (readiness, liveness, startup; every format) may have: the kubelet
- * reads 10 KiB. A larger body leaves the checks' data out, then checks, passing ones first.
- */
+/** The most bytes a probe's body may have in any format: the kubelet reads 10 KiB (`report/body-cap.ts`). */
 export const MAX_BODY_BYTES = 10 * 1024;
-/** Bytes of the cap the responder leaves free: the worker thread adds its `mainThread` verdict (under 300 bytes) to a body. */
+/** Bytes of the cap a body leaves free: the worker thread adds its `mainThread` verdict (under 300 bytes). */
 export const BODY_HEADROOM_BYTES = 512;
-/**
- * About one readiness period of the sample manifests (5 s): long enough for the endpoints to drop
- * the pod, well inside the default `terminationGracePeriodSeconds` of 30 s.
- */
+/** One readiness period of the sample manifests: the endpoints drop the pod well inside the 30 s grace period. */
 export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;
 /**
- * A call that has not settled this long is abandoned and the handler is called again. One kubelet
- * period (10 s): a lost promise in a driver heals within about two probes, while a handler that
- * truly hangs is called at most six times a minute, so abandoned calls cannot pile up.
+ * One kubelet period: a promise a driver lost heals within about two probes, while a handler that
+ * truly hangs is called again at most six times a minute, so abandoned calls cannot pile up.
  */
 export const DEFAULT_ABANDON_AFTER_MS = 10_000;
 /** Check names longer than this are cut (a name from a result tuple is user input of any size). */
@@ -65,19 +55,14 @@ export const MAX_NAME_LENGTH = 200;
  */
 export const MAX_CHECK_NAME_LENGTH = 100;
 /**
- * With `thread: true`, how long the main loop may make no progress before liveness fails. The
- * kubelet restarts after `failureThreshold` (3) failures `periodSeconds` (10 s) apart, so a stuck
- * loop is restarted 30-40 s after it stopped, as a dead process whose probes time out is today,
- * while a stall under 10 s (a long GC, a synchronous step) never counts even as one failure.
+ * With `thread: true`, the stall that fails liveness: a stuck loop is restarted 30-40 s later (3
+ * failures 10 s apart), as a dead process is, while a long GC or synchronous step never counts.
  */
 export const DEFAULT_MAX_STALL_MS = 10_000;
 /**
- * With `thread: true`, how late the main loop may run before readiness fails: a quarter of the
- * kubelet's default `timeoutSeconds`. A late turn is only part of a request's wait (it also queues
- * behind the requests served before it): in the saturation bench the loop's lag climbed past 250 ms
- * within a few seconds of the load while the route took over 1 s to answer, and at 500 readiness
- * failed on only a third of the probes during the load. A loop that keeps up stays far below.
+ * With `thread: true`, the lag that fails readiness: a quarter of the kubelet's 1 s timeout, as a late
+ * turn is only part of a request's wait (in the saturation bench, 500 failed only a third of the probes).
  */
 export const DEFAULT_MAX_LAG_MS = 250;
-/** With `thread: true`, checks run in the background; this is their interval unless `intervalMs` says otherwise. */
+/** The checks' background interval with `thread: true`, unless `intervalMs` is given. */
 export const DEFAULT_THREAD_INTERVAL_MS = 5_000;

@@ -1,5 +1,5 @@
 import { PROBE_NAMES } from './probe/probe-kinds.js';
-import { MAX_TIMER_MS } from './heartbeat.constants.js';
+import { MAX_CHECK_NAME_LENGTH, MAX_TIMER_MS } from './heartbeat.constants.js';
 import type { ProbeKind } from './interfaces/probe.interface.js';
 import { maskUrlCredentials } from './util/redact.js';
 
@@ -11,6 +11,9 @@ function quote(text: string): string {
   const masked = maskUrlCredentials(text.length > 4 * QUOTED_LENGTH ? text.slice(0, 4 * QUOTED_LENGTH) : text);
   return JSON.stringify(masked.length > QUOTED_LENGTH ? `${masked.slice(0, QUOTED_LENGTH)}…` : masked);
 }
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const listOrNone = (names: readonly string[]) => (names.length ? names.join(', ') : 'none');
 
 /**
  * Names a rejected value without trusting it: strings quoted (cut, URL passwords masked), numbers
@@ -81,13 +84,13 @@ export const DECORATOR_OWNER = (kind: ProbeKind, source: string) => `@${DECORATO
 export const EXPECTED = {
   boolean: 'true or false',
   options: 'an object of options',
-  name: 'a non-empty string of at most 100 characters',
+  name: `a non-empty string of at most ${MAX_CHECK_NAME_LENGTH} characters`,
   duration: `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
   timeout: `a number of milliseconds from 1 to ${MAX_TIMER_MS}`,
   interval: `0 (run on each probe) or from 100 to ${MAX_TIMER_MS} milliseconds`,
   staleAfter: `a number of milliseconds above 0 and at most ${MAX_TIMER_MS} (a result is stale after that long)`,
-  threshold: 'a whole number from 1 to 1000',
   port: 'an integer from 0 to 65535',
+  wholeNumber: (from: number, to: number) => `a whole number from ${from} to ${to}`,
   host: 'a host name or IP address (a non-empty string of at most 253 characters, without spaces)',
   logger: 'false or a logger (an object with log, error and warn methods)',
   routePrefix:
@@ -101,17 +104,19 @@ export const REQUEST_SCOPED_PROBE = (source: string) =>
   `${source} is a probe handler on a request-scoped provider and is skipped: probes need a static (singleton) provider.`;
 
 export const CHECK_THREW = (source: string, reason: string) => `${source} failed: ${reason}`;
-export const CHECK_THREW_WITHHELD = (source: string, kind: string) =>
-  `${source} failed: threw ${kind}; its text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;
+const WITHHELD = (source: string, kind: string, text: string) =>
+  `${source} failed: threw ${kind}; ${text} is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;
+export const CHECK_THREW_WITHHELD = (source: string, kind: string) => WITHHELD(source, kind, 'its text');
 export const CHECK_ABANDONED = (abandonAfterMs: number) =>
   `its previous call had not settled after ${abandonAfterMs} ms and was abandoned; this is a new call`;
 export const CALL_ABORTED = (timeoutMs: number) => `the check timed out after ${timeoutMs} ms`;
 export const CHECK_TIMED_OUT = (source: string, timeoutMs: number, runningForMs?: number, abandoned?: string) =>
-  runningForMs !== undefined
-    ? `${source} timed out after ${timeoutMs} ms (its previous call, started ${(runningForMs / 1000).toFixed(1)} s ago, has not settled)`
+  `${source} timed out after ${timeoutMs} ms` +
+  (runningForMs !== undefined
+    ? ` (its previous call, started ${seconds(runningForMs)} s ago, has not settled)`
     : abandoned !== undefined
-      ? `${source} timed out after ${timeoutMs} ms (${abandoned})`
-      : `${source} timed out after ${timeoutMs} ms`;
+      ? ` (${abandoned})`
+      : '');
 export const CHECK_INVALID = (source: string, what: string) => `${source} returned an invalid result: ${what}`;
 export const CHECK_DATA_TOO_LARGE = (source: string, bytes: number, limit: number) =>
   `${source} returned ${bytes} bytes of data, more than the ${limit}-byte limit`;
@@ -148,16 +153,18 @@ export const LISTENER_THREW = (reason: string) =>
 export const NO_RESULT_YET = (intervalMs: number) =>
   `no result yet: the check runs in the background every ${intervalMs} ms and its first run has not finished`;
 export const CHECK_STALE = (source: string, ageMs: number, intervalMs: number) =>
-  `${source}: its last result is ${(ageMs / 1000).toFixed(1)} s old although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
+  `${source}: its last result is ${seconds(ageMs)} s old although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
 export const STILL_FAILING = (passes: number, threshold: number) =>
   `still failing: the check passed ${passes} time(s) in a row of the ${threshold} it needs to count as passing again`;
+const PACKAGE_MISSING = (option: string, name: string, reason: string) =>
+  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
 export const METRICS_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
-  `HeartbeatModule: metrics.${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
+  PACKAGE_MISSING(`metrics.${option}`, name, reason);
 export const METRICS_FAILED = (reason: string) => `GET /metrics on the management port failed: ${reason}`;
 export const METRICS_NOT_REGISTERED = (reason: string) =>
   `HeartbeatModule: the Prometheus metrics could not be registered (${reason}). Another app in this process may have registered them on the same registry: give each its own Registry (metrics.prometheus) or prefix (metrics.prefix).`;
 export const NO_RESULT_STALE = (source: string, ageMs: number, intervalMs: number) =>
-  `${source}: no result ${(ageMs / 1000).toFixed(1)} s after its first run started, although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
+  `${source}: no result ${seconds(ageMs)} s after its first run started, although it runs every ${intervalMs} ms: the loop that runs it is stuck`;
 /** What ends a background check's call that has not settled: its timeout, else its abandoning, else nothing. */
 const PENDING_END = (timeoutMs: number, abandonAfterMs: number) =>
   timeoutMs > 0
@@ -174,10 +181,9 @@ export const CALL_NOT_SETTLED = (
   timeoutMs: number,
   abandonAfterMs: number,
 ) =>
-  `${source}: ${ageMs === null ? 'no result yet' : `its last result is ${(ageMs / 1000).toFixed(1)} s old`} although it runs every ${intervalMs} ms: its call started ${(callMs / 1000).toFixed(1)} s ago has not settled (${PENDING_END(timeoutMs, abandonAfterMs)})`;
+  `${source}: ${ageMs === null ? 'no result yet' : `its last result is ${seconds(ageMs)} s old`} although it runs every ${intervalMs} ms: its call started ${seconds(callMs)} s ago has not settled (${PENDING_END(timeoutMs, abandonAfterMs)})`;
 export const CALL_ABORTED_AT_SHUTDOWN = 'the app is shutting down';
-export const INDICATOR_TEXT_WITHHELD = (source: string, kind: string) =>
-  `${source} failed: threw ${kind}; the indicator's text is withheld from probe bodies (see the Heartbeat log, or set details: 'always')`;
+export const INDICATOR_TEXT_WITHHELD = (source: string, kind: string) => WITHHELD(source, kind, "the indicator's text");
 export const MAIN_LOOP_STALLED = (stalledMs: number, maxStallMs: number) =>
   `the app's main event loop has made no progress for ${stalledMs} ms (maxStallMs ${maxStallMs}): it is stuck`;
 export const MAIN_LOOP_LAGGING = (lagMs: number, maxLagMs: number) =>
@@ -191,8 +197,7 @@ export const THREAD_ENTRY_UNKNOWN =
 export const FORWARD_TIMED_OUT = 'the app did not answer this request in time (its main event loop is busy or stuck)';
 export const THREAD_START_FAILED = (reason: string) =>
   `HeartbeatModule: the management port's worker thread could not start: ${reason}`;
-export const GRPC_PACKAGE_MISSING = (option: string, name: string, reason: string) =>
-  `HeartbeatModule: ${option} needs the package "${name}", which could not be loaded. Install it: npm install ${name} (${reason})`;
+export const GRPC_PACKAGE_MISSING = PACKAGE_MISSING;
 export const GRPC_LISTEN_FAILED = (address: string, reason: string) =>
   `HeartbeatModule: the gRPC health server could not listen on ${address}: ${reason}`;
 export const GRPC_NOT_ENABLED =
@@ -206,19 +211,15 @@ export const GRPC_SERVICE_NAME_TOO_LONG = (length: number, max: number) =>
 export const GRPC_SAME_PORT = (port: number) =>
   `HeartbeatModule: options "port" and "grpcPort" are both ${port}; the management port and the gRPC port need a port each.`;
 
+/** A JSON error body, shaped like Nest's. */
+const errorBody = (statusCode: number, message: string) => JSON.stringify({ statusCode, message });
 /** Body of the 503 answered to an event stream over `statusPage.maxSubscribers`. */
 export const STATUS_STREAMS_FULL = (max: number) =>
-  JSON.stringify({ statusCode: 503, message: `Service Unavailable: ${max} event streams are open already` });
+  errorBody(503, `Service Unavailable: ${max} event streams are open already`);
 /** Body of the 503 answered to an event stream once the instance is shutting down. */
-export const STATUS_SHUTTING_DOWN = JSON.stringify({
-  statusCode: 503,
-  message: 'Service Unavailable: the instance is shutting down',
-});
+export const STATUS_SHUTTING_DOWN = errorBody(503, 'Service Unavailable: the instance is shutting down');
 /** Body of the 405 answered to a method other than GET and HEAD on the status page's routes. */
-export const STATUS_METHOD_NOT_ALLOWED = JSON.stringify({
-  statusCode: 405,
-  message: 'Method Not Allowed: the status page answers GET and HEAD',
-});
+export const STATUS_METHOD_NOT_ALLOWED = errorBody(405, 'Method Not Allowed: the status page answers GET and HEAD');
 // The testing entry (nestjs-heartbeat/testing): assertion and helper errors, asserted word for word in its tests.
 /** One check as a testing error lists it: `db failed: connection refused`, `db passed`. */
 export const TESTING_CHECK_LINE = (name: string, status: boolean, message: string | undefined) =>
@@ -230,9 +231,9 @@ export const TESTING_EXPECTED_CHECK = (probe: string, check: string, want: 'pass
 export const TESTING_EXPECTED_MESSAGE = (probe: string, check: string, want: string, got: string | undefined) =>
   `expected ${probe} check "${check}" to fail with ${want}, but it failed with ${got === undefined ? 'no message' : JSON.stringify(got)}`;
 export const TESTING_NO_CHECK = (probe: string, check: string, names: readonly string[]) =>
-  `${probe} has no check "${check}" (its checks: ${names.length ? names.join(', ') : 'none'})`;
+  `${probe} has no check "${check}" (its checks: ${listOrNone(names)})`;
 export const TESTING_UNKNOWN_CHECK = (check: string, names: readonly string[]) =>
-  `fakeCheck: no check is named "${check}"; the registered checks are: ${names.length ? names.join(', ') : 'none'}`;
+  `fakeCheck: no check is named "${check}"; the registered checks are: ${listOrNone(names)}`;
 export const TESTING_UNKNOWN_PROBE = (probe: unknown) =>
   `${describeValue(probe)} is not a probe; the probes are: ${PROBE_NAMES.join(', ')}`;
 export const TESTING_NO_MODULE = (what: string) =>

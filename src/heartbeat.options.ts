@@ -12,15 +12,17 @@ import {
 import { DECLARATION_ONLY_OPTION, FACTORY_RESULT, INVALID_OPTION } from './heartbeat.messages.js';
 import type { HeartbeatRouteDeclaration } from './heartbeat.constants.js';
 import type { HeartbeatCheck } from './interfaces/heartbeat-check.interface.js';
-import type { HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
-import { METRICS_OPTIONS, resolveMetricsOptions, type ResolvedMetricsOptions } from './options/metrics.options.js';
-import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './options/grpc.options.js';
+import type { HeartbeatEnvironOptions, HeartbeatModuleOptions } from './interfaces/heartbeat-options.interface.js';
 import { readCheck, SCHEDULE_RULES, toProbeKind } from './options/check-options.rules.js';
-import { applyRules, readOptions } from './options/option-reader.js';
+import { DECLARATION_RULES } from './options/declaration-options.js';
+import { GRPC_OPTIONS, resolveGrpcOptions, type ResolvedGrpcOptions } from './options/grpc.options.js';
+import { resolveMetricsOptions, type ResolvedMetricsOptions } from './options/metrics.options.js';
+import { applyRules, MODULE_OWNER as OWNER, readNested, readOptions } from './options/option-reader.js';
 import {
   arrayOf,
   BOOLEAN,
   DURATION,
+  falseOrObject,
   HOST,
   isObject,
   LOGGER,
@@ -28,10 +30,12 @@ import {
   oneOf,
   optional,
   PORT,
+  readOr,
   required,
   ROUTE_PREFIX,
   rule,
   textRule,
+  trimSlashes,
 } from './options/option-rules.js';
 import { resolveStatusOptions, type ResolvedStatusOptions } from './options/status.options.js';
 import { resolveThreadOptions, type ResolvedThreadOptions, THREAD_OPTIONS } from './options/thread.options.js';
@@ -97,11 +101,8 @@ export const KNOWN_OPTIONS: readonly (keyof HeartbeatModuleOptions)[] = [
   ...THREAD_OPTIONS,
   ...GRPC_OPTIONS,
 ];
-/** Options that shape the module's declaration, so they cannot come from a factory. */
-const DECLARATION_OPTIONS = ['isGlobal', 'routeDecorators', 'openApi'];
-const OWNER = 'HeartbeatModule';
 
-/** The rules of the top-level options; the nested ones (`checks`, `environ`, `metrics`, thread, gRPC) are read by their own resolvers. */
+/** The top-level options' rules; nested ones (`checks`, `environ`, `metrics`, thread, gRPC) have their own. */
 const MODULE_RULES = {
   failureStatusCode: numberRule('an integer from 400 to 599', { from: 400, to: 599, whole: true }),
   ...SCHEDULE_RULES,
@@ -117,14 +118,14 @@ const MODULE_RULES = {
 
 /** Applies defaults and throws a readable error, naming the option, for an option that cannot work. */
 export function resolveOptions(options: unknown, route?: HeartbeatRouteDeclaration): ResolvedHeartbeatOptions {
-  // `forRoot` checked its argument; anything else here came from the forRootAsync factory.
-  if (options !== undefined && !isObjectSafe(options)) throw new TypeError(FACTORY_RESULT(options));
+  // `forRoot` checked its argument; anything else came from the forRootAsync factory. A revoked Proxy
+  // passes here so that `readOptions` names it.
+  if (options !== undefined && !readOr(() => isObject(options), true)) throw new TypeError(FACTORY_RESULT(options));
   const given = readOptions(options, {
     owner: OWNER,
-    label: 'options',
-    prefix: '',
     known: KNOWN_OPTIONS,
-    misplaced: (key) => (DECLARATION_OPTIONS.includes(key) ? DECLARATION_ONLY_OPTION(key) : undefined),
+    // `path` is a module option too, so only the other declaration options reach here.
+    misplaced: (key) => (Object.hasOwn(DECLARATION_RULES, key) ? DECLARATION_ONLY_OPTION(key) : undefined),
   }) as HeartbeatModuleOptions;
   const {
     failureStatusCode = DEFAULT_FAILURE_STATUS_CODE,
@@ -164,59 +165,32 @@ export function resolveOptions(options: unknown, route?: HeartbeatRouteDeclarati
     host,
     serveOn,
     thread,
-    path: path.replace(/^\/+|\/+$/g, ''),
+    path: trimSlashes(path),
     routeDecorated: route?.decorated ?? false,
     environ: environOptionsOf(given.environ),
     checks: configuredChecks(given.checks),
-    metrics: metricsOptionsOf(given.metrics),
+    metrics: resolveMetricsOptions(given.metrics),
     responseFormat,
     grpc: resolveGrpcOptions(given),
     statusPage: resolveStatusOptions(given.statusPage),
   };
 }
 
-/** Whether `value` is an object of options; a revoked Proxy counts as one, so that `readOptions` names it. */
-function isObjectSafe(value: unknown): boolean {
-  try {
-    return isObject(value);
-  } catch {
-    return true;
-  }
-}
-
-function metricsOptionsOf(metrics: unknown): ResolvedMetricsOptions {
-  const known = METRICS_OPTIONS;
-  const given = readOptions(metrics, { owner: OWNER, label: 'metrics', prefix: 'metrics.', known });
-  return resolveMetricsOptions(metrics === undefined ? undefined : given);
-}
-
-/** The keys of `environ`. `public` (environ on the app's port in production) is read by the environ setup. */
+const ENVIRON = falseOrObject('environ options');
 const ENVIRON_RULES = {
   root: textRule('a non-empty path'),
   env: arrayOf('an array of variable names', textRule('a variable name')),
   public: BOOLEAN,
 };
-const ENVIRON_OPTIONS = Object.keys(ENVIRON_RULES) as (keyof typeof ENVIRON_RULES)[];
-const ENVIRON = rule<false | object>(
-  'false or an object of environ options',
-  (value) => value === false || isObject(value),
-);
 
 /** The environ options, checked, with the app root resolved. */
 function environOptionsOf(environ: unknown): ResolvedHeartbeatOptions['environ'] {
   optional(OWNER, 'environ', environ, ENVIRON);
-  const environOptions = environ === false ? undefined : environ;
-  const given = readOptions(environOptions, {
-    owner: OWNER,
-    label: 'environ',
-    prefix: 'environ.',
-    known: ENVIRON_OPTIONS,
-  });
   const {
     root,
     env,
     public: isPublic = process.env.NODE_ENV !== 'production',
-  } = applyRules(OWNER, given, ENVIRON_RULES, 'environ.') as { root?: string; env?: string[]; public?: boolean };
+  } = readNested(OWNER, 'environ', environ === false ? undefined : environ, ENVIRON_RULES) as HeartbeatEnvironOptions;
   return {
     enabled: environ !== false,
     root: resolvePath(root ?? findPackageRoot()),
@@ -226,7 +200,7 @@ function environOptionsOf(environ: unknown): ResolvedHeartbeatOptions['environ']
 }
 
 const CHECK_LISTS = rule<object>('an object of check lists under readiness, liveliness or startup', isObject);
-const CHECK_LIST = rule<unknown[]>('an array of checks such as eventLoopDelayCheck()', (value) => Array.isArray(value));
+const CHECK_LIST = rule<unknown[]>('an array of checks such as eventLoopDelayCheck()', Array.isArray);
 
 function configuredChecks(checks: unknown): ResolvedHeartbeatOptions['checks'] {
   if (checks === undefined) return [];
@@ -237,11 +211,10 @@ function configuredChecks(checks: unknown): ResolvedHeartbeatOptions['checks'] {
     prefix: 'checks.',
     known,
   });
-  return Object.entries(lists).flatMap(([kind, list]) => {
-    const items = [...required(OWNER, `checks.${kind}`, list, CHECK_LIST)];
-    return items.map((item, index) => ({
+  return Object.entries(lists).flatMap(([kind, list]) =>
+    [...required(OWNER, `checks.${kind}`, list, CHECK_LIST)].map((item, index) => ({
       kind: toProbeKind(kind) as 'readiness' | 'liveliness' | 'startup',
       check: readCheck(OWNER, `checks.${kind}[${index}]`, item),
-    }));
-  });
+    })),
+  );
 }

@@ -68,7 +68,7 @@ export interface HeartbeatModuleOptions {
   thread?: boolean;
   /** With `thread`: liveness fails once the app's event loop has made no progress for this long. Default 10000 (500 or more). */
   maxStallMs?: number;
-  /** With `thread`: readiness fails while the app's event loop runs more than this late. Default 500 (100 or more). */
+  /** With `thread`: readiness fails while the app's event loop runs more than this late. Default 250 (100 or more). */
   maxLagMs?: number;
   /**
    * Where the routes are served: `'app'` (the app's HTTP server), `'port'` (the management server

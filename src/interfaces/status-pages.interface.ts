@@ -1,7 +1,7 @@
 /**
- * What serves the status page, history and events under the prefix (the module binds the status
- * observer to `HEARTBEAT_STATUS_PAGES`), so that a transport hands it a request without importing it.
- * Each call answers the request and returns `true`, or returns `false` for a name that is not its own.
+ * What serves the status page, history and events (bound to `HEARTBEAT_STATUS_PAGES`), so that a
+ * transport hands it a request without importing it. Each call answers and returns `true`, or returns
+ * `false` for a name not its own.
  */
 export interface StatusPages {
   /** The management port: `request` is Node's, its URL the whole path; `prefix` has its slashes. */
@@ -44,7 +44,6 @@ export interface StatusReply {
 export interface StatusStream {
   /** Sends whole events; throws when the client is gone or does not read. */
   write(text: string): void;
-  /** Ends the stream. */
   end(): void;
   /** Drops the client (it does not read). */
   destroy(): void;

@@ -11,6 +11,7 @@ import {
   INTERVAL,
   isObject,
   optional,
+  readOr,
   required,
   rule,
   type Rule,
@@ -51,7 +52,7 @@ const ENVIRON_OPTION_KEYS: readonly (keyof CheckOptions)[] = ['name', 'timeoutMs
 /** A check's options (absent: none), validated, as a fresh object holding only the options given. */
 export function readCheckOptions(owner: string, value: unknown, kind?: ProbeKind): CheckOptions {
   const known = kind === 'environ' ? ENVIRON_OPTION_KEYS : CHECK_OPTION_KEYS;
-  const given = readOptions(value, { owner, label: 'options', prefix: '', known });
+  const given = readOptions(value, { owner, known });
   return applyRules(owner, given, CHECK_OPTION_RULES) as CheckOptions;
 }
 
@@ -73,27 +74,12 @@ export function checkNameOf(owner: string, options: CheckOptions, own: unknown, 
 
 /** The name of a function, or `undefined` when reading it throws (a hostile `name` getter). */
 export function functionName(handler: CheckHandler): unknown {
-  try {
-    return handler.name;
-  } catch {
-    return undefined;
-  }
+  return readOr(() => handler.name, undefined);
 }
 
-const TEXT = rule<string>('a string', (value) => typeof value === 'string');
-const HEALTH = rule<NonNullable<HeartbeatCheck['health']>>(
-  'an object of componentType, observedKey and observedUnit strings',
-  (value) => isObject(value),
-);
-
-/** Whether `value` is meant as a ready-made check (an object, as opposed to a function). */
+/** Whether `value` is meant as a ready-made check, not a function (a revoked Proxy is, so that `readCheck` names it). */
 export function isCheckObject(value: unknown): boolean {
-  try {
-    return isObject(value);
-  } catch {
-    // A revoked Proxy: `readCheck` names it.
-    return typeof value === 'object';
-  }
+  return readOr(() => isObject(value), true);
 }
 
 /**
@@ -102,47 +88,41 @@ export function isCheckObject(value: unknown): boolean {
  * function. The members are copied, so that a getter cannot answer differently later.
  */
 export function readCheck(owner: string, option: string, value: unknown, nameGiven = false): HeartbeatCheck {
-  const given = readMembers(owner, option, value);
+  const given = readMembers(owner, option, value, CHECK_OBJECT, ['run', 'name', 'health', 'dispose']);
   const run = required(owner, `${option}.run`, given.run, FUNCTION) as HeartbeatCheck['run'];
   const name = nameGiven ? '' : required(owner, `${option}.name`, given.name, CHECK_NAME);
   const dispose = optional(owner, `${option}.dispose`, given.dispose, FUNCTION) as HeartbeatCheck['dispose'];
   const health = readHealth(owner, `${option}.health`, given.health);
-  const check: HeartbeatCheck = {
+  // Only a `run` that declares the signal gets one: the runner makes an AbortController only for those.
+  const declaresSignal = readOr(() => run.length > 0, false);
+  return {
     name,
-    // Only a `run` that declares the signal gets one: the runner makes an AbortController only for those.
-    run: declaresParameter(run) ? (signal) => run.call(value, signal) : () => run.call(value),
+    run: declaresSignal ? (signal) => run.call(value, signal) : () => run.call(value),
     ...(health ? { health } : {}),
     ...(dispose ? { dispose: () => dispose.call(value) } : {}),
   };
-  return check;
 }
 
-/** Whether `fn` declares a parameter; `false` when reading its `length` throws (a hostile Proxy). */
-function declaresParameter(fn: (...args: never[]) => unknown): boolean {
-  try {
-    return fn.length > 0;
-  } catch {
-    return false;
-  }
-}
-
-function readMembers(owner: string, option: string, value: unknown): Partial<Record<CheckMember, unknown>> {
-  required(owner, option, value, CHECK_OBJECT);
-  return readOptions(value, { owner, label: option, prefix: `${option}.`, known: CHECK_MEMBERS, open: true });
-}
-
-type CheckMember = 'run' | 'name' | 'health' | 'dispose';
-const CHECK_MEMBERS: readonly CheckMember[] = ['run', 'name', 'health', 'dispose'];
 const CHECK_OBJECT = rule<object>('a check such as httpCheck() (an object with a run method)', isObject);
+const HEALTH = rule<object>('an object of componentType, observedKey and observedUnit strings', isObject);
+const HEALTH_MEMBERS = ['componentType', 'observedKey', 'observedUnit'] as const;
+const TEXT = rule<string>('a string', (value) => typeof value === 'string');
+
+/** The `known` members of the object `option`, each read once; other members are allowed and left alone. */
+function readMembers<K extends string>(
+  owner: string,
+  option: string,
+  value: unknown,
+  shape: Rule<object>,
+  known: readonly K[],
+) {
+  required(owner, option, value, shape);
+  return readOptions(value, { owner, label: option, prefix: `${option}.`, known, open: true });
+}
 
 function readHealth(owner: string, option: string, value: unknown): HeartbeatCheck['health'] {
   if (value === undefined) return undefined;
-  required(owner, option, value, HEALTH);
-  const known = ['componentType', 'observedKey', 'observedUnit'] as const;
-  const health = readOptions(value, { owner, label: option, prefix: `${option}.`, known, open: true });
-  return Object.freeze({
-    componentType: required(owner, `${option}.componentType`, health.componentType, TEXT),
-    observedKey: required(owner, `${option}.observedKey`, health.observedKey, TEXT),
-    observedUnit: required(owner, `${option}.observedUnit`, health.observedUnit, TEXT),
-  });
+  const given = readMembers(owner, option, value, HEALTH, HEALTH_MEMBERS);
+  const health = HEALTH_MEMBERS.map((key) => [key, required(owner, `${option}.${key}`, given[key], TEXT)]);
+  return Object.freeze(Object.fromEntries(health) as NonNullable<HeartbeatCheck['health']>);
 }

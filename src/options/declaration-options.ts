@@ -1,13 +1,11 @@
 import { FACTORY_ONLY_OPTION, FACTORY_RESULT, NO_OPTIONS_FACTORY } from '../heartbeat.messages.js';
-import { applyRules, readOptions } from './option-reader.js';
+import { applyRules, MODULE_OWNER as OWNER, readOptions } from './option-reader.js';
 import { arrayOf, BOOLEAN, FUNCTION, optional, ROUTE_PREFIX, rule } from './option-rules.js';
 
 /*
  * The arguments of `forRoot` and `forRootAsync`, read before Nest's module builder sees them (it
  * reads them without a guard: `forRoot(null)` would fail there with a raw TypeError).
  */
-
-const OWNER = 'HeartbeatModule';
 
 /** The options that shape the module's declaration (its controller), given beside the options. */
 export const DECLARATION_RULES = {
@@ -19,16 +17,11 @@ export const DECLARATION_RULES = {
 const DECLARATION_OPTIONS = Object.keys(DECLARATION_RULES);
 /** What `forRootAsync` takes besides the declaration options (Nest's `ASYNC_OPTIONS_METADATA_KEYS`). */
 const ASYNC_OPTIONS = ['imports', 'inject', 'useFactory', 'useClass', 'useExisting', 'provideInjectionTokensFrom'];
-const ARRAY = rule<unknown[]>('an array', (value) => Array.isArray(value));
+const ARRAY = rule<unknown[]>('an array', Array.isArray);
 
 /** `forRoot`'s argument, read once and checked: an object of module options and declaration options. */
 export function readForRootOptions(options: unknown, moduleOptions: readonly string[]): Record<string, unknown> {
-  const given = readOptions(options, {
-    owner: OWNER,
-    label: 'options',
-    prefix: '',
-    known: [...moduleOptions, ...DECLARATION_OPTIONS],
-  });
+  const given = readOptions(options, { owner: OWNER, known: [...moduleOptions, ...DECLARATION_OPTIONS] });
   applyRules(OWNER, given, DECLARATION_RULES);
   return given;
 }
@@ -41,8 +34,6 @@ export function readForRootAsyncOptions(options: unknown, moduleOptions: readonl
   const owner = `${OWNER}.forRootAsync()`;
   const given = readOptions(options ?? null, {
     owner,
-    label: 'options',
-    prefix: '',
     known: [...ASYNC_OPTIONS, ...DECLARATION_OPTIONS],
     misplaced: (key) => (moduleOptions.includes(key) ? FACTORY_ONLY_OPTION(key) : undefined),
   });

@@ -1,13 +1,12 @@
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { GRPC_SAME_PORT, INVALID_OPTION } from '../heartbeat.messages.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-options.interface.js';
-import { applyRules } from './option-reader.js';
+import { applyRules, MODULE_OWNER as OWNER } from './option-reader.js';
 import { BOOLEAN, HOST, numberRule, PORT } from './option-rules.js';
 
 /**
- * How often, by default, the gRPC health service evaluates the watched probes for its `Watch`
- * streams (only while one is open): one readiness period of the sample manifests. Checks that run in
- * the background (`intervalMs`) reach watchers as soon as their status changes, without it.
+ * How often, while a `Watch` stream is open, the gRPC health service evaluates the watched probes:
+ * one readiness period of the sample manifests. Background checks reach watchers without it.
  */
 export const DEFAULT_GRPC_WATCH_INTERVAL_MS = 5000;
 /** The shortest watch period: the shortest background `intervalMs` too. */
@@ -26,12 +25,16 @@ export interface ResolvedGrpcOptions {
 /** The top-level options of gRPC. */
 export const GRPC_OPTIONS = ['grpc', 'grpcPort', 'grpcHost', 'grpcWatchIntervalMs'] as const;
 
-const OWNER = 'HeartbeatModule';
-const WATCH_INTERVAL = numberRule(`whole milliseconds from ${MIN_GRPC_WATCH_INTERVAL_MS} to ${MAX_TIMER_MS}`, {
-  from: MIN_GRPC_WATCH_INTERVAL_MS,
-  to: MAX_TIMER_MS,
-  whole: true,
-});
+const RULES = {
+  grpc: BOOLEAN,
+  grpcPort: PORT,
+  grpcHost: HOST,
+  grpcWatchIntervalMs: numberRule(`whole milliseconds from ${MIN_GRPC_WATCH_INTERVAL_MS} to ${MAX_TIMER_MS}`, {
+    from: MIN_GRPC_WATCH_INTERVAL_MS,
+    to: MAX_TIMER_MS,
+    whole: true,
+  }),
+};
 
 /** Checks the gRPC options and applies their defaults. */
 export function resolveGrpcOptions(options: HeartbeatModuleOptions): ResolvedGrpcOptions {
@@ -40,12 +43,7 @@ export function resolveGrpcOptions(options: HeartbeatModuleOptions): ResolvedGrp
     grpcPort,
     grpcHost = '127.0.0.1',
     grpcWatchIntervalMs = DEFAULT_GRPC_WATCH_INTERVAL_MS,
-  } = applyRules(OWNER, options, {
-    grpc: BOOLEAN,
-    grpcPort: PORT,
-    grpcHost: HOST,
-    grpcWatchIntervalMs: WATCH_INTERVAL,
-  }) as HeartbeatModuleOptions;
+  } = applyRules(OWNER, options, RULES) as HeartbeatModuleOptions;
   if (grpc === false && grpcPort !== undefined) {
     throw new TypeError(INVALID_OPTION('grpc', 'true or left out when grpcPort is set', grpc));
   }

@@ -2,17 +2,19 @@ import { EXPECTED, UNKNOWN_OPTION, UNREADABLE_OPTION } from '../heartbeat.messag
 import { closestName } from './option-names.js';
 import { isObject, optional, readingFailed, required, rule, type Rule } from './option-rules.js';
 
-/** An object of options: not null, not an array, not a function. */
-export const OPTIONS_OBJECT = rule<object>(EXPECTED.options, isObject);
+/** Who the errors of the module's own options name. */
+export const MODULE_OWNER = 'HeartbeatModule';
+
+const OPTIONS_OBJECT = rule<object>(EXPECTED.options, isObject);
 
 /** Who reads an object of options, and what it may hold. */
 export interface OptionsShape<K extends string> {
   /** Who was given the options, as errors name it: `HeartbeatModule`, `httpCheck()`. */
   readonly owner: string;
-  /** The object's own name in errors: `options`, `environ`, `metrics`. */
-  readonly label: string;
-  /** Put before each key in errors: `''`, or `environ.` for nested options. */
-  readonly prefix: string;
+  /** The object's own name in errors. Default `options`. */
+  readonly label?: string;
+  /** Put before each key in errors (`environ.`). Default none. */
+  readonly prefix?: string;
   readonly known: readonly K[];
   /** An error for a key that belongs somewhere else (a declaration option returned by a factory); `undefined` otherwise. */
   readonly misplaced?: (key: string) => string | undefined;
@@ -29,7 +31,7 @@ export interface OptionsShape<K extends string> {
 export function readOptions<K extends string>(value: unknown, shape: OptionsShape<K>): Partial<Record<K, unknown>> {
   const snapshot: Partial<Record<K, unknown>> = {};
   if (value === undefined) return snapshot;
-  const { owner, label, prefix, known } = shape;
+  const { owner, label = 'options', prefix = '', known } = shape;
   required(owner, label, value, OPTIONS_OBJECT);
   let keys: string[] = [];
   try {
@@ -56,6 +58,18 @@ export function readOptions<K extends string>(value: unknown, shape: OptionsShap
     if (member !== undefined) snapshot[key] = member;
   }
   return snapshot;
+}
+
+/** A nested object of options (`environ`, `metrics`): read once, then each key checked by its rule. */
+export function readNested<K extends string>(
+  owner: string,
+  label: string,
+  value: unknown,
+  rules: Readonly<Record<K, Rule<unknown>>>,
+): Partial<Record<K, unknown>> {
+  const prefix = `${label}.`;
+  const given = readOptions(value, { owner, label, prefix, known: Object.keys(rules) as K[] });
+  return applyRules(owner, given, rules, prefix);
 }
 
 /**

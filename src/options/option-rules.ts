@@ -3,11 +3,9 @@ import { EXPECTED, INVALID_OPTION_OF, UNREADABLE_OPTION } from '../heartbeat.mes
 import { oneLine, reasonOf } from '../util/text.js';
 
 /*
- * The one validator of every option the module is given: forRoot and the forRootAsync factory's
- * result, ProbeRegistry.register, the probe decorators and the check factories. A rule says what
- * it accepts and how an error describes that; `optional` and `required` apply it and throw an error
- * naming the owner (`HeartbeatModule`, `httpCheck()`…) and the option. A rule may throw on a
- * hostile value (a revoked Proxy, a throwing getter): that is the option's error too.
+ * The one validator of every option the module is given (forRoot, the forRootAsync factory's result,
+ * ProbeRegistry.register, the decorators, the check factories). A rule may throw on a hostile value (a
+ * revoked Proxy, a throwing getter): that is the option's error too.
  */
 
 /** What one option accepts, and how its error says it. */
@@ -48,6 +46,11 @@ export function numberRule(expected: string, bounds: NumberBounds): Rule<number>
   );
 }
 
+/** A whole number from `from` to `to`. */
+export function wholeNumber(from: number, to: number): Rule<number> {
+  return numberRule(EXPECTED.wholeNumber(from, to), { from, to, whole: true });
+}
+
 /** One of a few strings. */
 export function oneOf<T extends string>(...choices: readonly T[]): Rule<T> {
   const quoted = choices.map((choice) => `'${choice}'`);
@@ -83,17 +86,34 @@ export function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `read()`, or `fallback` when it throws (a hostile getter, a revoked Proxy). */
+export function readOr<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/** `false`, or an object of nested options (`environ`, `statusPage`). */
+export function falseOrObject(what: string): Rule<false | object> {
+  return rule(`false or an object of ${what}`, (value) => value === false || isObject(value));
+}
+
+/** A route prefix without its leading and trailing slashes. */
+export function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
 export const BOOLEAN = rule<boolean>(EXPECTED.boolean, (value) => typeof value === 'boolean');
 export const FUNCTION = rule<(...args: never[]) => unknown>('a function', (value) => typeof value === 'function');
-/** A duration a Node timer can hold, 0 included. */
 export const DURATION = numberRule(EXPECTED.duration, { from: 0, to: MAX_TIMER_MS });
-/** A timeout of a check factory: 1 ms to 2^31-1. */
 export const TIMEOUT = numberRule(EXPECTED.timeout, { from: 1, to: MAX_TIMER_MS });
-/** 0 (on each probe) or a background period a timer can hold, 100 ms at least so that a check cannot spin. */
 const BACKGROUND_PERIOD = numberRule(EXPECTED.interval, { from: 100, to: MAX_TIMER_MS });
+/** 0 (on each probe), or a background period of 100 ms at least, so that a check cannot spin. */
 export const INTERVAL = rule<number>(EXPECTED.interval, (value) => value === 0 || BACKGROUND_PERIOD.accepts(value));
 export const STALE_AFTER = numberRule(EXPECTED.staleAfter, { above: 0, to: MAX_TIMER_MS });
-export const THRESHOLD = numberRule(EXPECTED.threshold, { from: 1, to: 1000, whole: true });
+export const THRESHOLD = wholeNumber(1, 1000);
 export const PORT = numberRule(EXPECTED.port, { from: 0, to: 65535, whole: true });
 /** A host to listen on or connect to: DNS caps a name at 253 characters; a space is never part of one. */
 export const HOST = rule<string>(
@@ -111,27 +131,25 @@ export const LOGGER = rule<false | object>(
   (value) => value === false || withMethods(EXPECTED.logger, ['log', 'error', 'warn']).accepts(value),
 );
 /**
- * A route prefix: RFC 3986's unreserved characters in segments, so that it means the same to
- * Express, Fastify and the management port (`:` starts a route parameter, `*` and `?` are patterns
- * there) and every client sends it as written (`.` and `..` segments are resolved away by clients),
- * at most 1024 characters.
+ * A route prefix of RFC 3986's unreserved characters: it means the same to Express, Fastify and the
+ * management port (`:`, `*` and `?` are patterns there), and clients send it as written (not so `.` or `..`).
  */
 export const ROUTE_PREFIX = rule<string>(EXPECTED.routePrefix, (value) => {
   // Longer, it could not be requested: a request line is capped (16 KiB of headers in Node).
   if (typeof value !== 'string' || value.length > 1024) return false;
-  const trimmed = value.replace(/^\/+|\/+$/g, '');
+  const trimmed = trimSlashes(value);
   return (
     trimmed === '' ||
     trimmed.split('/').every((segment) => /^[A-Za-z0-9._~-]+$/.test(segment) && segment !== '.' && segment !== '..')
   );
 });
 
-/** `value` if absent or accepted by `rule`; otherwise throws an error naming `owner` and `option`. */
+/** `value` if absent or accepted by `valid`; otherwise throws an error naming `owner` and `option`. */
 export function optional<T>(owner: string, option: string, value: unknown, valid: Rule<T>): T | undefined {
   return value === undefined ? undefined : required(owner, option, value, valid);
 }
 
-/** `value` if `rule` accepts it (absent is not); otherwise throws an error naming `owner` and `option`. */
+/** `value` if `valid` accepts it (absent is not); otherwise throws an error naming `owner` and `option`. */
 export function required<T>(owner: string, option: string, value: unknown, valid: Rule<T>): T {
   let accepted: boolean;
   try {
