@@ -3,10 +3,6 @@ import { GRPC_SERVICE_NAME_TOO_LONG, GRPC_UNKNOWN_SERVICE } from '../../heartbea
 import { maskUrlCredentials } from '../../util/redact.js';
 import { oneLine } from '../../util/text.js';
 
-function isHealthProbe(probe: string): probe is HealthProbe {
-  return (HEALTH_PROBES as readonly string[]).includes(probe);
-}
-
 /**
  * The services of the health protocol and the probe each answers from: `""` (the whole server)
  * from readiness, and every probe name of the HTTP routes (`liveness` and the seed's `liveliness`
@@ -15,7 +11,9 @@ function isHealthProbe(probe: string): probe is HealthProbe {
 export const GRPC_SERVICES: Readonly<Record<string, HealthProbe>> = Object.freeze(
   Object.fromEntries<HealthProbe>([
     ['', 'readiness'],
-    ...Object.entries(PROBE_ROUTES).filter((entry): entry is [string, HealthProbe] => isHealthProbe(entry[1])),
+    ...Object.entries(PROBE_ROUTES).filter((entry): entry is [string, HealthProbe] =>
+      (HEALTH_PROBES as readonly string[]).includes(entry[1]),
+    ),
   ]),
 );
 
@@ -94,7 +92,8 @@ export interface HealthWatchCall extends HealthCall {
   emit(event: 'error', error: GrpcStatusError): unknown;
 }
 
-type Callback = (...args: unknown[]) => void;
+/** A unary call's callback. */
+export type Callback = (...args: unknown[]) => void;
 
 /** The handlers `HealthImplementation` adds to a server. */
 export interface HealthHandlers {

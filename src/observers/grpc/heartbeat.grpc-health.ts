@@ -11,6 +11,7 @@ import { oneLine, reasonOf } from '../../util/text.js';
 import { ProbeEvaluator } from '../../run/probe-evaluator.js';
 import { evaluateProbe } from '../../report/evaluation.js';
 import {
+  type Callback,
   GRPC_SERVICES,
   GRPC_STATUS,
   type HealthCall,
@@ -65,8 +66,11 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
     health.addToServer({ addService: (_definition, handlers) => (this.handlers = handlers) });
     this.health = health;
     this.subscriptions.push(
-      this.service.changes$.subscribe((change) => {
-        if (change.probe !== 'environ') this.publishState(change.probe);
+      // A check's change: its probe's status as state() holds it, without running a check.
+      this.service.changes$.subscribe(({ probe }) => {
+        if (probe === 'environ') return;
+        const { status } = this.service.state().probes[probe];
+        if (status !== null) this.publish(probe, status);
       }),
       this.evaluator.rotation$.subscribe((inRotation) =>
         inRotation ? void this.refresh('readiness') : this.publish('readiness', false),
@@ -94,12 +98,12 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
     // A service the module does not serve is answered here: the library keeps an entry per name it
     // is asked about, for good, so only the served names ever reach it.
     server.addService(definition!, {
-      check: (call: HealthCall, callback: (...args: unknown[]) => void) => {
+      check: (call: HealthCall, callback: Callback) => {
         const { probe, error } = lookUpService(call.request.service ?? '');
         if (error) return callback(error);
         void this.refresh(probe).then(() => handlers.check(call, callback));
       },
-      list: (call: HealthCall, callback: (...args: unknown[]) => void) =>
+      list: (call: HealthCall, callback: Callback) =>
         void Promise.all(HEALTH_PROBES.map((probe) => this.refresh(probe))).then(() => handlers.list(call, callback)),
       watch: (call: HealthWatchCall) => {
         const { probe, error } = lookUpService(call.request.service ?? '');
@@ -139,12 +143,6 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
       status = false;
     }
     this.publish(probe, status);
-  }
-
-  /** Publishes the status `state()` holds for `probe`, without running a check (on a change of a check). */
-  private publishState(probe: HealthProbe): void {
-    const { status } = this.service.state().probes[probe];
-    if (status !== null) this.publish(probe, status);
   }
 
   /** Tells the protocol, and so the watchers, of a changed status; readiness never passes out of rotation. */
