@@ -42,12 +42,12 @@ export function probeOfService(service: unknown): HealthProbe | null {
 }
 
 /**
- * What the module answers for `service`: the probe it serves it from, or the error status of a
+ * What the module answers for `service` (absent: `""`): the probe it serves it from, or the error status of a
  * service it does not serve (NOT_FOUND for an unknown name, INVALID_ARGUMENT for a name over
  * `MAX_GRPC_SERVICE_NAME_LENGTH`), whose text is masked like every text that leaves the module.
  */
 export function lookUpService(
-  service: string,
+  service = '',
 ): { readonly probe: HealthProbe; readonly error: null } | { readonly probe: null; readonly error: GrpcStatusError } {
   const probe = probeOfService(service);
   if (probe) return { probe, error: null };

@@ -99,14 +99,14 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
     // is asked about, for good, so only the served names ever reach it.
     server.addService(definition!, {
       check: (call: HealthCall, callback: Callback) => {
-        const { probe, error } = lookUpService(call.request.service ?? '');
+        const { probe, error } = lookUpService(call.request.service);
         if (error) return callback(error);
         void this.refresh(probe).then(() => handlers.check(call, callback));
       },
       list: (call: HealthCall, callback: Callback) =>
         void Promise.all(HEALTH_PROBES.map((probe) => this.refresh(probe))).then(() => handlers.list(call, callback)),
       watch: (call: HealthWatchCall) => {
-        const { probe, error } = lookUpService(call.request.service ?? '');
+        const { probe, error } = lookUpService(call.request.service);
         // Over-long: refused at once, so the call's copy of the name is not held by an open stream.
         if (error?.code === GRPC_STATUS.INVALID_ARGUMENT) return void call.emit('error', error);
         this.watchers.add(call, streams);
@@ -135,12 +135,11 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
 
   /** Evaluates `probe` as its HTTP route would and publishes its status; a failure to evaluate is NOT_SERVING. */
   private async refresh(probe: HealthProbe): Promise<void> {
-    let status: boolean;
+    let status = false;
     try {
       status = (await evaluateProbe(this.evaluator, probe)).report.status;
     } catch (error) {
       this.logFailure(probe, error);
-      status = false;
     }
     this.publish(probe, status);
   }
