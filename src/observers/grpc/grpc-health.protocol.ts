@@ -3,10 +3,6 @@ import { GRPC_SERVICE_NAME_TOO_LONG, GRPC_UNKNOWN_SERVICE } from '../../heartbea
 import { maskUrlCredentials } from '../../util/redact.js';
 import { oneLine } from '../../util/text.js';
 
-function isHealthProbe(probe: string): probe is HealthProbe {
-  return (HEALTH_PROBES as readonly string[]).includes(probe);
-}
-
 /**
  * The services of the health protocol and the probe each answers from: `""` (the whole server)
  * from readiness, and every probe name of the HTTP routes (`liveness` and the seed's `liveliness`
@@ -15,7 +11,9 @@ function isHealthProbe(probe: string): probe is HealthProbe {
 export const GRPC_SERVICES: Readonly<Record<string, HealthProbe>> = Object.freeze(
   Object.fromEntries<HealthProbe>([
     ['', 'readiness'],
-    ...Object.entries(PROBE_ROUTES).filter((entry): entry is [string, HealthProbe] => isHealthProbe(entry[1])),
+    ...Object.entries(PROBE_ROUTES).filter((entry): entry is [string, HealthProbe] =>
+      (HEALTH_PROBES as readonly string[]).includes(entry[1]),
+    ),
   ]),
 );
 
@@ -44,12 +42,12 @@ export function probeOfService(service: unknown): HealthProbe | null {
 }
 
 /**
- * What the module answers for `service`: the probe it serves it from, or the error status of a
+ * What the module answers for `service` (absent: `""`): the probe it serves it from, or the error status of a
  * service it does not serve (NOT_FOUND for an unknown name, INVALID_ARGUMENT for a name over
  * `MAX_GRPC_SERVICE_NAME_LENGTH`), whose text is masked like every text that leaves the module.
  */
 export function lookUpService(
-  service: string,
+  service = '',
 ): { readonly probe: HealthProbe; readonly error: null } | { readonly probe: null; readonly error: GrpcStatusError } {
   const probe = probeOfService(service);
   if (probe) return { probe, error: null };
@@ -94,7 +92,8 @@ export interface HealthWatchCall extends HealthCall {
   emit(event: 'error', error: GrpcStatusError): unknown;
 }
 
-type Callback = (...args: unknown[]) => void;
+/** A unary call's callback. */
+export type Callback = (...args: unknown[]) => void;
 
 /** The handlers `HealthImplementation` adds to a server. */
 export interface HealthHandlers {

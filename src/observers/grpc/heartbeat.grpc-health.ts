@@ -11,6 +11,7 @@ import { oneLine, reasonOf } from '../../util/text.js';
 import { ProbeEvaluator } from '../../run/probe-evaluator.js';
 import { evaluateProbe } from '../../report/evaluation.js';
 import {
+  type Callback,
   GRPC_SERVICES,
   GRPC_STATUS,
   type HealthCall,
@@ -65,8 +66,11 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
     health.addToServer({ addService: (_definition, handlers) => (this.handlers = handlers) });
     this.health = health;
     this.subscriptions.push(
-      this.service.changes$.subscribe((change) => {
-        if (change.probe !== 'environ') this.publishState(change.probe);
+      // A check's change: its probe's status as state() holds it, without running a check.
+      this.service.changes$.subscribe(({ probe }) => {
+        if (probe === 'environ') return;
+        const { status } = this.service.state().probes[probe];
+        if (status !== null) this.publish(probe, status);
       }),
       this.evaluator.rotation$.subscribe((inRotation) =>
         inRotation ? void this.refresh('readiness') : this.publish('readiness', false),
@@ -94,15 +98,15 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
     // A service the module does not serve is answered here: the library keeps an entry per name it
     // is asked about, for good, so only the served names ever reach it.
     server.addService(definition!, {
-      check: (call: HealthCall, callback: (...args: unknown[]) => void) => {
-        const { probe, error } = lookUpService(call.request.service ?? '');
+      check: (call: HealthCall, callback: Callback) => {
+        const { probe, error } = lookUpService(call.request.service);
         if (error) return callback(error);
         void this.refresh(probe).then(() => handlers.check(call, callback));
       },
-      list: (call: HealthCall, callback: (...args: unknown[]) => void) =>
+      list: (call: HealthCall, callback: Callback) =>
         void Promise.all(HEALTH_PROBES.map((probe) => this.refresh(probe))).then(() => handlers.list(call, callback)),
       watch: (call: HealthWatchCall) => {
-        const { probe, error } = lookUpService(call.request.service ?? '');
+        const { probe, error } = lookUpService(call.request.service);
         // Over-long: refused at once, so the call's copy of the name is not held by an open stream.
         if (error?.code === GRPC_STATUS.INVALID_ARGUMENT) return void call.emit('error', error);
         this.watchers.add(call, streams);
@@ -131,20 +135,13 @@ export class HeartbeatGrpcHealth implements OnModuleInit, OnApplicationShutdown 
 
   /** Evaluates `probe` as its HTTP route would and publishes its status; a failure to evaluate is NOT_SERVING. */
   private async refresh(probe: HealthProbe): Promise<void> {
-    let status: boolean;
+    let status = false;
     try {
       status = (await evaluateProbe(this.evaluator, probe)).report.status;
     } catch (error) {
       this.logFailure(probe, error);
-      status = false;
     }
     this.publish(probe, status);
-  }
-
-  /** Publishes the status `state()` holds for `probe`, without running a check (on a change of a check). */
-  private publishState(probe: HealthProbe): void {
-    const { status } = this.service.state().probes[probe];
-    if (status !== null) this.publish(probe, status);
   }
 
   /** Tells the protocol, and so the watchers, of a changed status; readiness never passes out of rotation. */

@@ -10,7 +10,6 @@ import { checkName } from '../../probe/check-name.js';
 import { oneLine, reasonOf } from '../../util/text.js';
 import { importPackage, loadPeer, PACKAGE_LOADER, type PackageLoader } from '../../util/package-loader.js';
 import { freeKey } from '../../report/evaluation.js';
-import type { ProbeKind } from '../../interfaces/probe.interface.js';
 import { MainLoopLag } from './main-loop-lag.js';
 import { type CheckSeries, type MetricsSource } from './metrics.source.js';
 import { type Meter, OpenTelemetryMetrics } from './open-telemetry.metrics.js';
@@ -32,19 +31,11 @@ interface OpenTelemetryApi {
 @Injectable()
 export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, MetricsSource {
   private prometheus: PrometheusMetrics | null = null;
-  private openTelemetry: OpenTelemetryMetrics | null = null;
   private readonly stops: (() => void)[] = [];
   private readonly series: CheckSeries[] = [];
   private readonly lag = new MainLoopLag();
-  /**
-   * Per probe, the labels of the checks registered now, made again when the registry replaces its
-   * list of checks (it does on each change); dropped when a check is unregistered, so that it keeps
-   * no unregistered check.
-   */
-  private readonly labelled = new Map<
-    ProbeKind,
-    { checks: readonly RegisteredCheck[]; labels: Map<RegisteredCheck, string> }
-  >();
+  /** The labels of each list of checks the registry holds: it makes a new list on each change. */
+  private readonly labels = new WeakMap<readonly RegisteredCheck[], Map<RegisteredCheck, string>>();
 
   constructor(
     @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
@@ -67,29 +58,22 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
   private async start(): Promise<void> {
     const { prometheus, openTelemetry, prefix } = this.options.metrics;
     // Every package is loaded before anything is registered, so a missing one leaves nothing behind.
-    const client = prometheus ? await this.loadPackage<PromClient>('prometheus', 'prom-client', 'Gauge') : null;
+    const client = prometheus ? await this.loadPackage<PromClient>('prometheus', 'prom-client', 'register') : null;
     const api =
       openTelemetry === 'global'
         ? await this.loadPackage<OpenTelemetryApi>('openTelemetry', '@opentelemetry/api', 'metrics')
         : null;
     if (client && prometheus) {
       const registry = prometheus === 'default' ? client.register : prometheus;
-      let metrics: PrometheusMetrics;
       try {
-        metrics = new PrometheusMetrics(client, registry, prefix, this);
+        this.prometheus = this.add(new PrometheusMetrics(registry, prefix, this));
       } catch (error) {
         throw new Error(METRICS_NOT_REGISTERED(oneLine(reasonOf(error))), { cause: error });
       }
-      this.prometheus = metrics;
-      this.series.push(metrics);
-      this.stops.push(this.health.observe(metrics), () => metrics.dispose());
     }
     if (openTelemetry) {
       const meter = api ? api.metrics.getMeter('nestjs-heartbeat') : (openTelemetry as unknown as Meter);
-      const metrics = new OpenTelemetryMetrics(meter, prefix, this);
-      this.openTelemetry = metrics;
-      this.series.push(metrics);
-      this.stops.push(this.health.observe(metrics), () => metrics.dispose());
+      this.add(new OpenTelemetryMetrics(meter, prefix, this));
     }
     if (this.series.length) {
       this.stops.push(this.registry.watch((check, added) => added || this.forget(check)));
@@ -98,9 +82,15 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
     }
   }
 
-  /** An unregistered check's series go; the labels are made again from the checks left. */
+  /** Records results in `series` until shutdown. */
+  private add<T extends CheckSeries & { dispose(): void }>(series: T): T {
+    this.series.push(series);
+    this.stops.push(this.health.observe(series), () => series.dispose());
+    return series;
+  }
+
+  /** An unregistered check's series go. */
   private forget(check: RegisteredCheck): void {
-    this.labelled.delete(check.kind);
     for (const series of this.series) series.forget(check);
   }
 
@@ -114,9 +104,7 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
       }
     }
     this.prometheus = null;
-    this.openTelemetry = null;
     this.series.length = 0;
-    this.labelled.clear();
   }
 
   /** Whether Prometheus is on (the management port then serves `GET /metrics`). */
@@ -132,17 +120,13 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
   }
 
   checks(): { probe: string; check: string; status: boolean; stale: boolean }[] {
-    const found: { probe: string; check: string; status: boolean; stale: boolean }[] = [];
-    for (const probe of HEALTH_PROBES) {
-      for (const check of this.registry.get(probe)) {
-        const record = this.health.recordOf(check);
-        const status = record.reported?.status ?? null;
-        const stale = record.stale;
+    return HEALTH_PROBES.flatMap((probe) =>
+      this.registry.get(probe).flatMap((check) => {
+        const { reported, stale } = this.health.recordOf(check);
         const label = this.label(check);
-        if (status !== null && label !== undefined) found.push({ probe, check: label, status, stale });
-      }
-    }
-    return found;
+        return reported && label !== undefined ? [{ probe, check: label, status: reported.status, stale }] : [];
+      }),
+    );
   }
 
   probes(): { probe: string; status: boolean; degraded: boolean }[] {
@@ -163,10 +147,10 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
 
   label(check: RegisteredCheck): string | undefined {
     const checks = this.registry.get(check.kind);
-    let current = this.labelled.get(check.kind);
-    if (current?.checks !== checks) {
+    let labels = this.labels.get(checks);
+    if (!labels) {
       // The report's rule, among the checks registered now: a name given again gets its label back.
-      const labels = new Map<RegisteredCheck, string>();
+      labels = new Map();
       const taken = Object.create(null) as Record<string, true>;
       for (const candidate of checks) {
         // The name as bodies show it (secrets masked, one line, capped): a label is bytes that leave too.
@@ -174,10 +158,9 @@ export class HeartbeatMetrics implements OnModuleInit, OnApplicationShutdown, Me
         taken[label] = true;
         labels.set(candidate, label);
       }
-      current = { checks, labels };
-      this.labelled.set(check.kind, current);
+      this.labels.set(checks, labels);
     }
-    return current.labels.get(check);
+    return labels.get(check);
   }
 
   /** The package `name` the option `option` needs; a missing one fails the bootstrap naming it. */

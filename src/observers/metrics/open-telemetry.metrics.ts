@@ -1,6 +1,15 @@
 import type { RegisteredCheck } from '../../discovery/probe.registry.js';
 import type { CheckOutcome } from '../../state/check-outcome.js';
-import { type CheckSeries, DURATION_BUCKETS, HELP, metricNames, type MetricsSource } from './metrics.source.js';
+import {
+  type CheckSeries,
+  DURATION_BUCKETS,
+  gauges,
+  HELP,
+  metricNames,
+  type MetricsSource,
+  resultOf,
+  type Sample,
+} from './metrics.source.js';
 
 type Attributes = Readonly<Record<string, string>>;
 
@@ -25,11 +34,8 @@ export interface Meter {
 /** The attributes of one check, made once so that recording a result allocates nothing of ours. */
 interface CheckAttributes {
   check: Attributes;
-  success: Attributes;
-  failure: Attributes;
-  timeout: Attributes;
-  toPassing: Attributes;
-  toFailing: Attributes;
+  runs: Record<ReturnType<typeof resultOf>, Attributes>;
+  transitions: { passing: Attributes; failing: Attributes };
 }
 
 /**
@@ -59,35 +65,26 @@ export class OpenTelemetryMetrics implements CheckSeries {
     });
     this.runs = meter.createCounter(names.checkRuns, { description: HELP.checkRuns });
     this.transitions = meter.createCounter(names.checkTransitions, { description: HELP.checkTransitions });
-    this.gauge(meter, names.checkStatus, HELP.checkStatus, (result) => {
-      for (const { probe, check, status } of source.checks()) result.observe(status ? 1 : 0, { probe, check });
-    });
-    this.gauge(meter, names.checkStale, HELP.checkStale, (result) => {
-      for (const { probe, check, stale } of source.checks()) result.observe(stale ? 1 : 0, { probe, check });
-    });
-    this.gauge(meter, names.probeStatus, HELP.probeStatus, (result) => {
-      for (const { probe, status } of source.probes()) result.observe(status ? 1 : 0, { probe });
-    });
-    this.gauge(meter, names.probeDegraded, HELP.probeDegraded, (result) => {
-      for (const { probe, degraded } of source.probes()) result.observe(degraded ? 1 : 0, { probe });
-    });
-    this.gauge(meter, names.inRotation, HELP.inRotation, (result) => result.observe(source.inRotation() ? 1 : 0));
-    this.gauge(meter, names.mainLoopLag, HELP.mainLoopLag, (result) => result.observe(source.mainLoopLagSeconds()));
+    for (const [key, read] of Object.entries(gauges(source)) as [keyof ReturnType<typeof gauges>, () => Sample[]][]) {
+      const gauge = meter.createObservableGauge(names[key], { description: HELP[key] });
+      const callback = (result: ObservableResult) => {
+        for (const { labels, value } of read()) result.observe(value, labels);
+      };
+      gauge.addCallback(callback);
+      this.removals.push(() => gauge.removeCallback(callback));
+    }
   }
 
   result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void {
-    if (check.kind === 'environ') return;
     const attributes = this.attributesOf(check);
     if (!attributes) return;
     this.duration.record(durationMs / 1000, attributes.check);
-    this.runs.add(1, raw.timedOut ? attributes.timeout : raw.status ? attributes.success : attributes.failure);
+    this.runs.add(1, attributes.runs[resultOf(raw)]);
   }
 
   transition(check: RegisteredCheck, status: boolean): void {
-    if (check.kind === 'environ') return;
     const attributes = this.attributesOf(check);
-    if (!attributes) return;
-    this.transitions.add(1, status ? attributes.toPassing : attributes.toFailing);
+    if (attributes) this.transitions.add(1, attributes.transitions[status ? 'passing' : 'failing']);
   }
 
   forget(): void {
@@ -99,29 +96,23 @@ export class OpenTelemetryMetrics implements CheckSeries {
     for (const remove of this.removals.splice(0)) remove();
   }
 
-  private gauge(meter: Meter, name: string, description: string, callback: (result: ObservableResult) => void): void {
-    const gauge = meter.createObservableGauge(name, { description });
-    gauge.addCallback(callback);
-    this.removals.push(() => gauge.removeCallback(callback));
-  }
-
-  /** The attributes of `check`; none for a check unregistered already (a late result of its last call). */
+  /** The attributes of `check`; none for environ, nor for a check unregistered already (a late result of its last call). */
   private attributesOf(check: RegisteredCheck): CheckAttributes | undefined {
-    let attributes = this.attributes.get(check);
-    if (!attributes) {
-      const label = this.source.label(check);
-      if (label === undefined) return undefined;
-      const labels = { probe: check.kind, check: label };
-      attributes = {
-        check: labels,
+    const known = this.attributes.get(check);
+    if (known || check.kind === 'environ') return known;
+    const label = this.source.label(check);
+    if (label === undefined) return undefined;
+    const labels = { probe: check.kind, check: label };
+    const attributes = {
+      check: labels,
+      runs: {
         success: { ...labels, result: 'success' },
         failure: { ...labels, result: 'failure' },
         timeout: { ...labels, result: 'timeout' },
-        toPassing: { ...labels, to: 'passing' },
-        toFailing: { ...labels, to: 'failing' },
-      };
-      this.attributes.set(check, attributes);
-    }
+      },
+      transitions: { passing: { ...labels, to: 'passing' }, failing: { ...labels, to: 'failing' } },
+    };
+    this.attributes.set(check, attributes);
     return attributes;
   }
 }

@@ -1,27 +1,34 @@
 import type { RegisteredCheck } from '../../discovery/probe.registry.js';
 import type { PrometheusRegistryLike } from '../../interfaces/heartbeat-options.interface.js';
 import type { CheckOutcome } from '../../state/check-outcome.js';
-import { CheckCounts, type LabelledCounts, registerCounted } from './check-counts.js';
-import { type CheckSeries, HELP, metricNames, type MetricsSource } from './metrics.source.js';
-
-/** prom-client's Gauge, as far as the module uses it (in a `collect` callback). */
-interface Gauge {
-  reset(): void;
-  set(labels: Record<string, string>, value: number): void;
-  set(value: number): void;
-}
+import { CheckCounts, counted, type LabelledCounts } from './check-counts.js';
+import {
+  type CheckSeries,
+  gauges,
+  HELP,
+  type MetricKey,
+  metricNames,
+  type MetricsSource,
+  resultOf,
+  type Sample,
+} from './metrics.source.js';
 
 /** The parts of the prom-client module the metrics use. */
 export interface PromClient {
-  Gauge: new (config: object) => Gauge;
   register: PrometheusRegistryLike;
 }
 
+const TYPES: Partial<Record<MetricKey, string>> = {
+  checkRuns: 'counter',
+  checkTransitions: 'counter',
+  checkDuration: 'histogram',
+};
+
 /**
- * The Prometheus metrics, registered on `registry`: counts kept per check on each result (read,
- * like the gauges of the health state, when the registry is collected: scraped). The series follow
- * the checks registered now: an unregistered check's counts are dropped (its series leave the
- * exposition), and the labels are read when collected, so a name registered again reuses its label.
+ * The Prometheus metrics, registered on `registry` and read when it is collected (scraped): the
+ * gauges from the health state, the counters from counts kept per check on each result. The series
+ * follow the checks registered now: an unregistered check's counts are dropped, and the labels are
+ * read when collected, so a name registered again reuses its label.
  */
 export class PrometheusMetrics implements CheckSeries {
   /** The counts of the checks registered now, in the order of their first result. */
@@ -29,7 +36,6 @@ export class PrometheusMetrics implements CheckSeries {
   private readonly names: ReturnType<typeof metricNames>;
 
   constructor(
-    client: PromClient,
     readonly registry: PrometheusRegistryLike,
     prefix: string,
     private readonly source: MetricsSource,
@@ -39,47 +45,22 @@ export class PrometheusMetrics implements CheckSeries {
     for (const name of Object.values(names)) {
       if (registry.getSingleMetric(name)) throw new Error(`a metric named ${name} is already registered`);
     }
-    const registers = [registry];
-    new client.Gauge({
-      name: names.checkStatus,
-      help: HELP.checkStatus,
-      labelNames: ['probe', 'check'],
-      registers,
-      collect(this: Gauge) {
-        this.reset();
-        for (const { probe, check, status } of source.checks()) this.set({ probe, check }, status ? 1 : 0);
-      },
-    });
-    new client.Gauge({
-      name: names.checkStale,
-      help: HELP.checkStale,
-      labelNames: ['probe', 'check'],
-      registers,
-      collect(this: Gauge) {
-        this.reset();
-        for (const { probe, check, stale } of source.checks()) this.set({ probe, check }, stale ? 1 : 0);
-      },
-    });
-    registerCounted(registry, names, HELP, () => this.labelled());
-    registerProbeGauges(client, names, registers, source);
+    const read = { ...gauges(source), ...counted(names.checkDuration, () => this.labelled()) };
+    for (const key of Object.keys(names) as MetricKey[]) {
+      registry.registerMetric(collected(names[key], HELP[key], TYPES[key] ?? 'gauge', read[key]));
+    }
   }
 
   result(check: RegisteredCheck, raw: CheckOutcome, durationMs: number): void {
-    if (check.kind === 'environ') return;
     const counts = this.countsOf(check);
     if (!counts) return;
     counts.observe(durationMs / 1000);
-    if (raw.timedOut) counts.timeout++;
-    else if (raw.status) counts.success++;
-    else counts.failure++;
+    counts.runs[resultOf(raw)]++;
   }
 
   transition(check: RegisteredCheck, status: boolean): void {
-    if (check.kind === 'environ') return;
     const counts = this.countsOf(check);
-    if (!counts) return;
-    if (status) counts.toPassing++;
-    else counts.toFailing++;
+    if (counts) counts.transitions[status ? 'passing' : 'failing']++;
   }
 
   /** Removes the module's metrics from the registry (at shutdown, so a new app can register them again). */
@@ -91,10 +72,10 @@ export class PrometheusMetrics implements CheckSeries {
     this.counts.delete(check);
   }
 
-  /** The counts of `check`; none for a check unregistered already (a late result of its last call). */
+  /** The counts of `check`; none for environ, nor for a check unregistered already (a late result of its last call). */
   private countsOf(check: RegisteredCheck): CheckCounts | undefined {
     let counts = this.counts.get(check);
-    if (!counts && this.source.label(check) !== undefined) {
+    if (!counts && check.kind !== 'environ' && this.source.label(check) !== undefined) {
       counts = new CheckCounts();
       this.counts.set(check, counts);
     }
@@ -112,47 +93,17 @@ export class PrometheusMetrics implements CheckSeries {
   }
 }
 
-/** The gauges of the probes and of the rotation, read from the health state when collected. */
-function registerProbeGauges(
-  client: PromClient,
-  names: ReturnType<typeof metricNames>,
-  registers: PrometheusRegistryLike[],
-  source: MetricsSource,
-): void {
-  new client.Gauge({
-    name: names.probeStatus,
-    help: HELP.probeStatus,
-    labelNames: ['probe'],
-    registers,
-    collect(this: Gauge) {
-      this.reset();
-      for (const { probe, status } of source.probes()) this.set({ probe }, status ? 1 : 0);
-    },
-  });
-  new client.Gauge({
-    name: names.probeDegraded,
-    help: HELP.probeDegraded,
-    labelNames: ['probe'],
-    registers,
-    collect(this: Gauge) {
-      this.reset();
-      for (const { probe, degraded } of source.probes()) this.set({ probe }, degraded ? 1 : 0);
-    },
-  });
-  new client.Gauge({
-    name: names.inRotation,
-    help: HELP.inRotation,
-    registers,
-    collect(this: Gauge) {
-      this.set(source.inRotation() ? 1 : 0);
-    },
-  });
-  new client.Gauge({
-    name: names.mainLoopLag,
-    help: HELP.mainLoopLag,
-    registers,
-    collect(this: Gauge) {
-      this.set(source.mainLoopLagSeconds());
-    },
-  });
+/**
+ * A metric whose values are read when collected, in the shape `Registry.registerMetric` takes
+ * (prom-client formats it, and sums it across a cluster).
+ */
+function collected(name: string, help: string, type: string, values: () => Sample[]) {
+  return {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: values() }),
+    reset: () => undefined,
+  };
 }
