@@ -87,7 +87,7 @@ async function runProbe(probe: ClientProbe, timeoutMs: number, outer?: AbortSign
 }
 
 /** One line, credentials masked: the error's message, with its code (`ECONNREFUSED`) when the message lacks it. */
-export function failureReason(error: unknown): string {
+function failureReason(error: unknown): string {
   const message = reasonOf(error);
   let code: unknown;
   try {
