@@ -1,4 +1,5 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { MIKRO_ORM_NOT_CONNECTED, TYPEORM_NOT_INITIALIZED } from '../heartbeat.messages.js';
 import { optional, textRule, withMethods } from '../options/option-rules.js';
 import { clientCheck, type ClientCheckOptions, ClientDown } from './client-check.js';
 
@@ -70,7 +71,7 @@ export interface TypeOrmCheckOptions extends ClientCheckOptions {
 /** Runs `SELECT 1` through the app's TypeORM DataSource (its pool). Reports `{ timeMs }`; default name `typeorm`. */
 export function typeOrmCheck(options: TypeOrmCheckOptions): HeartbeatCheck {
   const run = (dataSource: TypeOrmDataSource, sql: string) => {
-    if (dataSource.isInitialized !== true) throw new ClientDown('the DataSource is not initialized (or was destroyed)');
+    if (dataSource.isInitialized !== true) throw new ClientDown(TYPEORM_NOT_INITIALIZED);
     return dataSource.query(sql);
   };
   return queryCheck('typeOrmCheck()', 'typeorm', ['dataSource', 'a TypeORM DataSource', 'query'], run, options, true);
@@ -128,7 +129,7 @@ export function mikroOrmCheck(options: MikroOrmCheckOptions): HeartbeatCheck {
   const run = async (orm: MikroOrmConnectable) => {
     const answer = await orm.checkConnection();
     if (answer?.ok !== true)
-      throw new ClientDown(String((answer as { reason?: unknown } | undefined)?.reason ?? 'not connected'));
+      throw new ClientDown(String((answer as { reason?: unknown } | undefined)?.reason ?? MIKRO_ORM_NOT_CONNECTED));
   };
   return queryCheck('mikroOrmCheck()', 'mikro-orm', ['orm', 'a MikroORM instance', 'checkConnection'], run, options);
 }
