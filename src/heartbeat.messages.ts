@@ -244,3 +244,15 @@ export const TESTING_UNTIL_CLOSED = (probe: string, want: 'pass' | 'fail') =>
   `untilProbe: the app closed before ${probe} could ${want}`;
 export const TESTING_BAD_TIMEOUT = (value: unknown) =>
   `untilProbe: option "timeoutMs" must be a positive number of milliseconds; got ${describeValue(value)}`;
+
+// The checks of the app's own clients (src/checks/): why a client is down, as its check's message says it.
+export const CLIENT_NO_ANSWER = (timeoutMs: number) => `no answer within ${timeoutMs} ms`;
+export const CLIENT_ABORTED = (reason: string) => `aborted: ${reason}`;
+export const TYPEORM_NOT_INITIALIZED = 'the DataSource is not initialized (or was destroyed)';
+export const MIKRO_ORM_NOT_CONNECTED = 'not connected';
+export const MONGOOSE_NOT_CONNECTED = (state: string) => `the connection is ${state}`;
+export const MONGOOSE_NO_DATABASE = 'the connection has no database yet';
+export const REDIS_NOT_READY = 'the client is not ready (node-redis isReady is false)';
+export const REDIS_NOT_READY_STATUS = (status: string) => `the client is ${status}, not ready`;
+export const BULLMQ_WORKER_NOT_RUNNING = 'the worker is not running';
+export const BULLMQ_NO_CLIENT = 'the queue has no Redis client';

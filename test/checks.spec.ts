@@ -341,6 +341,21 @@ describe('http check', () => {
     });
   });
 
+  it('an expectedStatus predicate that throws a value without a message (no prototype) fails the check too', async () => {
+    const check = httpCheck({
+      url: target.url,
+      ...ANSWER_EXPECTED,
+      expectedStatus: () => {
+        throw Object.create(null);
+      },
+    });
+    expect(await check.run()).toMatchObject({
+      status: false,
+      statusCode: 200,
+      message: 'expectedStatus threw: threw an object',
+    });
+  });
+
   it('sends the credentials of the URL, but keeps the password out of its name and messages', async () => {
     const seen: string[] = [];
     const authorised = await listen((req, res) => {

@@ -1,4 +1,5 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { BULLMQ_NO_CLIENT, BULLMQ_WORKER_NOT_RUNNING } from '../heartbeat.messages.js';
 import { isObject, optional, rule } from '../options/option-rules.js';
 import { clientCheck, type ClientCheckOptions, ClientDown } from './client-check.js';
 import { type RedisPingable, redisProbe } from './redis.check.js';
@@ -47,10 +48,10 @@ export function bullMqCheck(options: BullMqCheckOptions): HeartbeatCheck {
       probe: (queue, given) => {
         const worker = optional('bullMqCheck()', 'worker', given.worker, WORKER);
         return async (signal) => {
-          if (worker && !worker.isRunning()) throw new ClientDown('the worker is not running');
+          if (worker && !worker.isRunning()) throw new ClientDown(BULLMQ_WORKER_NOT_RUNNING);
           const client = await (queue.client ?? queue.getBackend?.().client);
           if (typeof (client as Partial<RedisPingable> | undefined)?.ping !== 'function') {
-            throw new ClientDown('the queue has no Redis client');
+            throw new ClientDown(BULLMQ_NO_CLIENT);
           }
           await redisProbe(client as RedisPingable)(signal);
           return worker ? { workerPaused: worker.isPaused() } : undefined;

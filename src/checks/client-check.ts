@@ -1,4 +1,5 @@
 import type { HeartbeatCheck, HeartbeatCheckResult } from '../interfaces/heartbeat-check.interface.js';
+import { CLIENT_ABORTED, CLIENT_NO_ANSWER } from '../heartbeat.messages.js';
 import type { CheckData } from '../interfaces/probe.interface.js';
 import { readOptions } from '../options/option-reader.js';
 import { CHECK_NAME, optional, required, type Rule, TIMEOUT } from '../options/option-rules.js';
@@ -65,13 +66,13 @@ async function runProbe(probe: ClientProbe, timeoutMs: number, outer?: AbortSign
     onAbort = () => {
       const reason = outer?.reason as unknown;
       controller.abort(reason);
-      reject(new ClientDown(`aborted: ${reasonOf(reason)}`));
+      reject(new ClientDown(CLIENT_ABORTED(reasonOf(reason))));
     };
     if (outer?.aborted) return onAbort();
     outer?.addEventListener('abort', onAbort, { once: true });
     timer = setTimeout(() => {
-      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
-      reject(new ClientDown(`no answer within ${timeoutMs} ms`));
+      controller.abort(new DOMException(CLIENT_NO_ANSWER(timeoutMs), 'TimeoutError'));
+      reject(new ClientDown(CLIENT_NO_ANSWER(timeoutMs)));
     }, timeoutMs);
   });
   try {
@@ -87,7 +88,7 @@ async function runProbe(probe: ClientProbe, timeoutMs: number, outer?: AbortSign
 }
 
 /** One line, credentials masked: the error's message, with its code (`ECONNREFUSED`) when the message lacks it. */
-export function failureReason(error: unknown): string {
+function failureReason(error: unknown): string {
   const message = reasonOf(error);
   let code: unknown;
   try {

@@ -1,7 +1,4 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
-import { maskUrlCredentials } from '../util/redact.js';
 import { readOptions } from '../options/option-reader.js';
 import {
   arrayOf,
@@ -14,6 +11,9 @@ import {
   rule,
   TIMEOUT,
 } from '../options/option-rules.js';
+import { maskUrlCredentials } from '../util/redact.js';
+import { reasonOf } from '../util/text.js';
+import { getStatus } from './http-get.js';
 import { stopwatch } from './measure.js';
 
 /** Options of `httpCheck`. */
@@ -27,8 +27,6 @@ export interface HttpCheckOptions {
   /** Default: the URL's host. */
   name?: string;
 }
-
-type Result = { status: boolean; timeMs: number; statusCode?: number; message?: string };
 
 const OWNER = 'httpCheck()';
 const KNOWN: readonly (keyof HttpCheckOptions)[] = ['url', 'expectedStatus', 'timeoutMs', 'name'];
@@ -58,37 +56,22 @@ export function httpCheck(options: HttpCheckOptions): HeartbeatCheck {
   return {
     name: optional(OWNER, 'name', given.name, CHECK_NAME) ?? target.host,
     health: { componentType: 'component', observedKey: 'timeMs', observedUnit: 'ms' },
-    run() {
+    async run() {
       const elapsed = stopwatch();
-      return new Promise<Result>((resolve) => {
-        let settled = false;
-        const settle = (result: Result) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          // A body that drips forever must neither hold the check nor fill memory.
-          request.destroy();
-          resolve(result.message === undefined ? result : { ...result, message: maskUrlCredentials(result.message) });
-        };
-        const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-        const request = send(target, { method: 'GET', agent: false }, (response) => {
-          const statusCode = response.statusCode ?? 0;
-          try {
-            settle({ status: expected(statusCode) === true, statusCode, timeMs: elapsed() });
-          } catch (error) {
-            // A user predicate that throws here would otherwise escape as an uncaught exception.
-            settle({ status: false, statusCode, timeMs: elapsed(), message: `expectedStatus threw: ${reason(error)}` });
-          }
-        });
-        const timer = setTimeout(
-          () => settle({ status: false, timeMs: elapsed(), message: `no answer within ${timeoutMs} ms` }),
-          timeoutMs,
-        );
-        request.on('error', (error: NodeJS.ErrnoException) =>
-          settle({ status: false, timeMs: elapsed(), message: `request failed: ${error.code ?? error.message}` }),
-        );
-        request.end();
-      });
+      const outcome = await getStatus(target, timeoutMs);
+      if ('timedOut' in outcome)
+        return { status: false, timeMs: elapsed(), message: `no answer within ${timeoutMs} ms` };
+      // An error's message may hold the URL: its password is masked.
+      if ('error' in outcome) {
+        return { status: false, timeMs: elapsed(), message: maskUrlCredentials(`request failed: ${outcome.error}`) };
+      }
+      const { statusCode } = outcome;
+      try {
+        return { status: expected(statusCode) === true, statusCode, timeMs: elapsed() };
+      } catch (error) {
+        const message = maskUrlCredentials(`expectedStatus threw: ${reasonOf(error)}`);
+        return { status: false, statusCode, timeMs: elapsed(), message };
+      }
     },
   };
 }
@@ -99,9 +82,4 @@ function toPredicate(expectedStatus: HttpCheckOptions['expectedStatus']): (statu
   if (typeof expectedStatus === 'number') return (status) => status === expectedStatus;
   const codes = [...expectedStatus];
   return (status) => codes.includes(status);
-}
-
-function reason(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : String(error);
 }

@@ -1,4 +1,5 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { MONGOOSE_NO_DATABASE, MONGOOSE_NOT_CONNECTED } from '../heartbeat.messages.js';
 import { rule } from '../options/option-rules.js';
 import { clientCheck, type ClientCheckOptions, ClientDown } from './client-check.js';
 
@@ -36,9 +37,9 @@ export function mongooseCheck(options: MongooseCheckOptions): HeartbeatCheck {
       name: 'mongodb',
       probe: (connection) => async () => {
         const state = connection.readyState;
-        if (state !== 1) throw new ClientDown(`the connection is ${STATES[state] ?? `in state ${String(state)}`}`);
+        if (state !== 1) throw new ClientDown(MONGOOSE_NOT_CONNECTED(STATES[state] ?? `in state ${String(state)}`));
         const db = connection.db;
-        if (!db) throw new ClientDown('the connection has no database yet');
+        if (!db) throw new ClientDown(MONGOOSE_NO_DATABASE);
         await db.command({ ping: 1 });
       },
     },

@@ -1,4 +1,5 @@
 import type { HeartbeatCheck } from '../interfaces/heartbeat-check.interface.js';
+import { REDIS_NOT_READY, REDIS_NOT_READY_STATUS } from '../heartbeat.messages.js';
 import { rule } from '../options/option-rules.js';
 import { type ClientProbe, clientCheck, type ClientCheckOptions, ClientDown } from './client-check.js';
 
@@ -43,9 +44,9 @@ export function redisProbe(client: RedisPingable): ClientProbe {
 function notReadyReason(client: RedisPingable): void {
   const isReady = client.isReady;
   if (typeof isReady === 'boolean') {
-    if (!isReady) throw new ClientDown('the client is not ready (node-redis isReady is false)');
+    if (!isReady) throw new ClientDown(REDIS_NOT_READY);
     return;
   }
   const status = client.status;
-  if (typeof status === 'string' && status !== 'ready') throw new ClientDown(`the client is ${status}, not ready`);
+  if (typeof status === 'string' && status !== 'ready') throw new ClientDown(REDIS_NOT_READY_STATUS(status));
 }

@@ -33,12 +33,8 @@ const TRANSPORT = rule<object>('a Nest microservice server, ClientProxy or INest
  */
 export function transportCheck(serverOrClient: TransportLike, options?: TransportCheckOptions): HeartbeatCheck {
   const transport = serverOf(required(OWNER, 'serverOrClient', serverOrClient, TRANSPORT));
-  const given = readOptions(options === undefined ? {} : options, {
-    owner: OWNER,
-    label: 'options',
-    prefix: '',
-    known: KNOWN,
-  });
+  const shape = { owner: OWNER, label: 'options', prefix: '', known: KNOWN };
+  const given = readOptions(options === undefined ? {} : options, shape);
   const kind = transportKind(transport);
   const name = optional(OWNER, 'name', given.name, CHECK_NAME) ?? `transport:${kind}`;
   const degradedForMs = optional(OWNER, 'degradedForMs', given.degradedForMs, DURATION) ?? 30_000;

@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
+import { getStatus } from '../checks/http-get.js';
 import { MAX_TIMER_MS } from '../heartbeat.constants.js';
 import { maskSecrets } from '../util/redact.js';
 import { reasonOf } from '../util/text.js';
@@ -92,31 +91,10 @@ function firstSentence(error: unknown): string {
   return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
-function probe(target: URL, timeoutMs: number): Promise<{ ok: boolean; line: string }> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (ok: boolean, line: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // The answer is known from the status line; the body (which may be huge or never end) is not read.
-      request.destroy();
-      resolve({ ok, line });
-    };
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(
-      target,
-      { method: 'GET', agent: false, headers: { 'User-Agent': 'nestjs-heartbeat-cli' } },
-      (response) => {
-        const status = response.statusCode ?? 0;
-        const ok = status >= 200 && status < 400;
-        settle(ok, `${ok ? 'OK' : 'FAIL'} ${status} ${target.href}`);
-      },
-    );
-    const timer = setTimeout(() => settle(false, `FAIL timed out after ${timeoutMs} ms ${target.href}`), timeoutMs);
-    request.on('error', (error: NodeJS.ErrnoException) =>
-      settle(false, `FAIL ${error.code ?? error.message} ${target.href}`),
-    );
-    request.end();
-  });
+async function probe(target: URL, timeoutMs: number): Promise<{ ok: boolean; line: string }> {
+  const outcome = await getStatus(target, timeoutMs, { 'User-Agent': 'nestjs-heartbeat-cli' });
+  if ('timedOut' in outcome) return { ok: false, line: `FAIL timed out after ${timeoutMs} ms ${target.href}` };
+  if ('error' in outcome) return { ok: false, line: `FAIL ${outcome.error} ${target.href}` };
+  const ok = outcome.statusCode >= 200 && outcome.statusCode < 400;
+  return { ok, line: `${ok ? 'OK' : 'FAIL'} ${outcome.statusCode} ${target.href}` };
 }
