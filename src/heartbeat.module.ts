@@ -4,11 +4,12 @@ import {
   Inject,
   type MiddlewareConsumer,
   Module,
+  Optional,
   type NestModule,
   RequestMethod,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import {
   HEARTBEAT_METRICS_EXPOSITION,
   HEARTBEAT_RESOLVED_OPTIONS,
@@ -99,13 +100,25 @@ function routePath(options: ResolvedHeartbeatOptions, route: HeartbeatRouteDecla
   ],
 })
 export class HeartbeatModule extends ConfigurableModuleClass implements NestModule {
-  constructor(@Inject(HEARTBEAT_ROUTE_PATH) private readonly routePath: string) {
+  constructor(
+    @Inject(HEARTBEAT_ROUTE_PATH) private readonly routePath: string,
+    @Inject(HEARTBEAT_RESOLVED_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
     super();
   }
 
-  /** Under a prefix, methods other than GET and HEAD get the module's 405 (or 404), as on the management port. */
+  /**
+   * Under a prefix, methods other than GET and HEAD get the module's 405 (or 404), as on the
+   * management port: a Nest middleware on Express, an `onRequest` hook on Fastify (see its doc).
+   */
   configure(consumer: MiddlewareConsumer): void {
     if (this.routePath === '') return;
+    const adapter = this.adapterHost?.httpAdapter;
+    if (adapter?.getType() === 'fastify') {
+      const fastify = adapter.getInstance<{ addHook(name: 'onRequest', hook: unknown): void }>();
+      return fastify.addHook('onRequest', new MethodRefusalMiddleware(this.options).onRequest);
+    }
     consumer.apply(MethodRefusalMiddleware).forRoutes({ path: `${this.routePath}/{*rest}`, method: RequestMethod.ALL });
   }
 

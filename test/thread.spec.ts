@@ -246,6 +246,7 @@ describe('thread: true', () => {
       'transport/probe-http.js',
       'transport/thread.protocol.js',
       'transport/worker.status.js',
+      'util/define-key.js',
       'util/redact.js',
       'util/text.js',
     ]);

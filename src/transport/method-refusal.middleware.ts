@@ -28,17 +28,36 @@ export class MethodRefusalMiddleware implements NestMiddleware {
   }
 
   use(request: MiddlewareRequest, response: ServerResponse, next: () => void): void {
-    const method = request.method ?? 'GET';
-    if (method === 'GET' || method === 'HEAD') return next();
-    const url = request.originalUrl ?? request.url ?? '';
+    const refused = this.refusal(request.method ?? 'GET', request.originalUrl ?? request.url ?? '');
+    if (!refused) return next();
+    writeProbeResponse(response, REFUSED[refused], refused === 405 ? { allow: ALLOWED_METHODS } : {});
+  }
+
+  /**
+   * Fastify's `onRequest` hook doing what `use` does. Nest middleware on Fastify runs through middie,
+   * which cost a GET probe about 10 µs (a third of the route); a hook that lets GET pass costs nothing.
+   */
+  readonly onRequest = (
+    request: { method: string; url: string; raw: MiddlewareRequest },
+    reply: { hijack(): void; raw: ServerResponse },
+    done: () => void,
+  ): void => {
+    const refused = this.refusal(request.method, request.url);
+    if (!refused) return done();
+    reply.hijack();
+    writeProbeResponse(reply.raw, REFUSED[refused], refused === 405 ? { allow: ALLOWED_METHODS } : {});
+  };
+
+  /** What a request with `method` on `url` is refused with under the prefix, `null` to let it pass. */
+  private refusal(method: string, url: string): 400 | 404 | 405 | null {
+    if (method === 'GET' || method === 'HEAD') return null;
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const at = path.indexOf(this.marker);
-    if (at === -1) return next();
+    if (at === -1) return null;
     const route = matchPath(path.slice(at + this.marker.length));
-    if (route === 'malformed') return writeProbeResponse(response, REFUSED[400]);
-    if (route === null || !this.served(route.kind)) return writeProbeResponse(response, REFUSED[404]);
-    writeProbeResponse(response, REFUSED[405], { allow: ALLOWED_METHODS });
+    if (route === 'malformed') return 400;
+    return route === null || !this.served(route.kind) ? 404 : 405;
   }
 
   private readonly served = (kind: ProbeKind): boolean => servedOnApp(this.options, kind);
