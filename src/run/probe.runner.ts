@@ -116,14 +116,13 @@ export class ProbeRunner {
       return this.record(record, unreadable(check, error), now);
     }
     if (!thenable) return this.record(record, normalizeFor(check, value), now);
-    // Adopted as a promise (a thenable's `then` runs in a job of its own, where throwing, calling
-    // back twice or never can only reject, settle once or hang), then followed with the intrinsic
-    // `then`, which a `then` or `constructor` replaced on the value cannot reach.
-    const settled = promiseThen.call(
-      adopt(value),
-      (result: unknown) => normalizeFor(check, result),
-      (error: unknown) => thrown(check, error, this.showErrors),
-    ) as Promise<CheckOutcome>;
+    // Adopted in a job of its own: a `then` that throws, calls back twice or never can only reject, settle once or hang.
+    const settled = Promise.resolve()
+      .then(() => value)
+      .then(
+        (result) => normalizeFor(check, result),
+        (error: unknown) => thrown(check, error, this.showErrors),
+      );
     const started: Flight = {
       startedAt: now,
       controller,
@@ -194,17 +193,6 @@ export class ProbeRunner {
 
   private get showErrors(): boolean {
     return this.options.details === 'always';
-  }
-}
-
-const promiseThen = Promise.prototype.then;
-
-/** `value` as a native promise: itself when it is one, else a promise adopting it; one whose inspection throws rejects. */
-function adopt(value: unknown): Promise<unknown> {
-  try {
-    return Promise.resolve(value);
-  } catch (error) {
-    return Promise.reject(error);
   }
 }
 
