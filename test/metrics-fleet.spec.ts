@@ -5,17 +5,7 @@ import { HeartbeatModule, HeartbeatService, ProbeRegistry } from '../src/index.j
 import { LAG_TICK_MS, LAG_WINDOW_MS, MainLoopLag } from '../src/observers/metrics/main-loop-lag.js';
 import { createApp } from './support/app.js';
 import { gate } from './support/gate.js';
-
-/** The samples of a Prometheus text exposition, as `name{labels}` → value. */
-function samples(text: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    found.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return found;
-}
+import { samples } from './support/prometheus-text.js';
 
 /** The metrics the fleet's alerts need beyond the status: stale background results and the main loop's lag. */
 describe('metrics for the fleet alerts', () => {

@@ -22,6 +22,7 @@ import { PACKAGE_LOADER } from '../src/observers/metrics/heartbeat.metrics.js';
 import { Global, Module } from '@nestjs/common';
 import { createApp } from './support/app.js';
 import { gate } from './support/gate.js';
+import { samples } from './support/prometheus-text.js';
 
 /** Provides the module's package loader app-wide (the module reads it where it is declared). */
 function loaderModule(load: (name: string) => Promise<unknown>) {
@@ -29,17 +30,6 @@ function loaderModule(load: (name: string) => Promise<unknown>) {
   @Module({ providers: [{ provide: PACKAGE_LOADER, useValue: load }], exports: [PACKAGE_LOADER] })
   class LoaderModule {}
   return LoaderModule;
-}
-
-/** The samples of a Prometheus text exposition, as `name{labels}` → value (labels in their written order). */
-function samples(text: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    found.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return found;
 }
 
 /** A full garbage collection (`--expose-gc` switched on for this process at run time). */
