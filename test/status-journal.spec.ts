@@ -99,7 +99,7 @@ describe('status journal', () => {
     // A leak of one small entry per flip would be ~100 bytes per flip, ~1 MB per reading.
     expect(medianSlope(readings.slice(2))).toBeLessThan(100_000);
     expect(journal.length).toBeLessThanOrEqual(5000);
-  });
+  }, 60_000); // 100k flips and ten full collections: seconds alone, far more beside the whole suite
 
   it('forgets names whose entries are all dropped: thousands of names stay within historyLimit', () => {
     const journal = new StatusJournal(50, 1000);

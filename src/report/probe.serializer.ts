@@ -57,12 +57,13 @@ export class ProbeSerializer {
     if (view.check !== undefined && !this.isKnownCheck(kind, view.check)) return noSuchCheck(kind, view.check);
     const whole = format === 'json' && view.check === undefined && !view.exclude?.length;
     const before = this.state.version(kind);
-    const evaluation = evaluate(await this.evaluator.resultsOf(kind, view.exclude, view.check), details);
-    if (!whole) return this.render(kind, this.narrowed(kind, view.check, evaluation), format, view, evaluation);
-    // Valid while no result changed what the probe reports during this run.
-    const kept = this.memo.get(kind);
+    const results = await this.evaluator.resultsOf(kind, view.exclude, view.check);
     const version = this.state.version(kind);
+    // Valid while no result changed what the probe reports during this run.
+    const kept = whole ? this.memo.get(kind) : undefined;
     if (kept?.version === version && version === before) return kept.response;
+    const evaluation = evaluate(results, details);
+    if (!whole) return this.render(kind, this.narrowed(kind, view.check, evaluation), format, view, evaluation);
     const response = this.render(kind, evaluation, format, view, evaluation);
     if (version === before) this.memo.set(kind, { version, response });
     return response;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isPromise } from 'node:util/types';
 import type { RegisteredCheck } from '../discovery/probe.registry.js';
 import { HEARTBEAT_RESOLVED_OPTIONS } from '../heartbeat.constants.js';
 import { CALL_ABORTED, CALL_ABORTED_AT_SHUTDOWN, CHECK_ABANDONED, CHECK_TIMED_OUT } from '../heartbeat.messages.js';
@@ -15,10 +16,8 @@ interface Flight {
   readonly startedAt: number;
   /** Only for a handler that declares a parameter: it receives `controller.signal`. */
   readonly controller: AbortController | undefined;
-  /** What the call recorded once it settled; `null` when every wait had timed out (nobody reported it). */
-  readonly recorded: Promise<CheckReading | null>;
-  /** Waits not yet ended. */
-  waiting: number;
+  /** The waits not yet ended, each told the reading once the call settles. */
+  readonly waits: Set<(reading: CheckReading) => void>;
   /** The timeout recorded for this call, and when: waits that time out together share it. */
   timedOut?: { readonly reading: CheckReading; readonly at: number };
   /** Set when the call before this one was abandoned, to say so if this one times out too. */
@@ -116,50 +115,46 @@ export class ProbeRunner {
       return this.record(record, unreadable(check, error), now);
     }
     if (!thenable) return this.record(record, normalizeFor(check, value), now);
-    // Adopted in a job of its own: a `then` that throws, calls back twice or never can only reject, settle once or hang.
-    const settled = Promise.resolve()
-      .then(() => value)
-      .then(
-        (result) => normalizeFor(check, result),
-        (error: unknown) => thrown(check, error, this.showErrors),
-      );
     const started: Flight = {
       startedAt: now,
       controller,
-      waiting: 0,
+      waits: new Set(),
       abandonedBefore: this.abandoned.get(check),
-      recorded: settled.then((fresh) => {
-        if (this.flights.get(check) === started) this.flights.delete(check);
-        return started.waiting > 0 ? this.record(record, fresh, now) : null;
-      }),
     };
+    const settle = (fresh: CheckOutcome) => {
+      if (this.flights.get(check) === started) this.flights.delete(check);
+      // Nobody is told of a call whose every wait timed out: its timeout is what the state holds.
+      if (started.waits.size === 0) return;
+      const reading = this.record(record, fresh, now);
+      for (const tell of started.waits) tell(reading);
+    };
+    void adopt(value as PromiseLike<unknown>).then(
+      (result) => settle(normalizeFor(check, result)),
+      (error: unknown) => settle(thrown(check, error, this.showErrors)),
+    );
     this.abandoned.delete(check);
     this.flights.set(check, started);
     return this.wait(record, started, now, undefined);
   }
 
-  /** A probe's wait for `flight`: its recorded reading, or the timeout's once `timeoutMs` has passed since `since`. */
+  /** A probe's wait for `flight`: the reading it records, or the timeout's once `timeoutMs` has passed since `since`. */
   private wait(record: CheckRecord, flight: Flight, since: number, runningForMs: number | undefined) {
-    flight.waiting++;
     return new Promise<CheckReading>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      let done = false;
-      const end = (reading: CheckReading | null) => {
-        if (done || reading === null) return;
-        done = true;
+      const { timeoutMs } = record.policy;
+      if (timeoutMs <= 0) return flight.waits.add(resolve);
+      const tell = (reading: CheckReading) => {
         clearTimeout(timer);
         resolve(reading);
       };
-      const { timeoutMs } = record.policy;
-      if (timeoutMs > 0) {
-        const timeout = () => {
-          flight.waiting--;
-          end(this.timedOut(record, flight, since, runningForMs));
-        };
-        // Unref'd: a probe's open socket keeps the process alive anyway, and a background run must not.
-        timer = setTimeout(timeout, Math.max(0, since + timeoutMs - Date.now())).unref();
-      }
-      void flight.recorded.then(end);
+      // Unref'd: a probe's open socket keeps the process alive anyway, and a background run must not.
+      const timer = setTimeout(
+        () => {
+          flight.waits.delete(tell);
+          resolve(this.timedOut(record, flight, since, runningForMs));
+        },
+        Math.max(0, since + timeoutMs - Date.now()),
+      ).unref();
+      flight.waits.add(tell);
     });
   }
 
@@ -194,6 +189,19 @@ export class ProbeRunner {
   private get showErrors(): boolean {
     return this.options.details === 'always';
   }
+}
+
+/**
+ * The promise a handler's thenable settles as. A plain native promise is followed as it is; any
+ * other thenable, or a promise given a `then` or `constructor` of its own, is adopted in a job of its own, so that a `then` that
+ * throws, calls back twice or never can only reject, settle once or hang.
+ */
+function adopt(value: PromiseLike<unknown>): Promise<unknown> {
+  // `isPromise` reads no property (a Proxy is never one), and a promise without own keys has no
+  // `then` or `constructor` of its own to run: nothing of the value's runs here.
+  if (isPromise(value) && Object.getPrototypeOf(value) === Promise.prototype && Reflect.ownKeys(value).length === 0)
+    return value;
+  return Promise.resolve().then(() => value);
 }
 
 /** Reads `then` once; a getter that throws makes the handler count as having returned an unreadable value. */
