@@ -197,9 +197,14 @@ export class ProbeRunner {
  * throws, calls back twice or never can only reject, settle once or hang.
  */
 function adopt(value: PromiseLike<unknown>): Promise<unknown> {
-  // `isPromise` reads no property (a Proxy is never one), and a promise without own keys has no
-  // `then` or `constructor` of its own to run: nothing of the value's runs here.
-  if (isPromise(value) && Object.getPrototypeOf(value) === Promise.prototype && Reflect.ownKeys(value).length === 0)
+  // `isPromise` reads no property (a Proxy is never one), and a promise with no `then` or
+  // `constructor` of its own (the one `then` reads) runs nothing of the value's here.
+  if (
+    isPromise(value) &&
+    Object.getPrototypeOf(value) === Promise.prototype &&
+    !Object.hasOwn(value, 'then') &&
+    !Object.hasOwn(value, 'constructor')
+  )
     return value;
   return Promise.resolve().then(() => value);
 }
