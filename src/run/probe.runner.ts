@@ -141,7 +141,10 @@ export class ProbeRunner {
   private wait(record: CheckRecord, flight: Flight, since: number, runningForMs: number | undefined) {
     return new Promise<CheckReading>((resolve) => {
       const { timeoutMs } = record.policy;
-      if (timeoutMs <= 0) return flight.waits.add(resolve);
+      if (timeoutMs <= 0) {
+        flight.waits.add(resolve);
+        return;
+      }
       const tell = (reading: CheckReading) => {
         clearTimeout(timer);
         resolve(reading);
@@ -193,8 +196,8 @@ export class ProbeRunner {
 
 /**
  * The promise a handler's thenable settles as. A plain native promise is followed as it is; any
- * other thenable, or a promise given a `then` or `constructor` of its own, is adopted in a job of its own, so that a `then` that
- * throws, calls back twice or never can only reject, settle once or hang.
+ * other thenable, or a promise given a `then` or `constructor` of its own, is adopted in a job of
+ * its own, so that a `then` that throws, calls back twice or never can only reject, settle once or hang.
  */
 function adopt(value: PromiseLike<unknown>): Promise<unknown> {
   // `isPromise` reads no property (a Proxy is never one), and a promise with no `then` or
