@@ -29,6 +29,8 @@ export class CheckRecord {
   stale = false;
   /** A startup check that has passed once: it is not run again. */
   startedUp = false;
+  /** The runner's own: the check's call in progress (of the runner's type); nothing else reads it. */
+  flight: object | undefined = undefined;
   /** Whether the policy is the default one (on request, no thresholds): readings then carry no streak. */
   readonly plain: boolean;
 
