@@ -24,6 +24,13 @@ const SETTLE_MS = 9_000;
  * the load slows the process itself.
  */
 const WINDOW_MS = 4_000;
+/**
+ * Consecutive windows; a mode's share is its lowest. One-time work lands in one window at most (the
+ * worker thread's isolate, which the fixture cannot collect, has its memory reducer's GC late when a
+ * loaded machine slowed the start: `thread` once measured 1.1 % under load, 0.41-0.48 % in every
+ * window of four ad-hoc runs); a steady cost above the bound is above it in every window.
+ */
+const WINDOWS = 2;
 /** How long the bootstrap of every mode at once may take on a busy machine (it is seconds on an idle one). */
 const BOOT_TIMEOUT_MS = 60_000;
 
@@ -107,15 +114,19 @@ describe('an app that receives no request costs nothing while idle', () => {
       // when the old space has grown enough, which can be inside the window (seen on Node 24, some
       // 75 ms of CPU 11 s after the start). It is one-time work, not the steady cost measured here.
       await Promise.all(apps.map((app) => app.collect()));
-      const before = await Promise.all(apps.map((app) => app.sample()));
-      await sleep(WINDOW_MS);
-      const after = await Promise.all(apps.map((app) => app.sample()));
-      apps.forEach(({ mode }, index) => {
-        const cpuMs = (after[index].cpuMicros - before[index].cpuMicros) / 1000;
-        shares.set(mode, cpuMs / (after[index].atMs - before[index].atMs));
-      });
+      let before = await Promise.all(apps.map((app) => app.sample()));
+      for (let window = 0; window < WINDOWS; window++) {
+        await sleep(WINDOW_MS);
+        const after = await Promise.all(apps.map((app) => app.sample()));
+        apps.forEach(({ mode }, index) => {
+          const cpuMs = (after[index].cpuMicros - before[index].cpuMicros) / 1000;
+          const share = cpuMs / (after[index].atMs - before[index].atMs);
+          shares.set(mode, Math.min(shares.get(mode) ?? Infinity, share));
+        });
+        before = after;
+      }
     },
-    BOOT_TIMEOUT_MS + SETTLE_MS + WINDOW_MS,
+    BOOT_TIMEOUT_MS + SETTLE_MS + WINDOWS * WINDOW_MS,
   );
 
   afterAll(() => Promise.all(apps.map((app) => app.kill())));
