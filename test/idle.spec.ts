@@ -25,10 +25,10 @@ const SETTLE_MS = 9_000;
  */
 const WINDOW_MS = 4_000;
 /**
- * Consecutive windows; a mode's share is its lowest. One-time work lands in one window at most (the
- * worker thread's isolate, which the fixture cannot collect, has its memory reducer's GC late when a
- * loaded machine slowed the start: `thread` once measured 1.1 % under load, 0.41-0.48 % in every
- * window of four ad-hoc runs); a steady cost above the bound is above it in every window.
+ * Consecutive windows; a mode's share is its lowest. One-time work lands in one window at most, such
+ * as a late GC of the worker thread's isolate, which the fixture cannot collect (under
+ * `under-load`, `thread` once measured 1.1 % in the whole suite, and 0.41-0.48 % in every window of
+ * two ad-hoc runs); a steady cost above the bound is above it in every window.
  */
 const WINDOWS = 2;
 /** How long the bootstrap of every mode at once may take on a busy machine (it is seconds on an idle one). */
