@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The benchmark: contenders as separate processes, interleaved rounds, loopback only, bounded in time.
-//   npm run bench              full run (about 24 minutes on 2 cores)
+//   npm run bench              full run (about 35 minutes on 2 cores, 7 of them the guards)
 //   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
 //   npm run bench -- --only=saturation   one section (trivial, stampede, background, parallel, environ,
 //                              bootstrap, inventory, saturation, grpc, idle), written to bench/results/partial-<name>.md
@@ -115,14 +115,23 @@ async function inventoryDone(url) {
   }
 }
 
+/**
+ * Loads a started server with `options` and reads what it spent meanwhile: the load's result, the
+ * server's stats, and the CPU time it spent per answered request (steadier than req/s on a shared machine).
+ */
+async function measured(server, options) {
+  await server.stats();
+  const result = await load(server.url, options);
+  const stats = await server.stats();
+  return { result, stats, cpuPerRequest: stats.cpuMicros / Math.max(1, result.requests.total) };
+}
+
 async function measure(contender, scenario, options, env) {
   const server = await startServer(contender, scenario, env);
   try {
     if (contender.startsWith('heartbeat')) await inventoryDone(server.url);
     await load(server.url, { ...options, duration: 1 }); // warm-up
-    await server.stats();
-    const result = await load(server.url, options);
-    const stats = await server.stats();
+    const { result, stats, cpuPerRequest } = await measured(server, options);
     return {
       rps: result.requests.average,
       p50: result.latency.p50,
@@ -130,8 +139,7 @@ async function measure(contender, scenario, options, env) {
       errors: result.errors + result.non2xx,
       calls: stats.calls,
       rss: stats.rss,
-      // CPU time the server spent per answered request: steadier than req/s on a shared machine.
-      cpuPerRequest: stats.cpuMicros / Math.max(1, result.requests.total),
+      cpuPerRequest,
     };
   } finally {
     await server.stop();
@@ -246,10 +254,8 @@ async function guardRound(guards) {
       const costs = Object.fromEntries(ids.map((id) => [id, []]));
       for (let pass = 0; pass < GUARD_PASSES; pass++) {
         for (const id of pass % 2 ? [...ids].reverse() : ids) {
-          await servers[id].stats();
-          const result = await load(servers[id].url, { connections, duration: GUARD_WINDOW });
-          const stats = await servers[id].stats();
-          costs[id].push(stats.cpuMicros / Math.max(1, result.requests.total));
+          const { cpuPerRequest } = await measured(servers[id], { connections, duration: GUARD_WINDOW });
+          costs[id].push(cpuPerRequest);
         }
       }
       ratios[connections] = guards.map(([id, baseline]) =>

@@ -62,27 +62,24 @@ class IdleApp {
   }
 
   /** Has the process run a full GC of its main isolate, and waits until it has. */
-  collect(): Promise<void> {
-    return new Promise((resolve) => {
-      const listener = (message: { type: string }) => {
-        if (message.type !== 'collected') return;
-        this.child.off('message', listener);
-        resolve();
-      };
-      this.child.on('message', listener);
-      this.child.send({ type: 'collect' });
-    });
+  async collect(): Promise<void> {
+    await this.ask('collect', 'collected');
   }
 
   sample(): Promise<Sample> {
+    return this.ask('sample', 'sample');
+  }
+
+  /** Sends `{ type }` and resolves with the process's first reply of type `reply`. */
+  private ask<T>(type: string, reply: string): Promise<T> {
     return new Promise((resolve) => {
-      const listener = (message: Sample & { type: string }) => {
-        if (message.type !== 'sample') return;
+      const listener = (message: T & { type: string }) => {
+        if (message.type !== reply) return;
         this.child.off('message', listener);
         resolve(message);
       };
       this.child.on('message', listener);
-      this.child.send({ type: 'sample' });
+      this.child.send({ type });
     });
   }
 
