@@ -55,7 +55,7 @@ function bareHttp(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function start(): Promise<{ port: number; path: string; management?: number; grpcPort?: number }> {
+async function start(): Promise<{ port: number; path: string; bare?: string; management?: number; grpcPort?: number }> {
   if (contender === 'http-bare') {
     const server = await bareHttp();
     return { port: (server.address() as { port: number }).port, path: '/' };
@@ -74,6 +74,16 @@ async function start(): Promise<{ port: number; path: string; management?: numbe
     const app = await nest(heartbeatModule(scenario, { port: 0 }));
     const address = app.get(HeartbeatManagementServer).address()!;
     return { port: address.port, path: '/.well-known/heartbeat/readiness' };
+  }
+  if (kind === 'heartbeat-beside') {
+    // Readiness and the bare Nest route in one app, for the Fastify guard: the two share one process,
+    // so its state (see docs/benchmarks.md, Guards: process.nextTick's) is the same for both.
+    const app = await nest(heartbeatModule(scenario), BareModule);
+    return {
+      port: (app.getHttpServer().address() as { port: number }).port,
+      path: '/.well-known/heartbeat/readiness',
+      bare: '/bare',
+    };
   }
   if (kind === 'heartbeat-grpc') {
     // The same readiness on the management port and as gRPC Check on the module's own gRPC server.
@@ -103,7 +113,7 @@ async function start(): Promise<{ port: number; path: string; management?: numbe
   return { port, path };
 }
 
-const { port, path, management, grpcPort } = await start();
+const { port, path, bare, management, grpcPort } = await start();
 const started = nestApp as INestApplication | null;
 if (started && contender.startsWith('heartbeat') && !process.env.BENCH_COLD) {
   // Steady state only: the one-time library inventory the module starts at bootstrap (a few hundred
@@ -113,7 +123,7 @@ if (started && contender.startsWith('heartbeat') && !process.env.BENCH_COLD) {
   while (JSON.stringify(await service.environ()).includes('"complete":false'))
     await new Promise((resolve) => setTimeout(resolve, 100));
 }
-process.send?.({ type: 'ready', port, path, management, grpcPort });
+process.send?.({ type: 'ready', port, path, bare, management, grpcPort });
 let cpuSince = process.cpuUsage();
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
