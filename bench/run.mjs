@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The benchmark: contenders as separate processes, interleaved rounds, loopback only, bounded in time.
-//   npm run bench              full run (about 35 minutes on 2 cores, 7 of them the guards)
+//   npm run bench              full run (about 38 minutes on 2 cores, 10 of them the guards)
 //   npm run bench -- --smoke   seconds-long run that checks the bench still works; no figure is asserted
 //   npm run bench -- --only=saturation   one section (trivial, stampede, background, parallel, environ,
 //                              bootstrap, inventory, saturation, grpc, idle), written to bench/results/partial-<name>.md
-//   npm run bench -- --only=guards       the two guards alone (their three servers side by side, interleaved)
+//   npm run bench -- --only=guards       the two guards alone (their four servers side by side, interleaved)
 import autocannon from 'autocannon';
 import grpc from '@grpc/grpc-js';
 import healthCheck from 'grpc-health-check';
@@ -36,14 +36,16 @@ if (hasTaskset && !process.env.BENCH_PINNED) {
 
 function startServer(contender, scenario, env = {}, cores = '0') {
   const script = join(here, 'dist', 'server.js');
+  const flags = env.BENCH_SETTLE ? ['--expose-gc'] : [];
   const child = hasTaskset
     ? fork(script, [contender, scenario], {
         execPath: 'taskset',
-        execArgv: ['-c', cores, process.execPath],
+        execArgv: ['-c', cores, process.execPath, ...flags],
         env: { ...process.env, ...env },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })
     : fork(script, [contender, scenario], {
+        execArgv: flags,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
@@ -203,9 +205,10 @@ out();
  * The guards (issue 26): a probe's server CPU per request against the bare route beside it. A kubelet
  * probes every few seconds: a probe must stay cheap next to the route the app serves anyway, not win a
  * race, so clearer code is chosen wherever the guard still holds. A target is a contender (its probe
- * route) or `<contender>:bare` (the bare Nest route of that same app). The Fastify guard reads both
- * routes of one app: how much a request costs also depends on a state of the process that no route
- * chooses (`process.nextTick`'s, in docs/benchmarks.md, Guards), and one process has one.
+ * route) or `<contender>:bare` (the bare Nest route of that same app). What a request costs also
+ * depends on a state of the process that no route chooses (`process.nextTick`'s, docs/benchmarks.md,
+ * Guards): the Fastify guard reads two routes of one app, which share it, and every server is put in
+ * the same state before it is measured (BENCH_SETTLE). The rows without a limit are for information.
  */
 const GUARDS = [
   [
@@ -215,6 +218,13 @@ const GUARDS = [
     'readiness on the app port (Fastify) ÷ the bare Nest route of the same app',
   ],
   ['heartbeat-port-express', 'http-bare', 1.5, 'readiness on the management port ÷ bare node:http'],
+  ['heartbeat-beside-fastify', 'nest-bare-fastify', null, 'for information: readiness (Fastify) ÷ a bare Nest app'],
+  [
+    'heartbeat-beside-fastify:bare',
+    'nest-bare-fastify',
+    null,
+    "for information: the heartbeat app's bare route ÷ a bare Nest app's (what the module adds to every route)",
+  ],
 ];
 
 if (runs('trivial')) {
@@ -257,11 +267,13 @@ async function guardRound(guards) {
   const ids = [...new Set(targets.map((target) => target.replace(/:bare$/, '')))];
   const servers = {};
   try {
-    for (const id of ids) servers[id] = await startServer(id, 'trivial');
+    for (const id of ids) servers[id] = await startServer(id, 'trivial', { BENCH_SETTLE: '1' });
     for (const id of ids) if (id.startsWith('heartbeat')) await inventoryDone(servers[id].url);
     const route = (target) => {
       const server = servers[target.replace(/:bare$/, '')];
-      return [server, target.endsWith(':bare') ? server.bareUrl : server.url];
+      const url = target.endsWith(':bare') ? server.bareUrl : server.url;
+      if (!url) throw new Error(`guard target ${target}: that contender serves no bare route`);
+      return [server, url];
     };
     for (const target of targets) await load(route(target)[1], { connections: 10, duration: GUARD_WARM_UP }); // warm-up
     const ratios = {};
@@ -295,7 +307,7 @@ if (runs('guards')) {
   out('#### Guards: server CPU per request, probe ÷ its bare route (servers side by side, interleaved windows)');
   out();
   out(
-    `Each round starts the servers afresh and warms them for ${GUARD_WARM_UP} s; then, for 10 and for 50 connections, it measures them in turn, ${GUARD_PASSES} windows of ${GUARD_WINDOW} s each. "cost" is the median over the ${ROUNDS} rounds of the round's median ratio; "rounds" lists each round's.`,
+    `Each round starts the servers afresh, gives each one full GC at idle (the same process.nextTick state for all), and warms them for ${GUARD_WARM_UP} s; then, for 10 and for 50 connections, it measures them in turn, ${GUARD_PASSES} windows of ${GUARD_WINDOW} s each. "cost" is the median over the ${ROUNDS} rounds of the round's median ratio; "rounds" lists each round's.`,
   );
   out();
   out('| guard | conns | cost | rounds | limit | held |');
@@ -304,8 +316,9 @@ if (runs('guards')) {
     GUARDS.forEach(([, , limit, label], index) => {
       const ratios = rounds.map((round) => round[connections][index]);
       const cost = median(ratios);
+      const held = limit === null ? '' : cost <= limit ? 'yes' : '**no**';
       out(
-        `| ${label} | ${connections} | ${fmt(cost, 2)}x | ${ratios.map((ratio) => fmt(ratio, 2)).join(' ')} | ${limit}x | ${cost <= limit ? 'yes' : '**no**'} |`,
+        `| ${label} | ${connections} | ${fmt(cost, 2)}x | ${ratios.map((ratio) => fmt(ratio, 2)).join(' ')} | ${limit === null ? '' : `${limit}x`} | ${held} |`,
       );
     });
   }
