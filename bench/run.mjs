@@ -264,24 +264,29 @@ if (runs('trivial')) {
  */
 async function guardRound(guards) {
   const targets = [...new Set(guards.flatMap(([id, baseline]) => [id, baseline]))];
-  const ids = [...new Set(targets.map((target) => target.replace(/:bare$/, '')))];
+  const idOf = (target) => target.replace(/:bare$/, '');
   const servers = {};
   try {
-    for (const id of ids) servers[id] = await startServer(id, 'trivial', { BENCH_SETTLE: '1' });
-    for (const id of ids) if (id.startsWith('heartbeat')) await inventoryDone(servers[id].url);
-    const route = (target) => {
-      const server = servers[target.replace(/:bare$/, '')];
-      const url = target.endsWith(':bare') ? server.bareUrl : server.url;
-      if (!url) throw new Error(`guard target ${target}: that contender serves no bare route`);
-      return [server, url];
-    };
-    for (const target of targets) await load(route(target)[1], { connections: 10, duration: GUARD_WARM_UP }); // warm-up
+    for (const id of new Set(targets.map(idOf))) {
+      servers[id] = await startServer(id, 'trivial', { BENCH_SETTLE: '1' });
+      if (id.startsWith('heartbeat')) await inventoryDone(servers[id].url);
+    }
+    /** Each target's server and the URL it is loaded on. */
+    const routes = Object.fromEntries(
+      targets.map((target) => {
+        const server = servers[idOf(target)];
+        const url = target.endsWith(':bare') ? server.bareUrl : server.url;
+        if (!url) throw new Error(`guard target ${target}: that contender serves no bare route`);
+        return [target, { server, url }];
+      }),
+    );
+    for (const { url } of Object.values(routes)) await load(url, { connections: 10, duration: GUARD_WARM_UP }); // warm-up
     const ratios = {};
     for (const connections of [10, 50]) {
       const costs = Object.fromEntries(targets.map((target) => [target, []]));
       for (let pass = 0; pass < GUARD_PASSES; pass++) {
         for (const target of pass % 2 ? [...targets].reverse() : targets) {
-          const [server, url] = route(target);
+          const { server, url } = routes[target];
           const { cpuPerRequest } = await measured(server, { connections, duration: GUARD_WINDOW }, url);
           costs[target].push(cpuPerRequest);
         }
